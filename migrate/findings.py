@@ -1,0 +1,53 @@
+"""What an analysis reports: one Finding per deprecated call site.
+
+Every analyser (Python, shell/YAML text, the shim's usage record) produces these;
+every consumer (reports, the fixer, the migration report) reads them. A Finding
+is plain data and serialises to JSON; `site` carries the analyser's in-process
+evidence for the fixer and is never serialised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+# Confidence: "high" when URL and verb (or receiver) were resolved in the file;
+# "low" when something had to be assumed, and `reason` says what.
+HIGH = "high"
+LOW = "low"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    path: str  # as given on the command line (or --stdin-filename)
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int  # 1-based, exclusive
+    message: str  # the rule's message, with the site's details filled in
+    severity: str  # error | warning | info (from the rule)
+    fix: str  # safe | unsafe | manual (from the rule, possibly downgraded for this site)
+    confidence: str = HIGH
+    reason: Optional[str] = None  # why confidence is low, or why the fix was downgraded
+    source: str = "static"  # static | usage (recorded at run time by the shim)
+    site: Any = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "rule": self.rule_id,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "message": self.message,
+            "severity": self.severity,
+            "fix": self.fix,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule_id)

@@ -1,0 +1,54 @@
+"""The evidence the Python analyser keeps for each finding (Finding.site).
+
+The fixer reads it to rewrite the call without analysing the file again. It
+holds `ast` nodes of the analysed tree: the fixer finds the matching libcst
+node by `call_index`, the position of the call among all calls of the module
+in source order (ast and libcst agree on that order; see fix/locate.py).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Optional, Tuple, Union
+
+from circleci_v2.rules import ClientMethod, RuleMatch
+
+
+@dataclass(frozen=True)
+class UrlPart:
+    """One piece of a URL as the analyser resolved it."""
+
+    text: Optional[str]  # literal text; None when the value is not known statically
+    node: Optional[ast.AST] = None  # where the piece comes from in the source
+    placeholder: Optional[str] = None  # the character standing for it in ResolvedUrl.url
+
+
+@dataclass(frozen=True)
+class ResolvedUrl:
+    """A URL built however the code builds it, with unknown parts as placeholders."""
+
+    url: str  # template; unresolved parts are circleci_v2.rules placeholders
+    parts: Tuple[UrlPart, ...]
+    node: ast.expr  # the URL expression as written at the call site
+    via_names: bool = False  # resolution went through names or attributes defined elsewhere in the file
+
+
+@dataclass(frozen=True)
+class PythonCallSite:
+    call: ast.Call
+    call_index: int  # ordinal of `call` among the module's ast.Call nodes sorted by (start, -end)
+    # requests | requests.Session | httpx | httpx.Client | httpx.AsyncClient | urllib.request |
+    # http.client | aiohttp | subprocess:curl | client (a legacy client method)
+    library: str
+    verb: Optional[str] = None  # upper case; None when not resolved
+    verb_node: Optional[ast.AST] = None
+    url: Optional[ResolvedUrl] = None
+    url_arg: Union[int, str, None] = None  # positional index or keyword name of the URL argument
+    match: Optional[RuleMatch] = None  # the most specific endpoint match, for endpoint rules
+    headers_node: Optional[ast.expr] = None  # the headers= argument (or Request header dict) if any
+    has_accept_header: Optional[bool] = None  # None when headers could not be resolved
+    body_node: Optional[ast.expr] = None  # json= / data= / the body argument
+    params_node: Optional[ast.expr] = None  # params= for requests/httpx
+    client: Optional[ClientMethod] = None  # for client rules
+    import_node: Optional[ast.AST] = None  # for import rules: the Import/ImportFrom statement
+    notes: Tuple[str, ...] = field(default=())

@@ -1,0 +1,187 @@
+"""Matching v1.1 URLs against the path templates the rules declare.
+
+The linter matches URLs it could only partly resolve: a part it could not
+resolve (an f-string field, a parameter, a value from the environment) is
+written as PLACEHOLDER. A placeholder may stand for several path segments
+(`f"{BASE}/project/{slug}/tree/{branch}"` with slug = "github/acme/app"),
+so a run of :name segments also matches any text that contains one.
+The shim matches real URLs with the same code, where there are no placeholders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+PLACEHOLDER = "\x00"
+# A placeholder is PLACEHOLDER or one private-use character (U+E000 to U+F8FF), so
+# that an analysis can give each unresolved part its own character and tell
+# afterwards which source expression a matched parameter came from.
+_PH = "[\x00\ue000-\uf8ff]"
+
+
+def placeholder(index: int) -> str:
+    """The placeholder character for unresolved part number `index` (0-based)."""
+    if not 0 <= index < 0x18FF:
+        raise ValueError("too many placeholders")
+    return chr(0xE000 + index)
+
+
+def has_placeholder(text: str) -> bool:
+    return _PH_RE.search(text) is not None
+
+
+def placeholder_index(char: str) -> int:
+    """The part number of a placeholder made by placeholder(); -1 for PLACEHOLDER."""
+    return -1 if char == PLACEHOLDER else ord(char) - 0xE000
+
+_PH_RE = re.compile(_PH)
+_API_ROOT = re.compile(r"/api/(v1\.1|v1)(?=[/?#]|$)")
+_SEGMENT = r"[^/?#]+"
+_PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
+# Parameters whose values are numbers in v1.1; a literal that is not a number
+# cannot be one (so "/project/gh/o/r/envvar" is not a build).
+_NUMERIC = {"build_num"}
+# Parameters that may hold slashes (an unencoded branch such as feat/x).
+_GREEDY = {"branch", "name", "fingerprint"}
+
+
+@dataclass(frozen=True)
+class V1Url:
+    """A URL split around its /api/v1.1 (or /api/v1) root."""
+
+    base: str  # everything before /api/...: scheme and host, or a placeholder
+    version: Optional[str]  # "v1.1", "v1", or None when the root was not seen
+    path: str  # the path after the version, starting with "/"
+    query: str  # without the leading "?"
+
+    @property
+    def base_resolved(self) -> bool:
+        return self.version is not None
+
+
+def split_v1_url(url: str) -> Optional[V1Url]:
+    """Split `url` at its API root; None when it is not a v1.1 or v1 URL.
+
+    A URL that starts with a placeholder and has no API root (the base lives
+    outside the file) is returned with version None, so the caller can report
+    it with lower confidence.
+    """
+    url = url.split("#", 1)[0]
+    m = _API_ROOT.search(url)
+    if m is not None:
+        base, version, rest = url[: m.start()], m.group(1), url[m.end():]
+    elif _PH_RE.match(url):
+        stripped = re.sub("^" + _PH + "+", "", url)
+        if not stripped.startswith("/"):
+            return None
+        base, version, rest = url[: len(url) - len(stripped)], None, stripped
+    else:
+        return None
+    path, _, query = rest.partition("?")
+    return V1Url(base=base, version=version, path=path or "/", query=query)
+
+
+@dataclass(frozen=True)
+class EndpointMatch:
+    """Where a URL matched a template: parameter values and how sure we are."""
+
+    params: Dict[str, str]
+    url: V1Url
+    specificity: int  # literal characters the template matched; more is more specific
+    spans_placeholder: bool  # a run of segments was matched by a placeholder
+
+    @property
+    def exact(self) -> bool:
+        return self.url.base_resolved and not self.spans_placeholder
+
+
+class PathTemplate:
+    """A v1.1 path template such as /api/v1.1/project/:vcs/:user/:project/tree/:branch."""
+
+    def __init__(self, template: str) -> None:
+        m = _API_ROOT.match(template)
+        if m is None:
+            raise ValueError(f"path template must start with /api/v1.1 or /api/v1: {template!r}")
+        self.template = template
+        self.version = m.group(1)
+        self.relative = template[m.end():] or "/"
+        self.param_names: List[str] = _PARAM.findall(self.relative)
+        self._regex, self._run_groups = self._compile(self.relative)
+        self.literal_length = len(_PARAM.sub("", self.relative))
+
+    @staticmethod
+    def _compile(relative: str) -> Tuple["re.Pattern[str]", List[Tuple[str, List[str]]]]:
+        segments = relative.strip("/").split("/") if relative.strip("/") else []
+        parts: List[str] = []
+        runs: List[Tuple[str, List[str]]] = []
+        i = 0
+        while i < len(segments):
+            seg = segments[i]
+            if not seg.startswith(":"):
+                parts.append(re.escape(seg))
+                i += 1
+                continue
+            run = []
+            while i < len(segments) and segments[i].startswith(":"):
+                run.append(segments[i][1:])
+                i += 1
+            last = i == len(segments)
+            if len(run) == 1:
+                name = run[0]
+                if name in _NUMERIC:
+                    pat = rf"(?P<{name}>[0-9]+|[^/?#]*{_PH}[^/?#]*)"
+                elif name in _GREEDY and last:
+                    pat = rf"(?P<{name}>[^?#]+?)"
+                else:
+                    pat = rf"(?P<{name}>{_SEGMENT})"
+                parts.append(pat)
+            else:
+                # A run such as :vcs/:user/:project: either one segment each, or
+                # text holding a placeholder that may stand for several segments.
+                group = "run" + str(len(runs))
+                exact = "/".join(rf"(?P<{group}_{n}>{_SEGMENT})" for n in run)
+                parts.append(rf"(?:{exact}|(?P<{group}>[^?#]*?{_PH}[^?#]*?))")
+                runs.append((group, run))
+        body = "/".join(parts)
+        pattern = "/" + body + "/?" if body else "/?"
+        return re.compile(pattern), runs
+
+    def match(self, url: str) -> Optional[EndpointMatch]:
+        split = split_v1_url(url)
+        if split is None:
+            return None
+        if split.version is not None and split.version != self.version:
+            return None
+        m = self._regex.fullmatch(split.path)
+        if m is None:
+            return None
+        params: Dict[str, str] = {}
+        spans = False
+        groups = m.groupdict()
+        for name in self.param_names:
+            if groups.get(name) is not None:
+                params[name] = groups[name]
+        for group, names in self._run_groups:
+            if groups.get(group) is not None:
+                spans = True
+                params["+".join(names)] = groups[group]
+            else:
+                for n in names:
+                    params[n] = groups[f"{group}_{n}"]
+        for name, value in params.items():
+            if name in _NUMERIC and not has_placeholder(value) and not value.isdigit():
+                return None
+        return EndpointMatch(params=params, url=split, specificity=self.literal_length,
+                             spans_placeholder=spans)
+
+    def __repr__(self) -> str:
+        return f"PathTemplate({self.template!r})"
+
+
+VCS_SLUGS = {"github": "gh", "gh": "gh", "bitbucket": "bb", "bb": "bb"}
+
+
+def v2_project_slug(vcs: str, user: str, project: str) -> str:
+    """The v2 project slug for v1.1 path parts: github/acme/app -> gh/acme/app."""
+    return f"{VCS_SLUGS.get(vcs.lower(), vcs)}/{user}/{project}"

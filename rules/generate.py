@@ -1,0 +1,74 @@
+"""Regenerate the files derived from the catalogue.
+
+    python -m circleci_v2.rules.generate          # rewrite rules/markers.py and docs/rules.md
+    python -m circleci_v2.rules.generate --check  # exit 1 when either is stale
+
+The pre-filter markers come from every rule's endpoints (their common literal
+root), legacy client modules, imports and extra markers; a marker that contains
+another one is dropped, since the shorter one already selects the file.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable, List
+
+from .loader import RULES_DIR, load_catalogue
+from .model import Catalogue
+
+MARKERS_PATH = RULES_DIR / "markers.py"
+
+
+def derive_markers(catalogue: Catalogue) -> List[bytes]:
+    found = set()
+    for rule in catalogue:
+        for endpoint in rule.endpoints:
+            found.add("/api/v1")  # every v1.1 and v1 path template starts here
+        for client in rule.clients:
+            found.add(client.module.split(".")[0])
+        for mapping in rule.imports:
+            found.add(mapping.module.split(".")[0])
+        found.update(m.lower() for m in rule.markers)
+    minimal = {m for m in found if not any(o != m and o in m for o in found)}
+    return sorted(m.encode() for m in minimal)
+
+
+def render_markers(markers: Iterable[bytes]) -> str:
+    head = MARKERS_PATH.read_text(encoding="utf-8").split("MARKERS = (", 1)[0]
+    body = "".join(f"    {m!r},\n" for m in markers)
+    return f"{head}MARKERS = (\n{body})\n"
+
+
+def outputs() -> dict:
+    """Each generated file and its expected content."""
+    catalogue = load_catalogue()
+    result = {MARKERS_PATH: render_markers(derive_markers(catalogue))}
+    try:
+        from circleci_v2.migrate.docs import DOCS_PATH, render_rules_markdown
+    except ImportError:  # the docs renderer lives with the CLI; rules/ works without it
+        pass
+    else:
+        result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m circleci_v2.rules.generate")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, content in outputs().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != content:
+            stale.append(path)
+            if not args.check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+    for path in stale:
+        print(f"{'stale' if args.check else 'rewrote'}: {path}", file=sys.stderr)
+    return 1 if (stale and args.check) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The rule catalogue as typed objects.
+
+A rule file (rules/catalogue/CCI1xx-name.yaml) is the single description of one
+v1.1 call and its v2 replacement. The linter, the codemod, the shim and the docs
+all read these objects; none of them keeps a table of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+
+from .endpoints import EndpointMatch, PathTemplate
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A v1.1 (or v1) HTTP endpoint: method and path template with :name segments."""
+
+    method: str
+    path: str
+    template: PathTemplate = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ClientMethod:
+    """A method of a legacy client class, e.g. circleci.api.Api.trigger_build."""
+
+    module: str
+    class_name: str
+    method: str
+    attribute: Optional[str] = None
+    drop_in: Optional[str] = None
+
+    @property
+    def dotted(self) -> str:
+        middle = f".{self.attribute}" if self.attribute else ""
+        return f"{self.module}.{self.class_name}{middle}.{self.method}"
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """A legacy module and the circleci_v2 drop-in module that replaces it."""
+
+    module: str
+    drop_in: str
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """How one field of a v1.1 request carries over to v2 (see schema.json, `body`)."""
+
+    name: str
+    action: str
+    note: str
+    to: Optional[str] = None
+    source: str = "body"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    operations: Tuple[str, ...]
+    summary: str
+    method: Optional[str] = None
+    path: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    language: str = "python"
+    name: Optional[str] = None
+    fixed: Optional[str] = None
+    fixed_unsafe: Optional[str] = None
+    confidence: str = "high"
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    severity: str
+    kind: str
+    fix: str
+    message: str
+    guidance: str
+    replacement: Replacement
+    deprecated: bool
+    endpoints: Tuple[Endpoint, ...]
+    clients: Tuple[ClientMethod, ...]
+    imports: Tuple[ImportMapping, ...]
+    body: Tuple[FieldMapping, ...]
+    reply: Mapping[str, object]
+    shim: Mapping[str, object]
+    markers: Tuple[str, ...]
+    references: Tuple[str, ...]
+    valid_examples: Tuple[Example, ...]
+    invalid_examples: Tuple[Example, ...]
+    source_file: str
+
+    def field_mapping(self, name: str) -> Optional[FieldMapping]:
+        for mapping in self.body:
+            if mapping.name == name:
+                return mapping
+        return None
+
+    @property
+    def replacement_text(self) -> str:
+        """One line naming the v2 replacement, for messages and warnings."""
+        if not self.replacement.operations:
+            return f"no v2 equivalent: {self.replacement.summary}"
+        ops = ", ".join(self.replacement.operations)
+        return f"{ops} ({self.replacement.summary})"
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule whose endpoint matched a request."""
+
+    rule: Rule
+    endpoint: Endpoint
+    match: EndpointMatch
+
+
+class Catalogue:
+    """All rules, by id, with the lookups the linter and the shim need."""
+
+    def __init__(self, rules: List[Rule]) -> None:
+        self._rules: Dict[str, Rule] = {r.id: r for r in sorted(rules, key=lambda r: r.id)}
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._rules
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def get(self, rule_id: str) -> Optional[Rule]:
+        return self._rules.get(rule_id)
+
+    def by_name(self, name: str) -> Optional[Rule]:
+        for rule in self._rules.values():
+            if rule.name == name:
+                return rule
+        return None
+
+    def of_kind(self, kind: str) -> List[Rule]:
+        return [r for r in self._rules.values() if r.kind == kind]
+
+    def match_request(self, method: Optional[str], url: str) -> List[RuleMatch]:
+        """Endpoint rules matching a request, most specific first.
+
+        `method` None means the verb is not known: every method matches, and the
+        caller must report that with lower confidence. `url` may hold
+        endpoints.PLACEHOLDER where the analysis could not resolve a part.
+        """
+        found: List[RuleMatch] = []
+        for rule in self._rules.values():
+            if rule.kind == "request":  # these apply to every v1.1 URL, not to one route
+                continue
+            for endpoint in rule.endpoints:
+                if method is not None and endpoint.method not in ("ANY", method.upper()):
+                    continue
+                m = endpoint.template.match(url)
+                if m is not None:
+                    found.append(RuleMatch(rule, endpoint, m))
+        found.sort(key=lambda rm: (-rm.match.specificity, rm.rule.id))
+        return found
+
+    def client_methods(self) -> Iterator[Tuple[Rule, ClientMethod]]:
+        for rule in self._rules.values():
+            for client in rule.clients:
+                yield rule, client
