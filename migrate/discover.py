@@ -1,0 +1,339 @@
+"""From the paths on the command line to the files to check, each with its kind.
+
+Folders are walked with os.scandir. A folder or file is skipped when a default
+or configured exclude names it or a .gitignore (at any depth, plus the ones
+above the starting folder up to the repository root) ignores it; the summary
+says how many were skipped. A path given explicitly is always checked.
+
+Symbolic links to folders are followed once; a link that points back to a
+folder being walked is reported as a loop and the walk goes on.
+
+pathspec (about 20 ms to import) is imported only when there is a .gitignore
+or a glob pattern to match.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+DEFAULT_EXCLUDES: Tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".venv", "venv", "site-packages", "node_modules",
+    "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+)
+
+KINDS: Tuple[str, ...] = ("python", "shell", "makefile", "yaml", "dockerfile", "jenkinsfile")
+
+_BY_SUFFIX: Dict[str, str] = {
+    ".py": "python", ".pyi": "python",
+    ".sh": "shell", ".bash": "shell",
+    ".mk": "makefile",
+    ".yml": "yaml", ".yaml": "yaml",
+    ".dockerfile": "dockerfile",
+    ".jenkinsfile": "jenkinsfile",
+}
+_BY_NAME: Dict[str, str] = {
+    "makefile": "makefile", "gnumakefile": "makefile",
+    "dockerfile": "dockerfile", "containerfile": "dockerfile",
+    "jenkinsfile": "jenkinsfile",
+}
+# Interpreters named on a #! line, by the kind of file they run.
+_SHEBANG: Dict[str, str] = {
+    "python": "python", "python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
+    "sh": "shell", "bash": "shell", "dash": "shell", "zsh": "shell", "ksh": "shell",
+}
+
+SHEBANG = "shebang"  # kind of a file whose kind is decided by its #! line, once read
+
+
+def kind_of(name: str) -> Optional[str]:
+    """The kind of a file from its name; SHEBANG when only its first line can tell; None to skip."""
+    lower = name.lower()
+    dot = lower.rfind(".")
+    if dot > 0:
+        kind = _BY_SUFFIX.get(lower[dot:])
+        if kind is not None:
+            return kind
+        stem = lower[:dot]
+        if stem in ("dockerfile", "containerfile", "jenkinsfile"):  # Dockerfile.prod, Jenkinsfile.release
+            return _BY_NAME[stem]
+        return None
+    kind = _BY_NAME.get(lower)
+    if kind is not None:
+        return kind
+    return SHEBANG if dot == -1 else None
+
+
+def kind_from_shebang(data: bytes) -> Optional[str]:
+    """The kind named by a `#!` first line (`/usr/bin/env python3`, `/bin/bash -e`), or None."""
+    if not data.startswith(b"#!"):
+        return None
+    line = data[2:].split(b"\n", 1)[0].decode("latin-1").strip()
+    words = line.split()
+    if not words:
+        return None
+    prog = os.path.basename(words[0])
+    if prog == "env":
+        args = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        if not args:
+            return None
+        prog = os.path.basename(args[0])
+    if prog not in _SHEBANG:
+        prog = prog.rstrip("0123456789.")  # python3.11 -> python
+    return _SHEBANG.get(prog)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # for display: the path as given, joined with the walked part
+    kind: str  # one of KINDS, or SHEBANG (decided once the file is read)
+    explicit: bool = False  # named on the command line: checked whatever the excludes say
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+
+@dataclass
+class Discovery:
+    files: List[SourceFile] = field(default_factory=list)
+    problems: List[Problem] = field(default_factory=list)
+    excluded: int = 0  # folders and files skipped by excludes (default or configured)
+    ignored: int = 0  # folders and files skipped by .gitignore
+
+
+class Excludes:
+    """Exclude patterns: plain names (fast set lookup) and gitignore-style globs.
+
+    Globs are anchored at `anchor` (the current folder for the command line,
+    the folder of pyproject.toml for the configuration), as if they were lines
+    of a .gitignore there.
+    """
+
+    def __init__(self, names: Iterable[str] = (), globs: Sequence[Tuple[str, str]] = ()) -> None:
+        self.names = frozenset(names)
+        self._globs: List[Tuple[str, object]] = []
+        by_anchor: Dict[str, List[str]] = {}
+        for anchor, pattern in globs:
+            by_anchor.setdefault(os.path.abspath(anchor), []).append(pattern)
+        if by_anchor:
+            from pathspec import GitIgnoreSpec
+
+            self._globs = [(a, GitIgnoreSpec.from_lines(p)) for a, p in by_anchor.items()]
+
+    @classmethod
+    def build(cls, patterns: Iterable[Tuple[str, str]]) -> "Excludes":
+        """From (anchor, pattern) pairs: a bare name goes to the set, anything else is a glob."""
+        names, globs = [], []
+        for anchor, pattern in patterns:
+            p = pattern.strip()
+            if not p:
+                continue
+            bare = p.rstrip("/")
+            if bare and not any(c in bare for c in "*?[]!/\\"):
+                names.append(bare)
+            else:
+                globs.append((anchor, p))
+        return cls(names, globs)
+
+    def matches(self, abs_path: str, name: str, is_dir: bool) -> bool:
+        if name in self.names:
+            return True
+        for anchor, spec in self._globs:
+            if abs_path.startswith(anchor + os.sep):
+                rel = abs_path[len(anchor) + 1:].replace(os.sep, "/")
+            elif anchor == os.sep:
+                rel = abs_path[1:]
+            else:
+                rel = name  # outside the anchor: only basename patterns can match
+            if is_dir:
+                rel += "/"
+            if spec.match_file(rel):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
+class _Ignores:
+    """The .gitignore files that apply to one folder, deepest last."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: Tuple[Tuple[str, object], ...] = ()) -> None:
+        self.specs = specs
+
+    def with_file(self, folder: str, gitignore: str) -> "_Ignores":
+        spec = _load_gitignore(gitignore)
+        return self if spec is None else _Ignores(self.specs + ((folder, spec),))
+
+    def ignored(self, abs_path: str, is_dir: bool) -> bool:
+        for folder, spec in reversed(self.specs):
+            rel = abs_path[len(folder) + 1:] if folder != os.sep else abs_path[1:]
+            if os.sep != "/":
+                rel = rel.replace(os.sep, "/")
+            result = spec.check_file(rel + "/" if is_dir else rel)  # type: ignore[attr-defined]
+            if result.include is not None:  # this file decided: a deeper one overrides a higher one
+                return bool(result.include)
+        return False
+
+
+def _load_gitignore(path: str) -> Optional[object]:
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return None
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(lines)
+
+
+def _ancestor_ignores(root_abs: str) -> _Ignores:
+    """The .gitignore files above `root_abs` up to its repository root (none outside a repository).
+
+    A file that ignores `root_abs` itself is left out: the user named that
+    folder, so it is checked (its own .gitignore files still apply inside it).
+    """
+    found: List[str] = []
+    folder = os.path.dirname(root_abs)
+    repo_root = None
+    while True:
+        if os.path.isfile(os.path.join(folder, ".gitignore")):
+            found.append(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            repo_root = folder
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if os.path.exists(os.path.join(root_abs, ".git")):
+        repo_root = root_abs
+        found = []
+    if repo_root is None:
+        return _Ignores()
+    ignores = _Ignores()
+    info_exclude = os.path.join(repo_root, ".git", "info", "exclude")
+    if os.path.isfile(info_exclude):
+        ignores = ignores.with_file(repo_root, info_exclude)
+    for folder in reversed(found):
+        ignores = ignores.with_file(folder, os.path.join(folder, ".gitignore"))
+    kept = tuple(s for s in ignores.specs if not _Ignores((s,)).ignored(root_abs, True))
+    return _Ignores(kept)
+
+
+def discover(
+    paths: Sequence[str],
+    excludes: Optional[Excludes] = None,
+    respect_gitignore: bool = True,
+) -> Discovery:
+    """Walk `paths` and list the files to check, in a stable order (sorted per folder)."""
+    excludes = excludes if excludes is not None else Excludes(DEFAULT_EXCLUDES)
+    result = Discovery()
+    seen_files = set()
+    for root in paths:
+        try:
+            st = os.stat(root)
+        except FileNotFoundError:
+            message = "broken symbolic link (its target does not exist)" if os.path.islink(root) else "no such file or folder"
+            result.problems.append(Problem(root, message))
+            continue
+        except OSError as exc:
+            result.problems.append(Problem(root, f"cannot access: {exc.strerror or exc}"))
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            # Named explicitly: always checked. A special file is refused when read.
+            kind = kind_of(os.path.basename(root)) or SHEBANG
+            key = os.path.abspath(root)
+            if key not in seen_files:
+                seen_files.add(key)
+                result.files.append(SourceFile(root, kind, explicit=True))
+            continue
+        root_abs = os.path.abspath(root)
+        ignores = _ancestor_ignores(root_abs) if respect_gitignore else _Ignores()
+        _walk(root, root_abs, st, excludes, ignores, respect_gitignore, result, seen_files)
+    return result
+
+
+def _walk(
+    root: str,
+    root_abs: str,
+    root_stat: os.stat_result,
+    excludes: Excludes,
+    ignores: _Ignores,
+    respect_gitignore: bool,
+    result: Discovery,
+    seen_files: set,
+) -> None:
+    visited = {(root_stat.st_dev, root_stat.st_ino)}
+    # Each entry: (absolute folder, display folder, ancestor (dev, ino) chain, ignores in force)
+    stack = [(root_abs, root, ((root_stat.st_dev, root_stat.st_ino),), ignores)]
+    while stack:
+        folder, shown, chain, ignores = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problem = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+            result.problems.append(Problem(shown, f"cannot list folder: {problem}"))
+            continue
+        if respect_gitignore:
+            for entry in entries:
+                if entry.name == ".gitignore":
+                    ignores = ignores.with_file(folder, entry.path)
+                    break
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symbolic links
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if excludes.matches(entry.path, name, True):
+                    result.excluded += 1
+                    continue
+                if ignores.specs and ignores.ignored(entry.path, True):
+                    result.ignored += 1
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError as exc:
+                    result.problems.append(Problem(_join(shown, name), f"cannot access: {exc.strerror or exc}"))
+                    continue
+                key = (st.st_dev, st.st_ino)
+                if key in chain:
+                    target = os.readlink(entry.path) if entry.is_symlink() else "?"
+                    result.problems.append(Problem(
+                        _join(shown, name), f"symbolic link loop: points back to a folder above it ({target})"))
+                    continue
+                if key in visited:  # reached again through another link: walked once is enough
+                    continue
+                visited.add(key)
+                subfolders.append((entry.path, _join(shown, name), chain + (key,), ignores))
+                continue
+            kind = kind_of(name)
+            if kind is None:
+                continue
+            if excludes.matches(entry.path, name, False):
+                result.excluded += 1
+                continue
+            if ignores.specs and ignores.ignored(entry.path, False):
+                result.ignored += 1
+                continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if real in seen_files:
+                    continue
+                seen_files.add(real)
+            result.files.append(SourceFile(_join(shown, name), kind))
+        stack.extend(reversed(subfolders))
+
+
+def _join(shown: str, name: str) -> str:
+    return name if shown in (".", "./") else os.path.join(shown, name)

@@ -1,0 +1,322 @@
+"""The check pipeline: discover -> pre-filter -> decode -> analyse (in parallel) -> select/suppress.
+
+`CheckRun(options).results()` yields one FileResult per file: its path, kind,
+decoded source (for candidates), findings and one-line problems. `check`
+reports them; `fix` and `diff` re-use the same pipeline and options.
+
+Analysers are registered per file kind in ANALYSERS, as "module:function"
+strings imported on first use, each called as fn(source, path, catalogue, kind).
+A kind whose analyser module is not installed is skipped.
+
+Costs (see shared/reference/perf-anchors.md): a file without a rule marker is
+read once and dropped; yaml, the catalogue and the analysers are imported only
+when a candidate exists; candidates are analysed in worker processes only when
+there is enough work to pay for them.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .config import FileConfig
+from .discover import DEFAULT_EXCLUDES, SHEBANG, Discovery, Excludes, SourceFile, discover, kind_from_shebang, kind_of
+from .findings import Finding
+from .prefilter import is_candidate
+from .select import RuleSelection
+from .source import Decoded, SourceError, decode, read_bytes
+
+AnalyseFn = Callable[[str, str, Any, str], List[Finding]]
+
+# kind -> "module:function" (imported on first use) or a callable.
+ANALYSERS: Dict[str, Any] = {
+    "python": "circleci_v2.migrate.run:analyse_python",
+    "shell": "circleci_v2.migrate.text:analyze",
+    "makefile": "circleci_v2.migrate.text:analyze",
+    "yaml": "circleci_v2.migrate.text:analyze",
+    "dockerfile": "circleci_v2.migrate.text:analyze",
+    "jenkinsfile": "circleci_v2.migrate.text:analyze",
+}
+
+# Below this much candidate source, one process is faster than starting workers
+# (measured with bench/check: ast analysis runs at several MB/s; a forked worker
+# costs tens of ms).
+PARALLEL_MIN_BYTES = 512 * 1024
+
+STDIN = "-"
+
+
+def register_analyser(kind: str, analyser: Any) -> None:
+    """Register `analyser` (a callable or "module:function") for files of `kind`."""
+    ANALYSERS[kind] = analyser
+
+
+def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python") -> List[Finding]:
+    from circleci_v2.migrate.python import analyze
+
+    return analyze(source, path, catalogue)
+
+
+def _module_of(target: Any) -> Optional[str]:
+    return target.split(":", 1)[0] if isinstance(target, str) else None
+
+
+def available_kinds() -> Tuple[str, ...]:
+    """Kinds whose analyser can be imported (without importing it)."""
+    kinds = []
+    for kind, target in ANALYSERS.items():
+        module = _module_of(target)
+        if module is None:
+            kinds.append(kind)
+            continue
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ImportError:
+            found = False
+        if found:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
+_resolved: Dict[str, AnalyseFn] = {}
+
+
+def analyser_for(kind: str) -> AnalyseFn:
+    target = ANALYSERS[kind]
+    if callable(target):
+        return target
+    if target not in _resolved:
+        module, _, name = target.partition(":")
+        _resolved[target] = getattr(importlib.import_module(module), name)
+    return _resolved[target]
+
+
+@dataclass
+class CheckOptions:
+    """Everything that decides which files are checked and which findings are kept."""
+
+    paths: Tuple[str, ...] = (".",)
+    select: Optional[Tuple[str, ...]] = None
+    ignore: Tuple[str, ...] = ()
+    exclude: Optional[Tuple[str, ...]] = None  # None: the defaults (or the config's `exclude`)
+    extend_exclude: Tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    stdin_filename: Optional[str] = None
+    jobs: int = 0  # 0: one worker per core
+    config: FileConfig = field(default_factory=FileConfig)
+    keep_sites: bool = False  # keep Finding.site (analysis evidence): analyse in this process
+
+    def excludes(self) -> Excludes:
+        cwd = os.getcwd()
+        patterns: List[Tuple[str, str]] = []
+        if self.exclude is not None:
+            patterns += [(cwd, p) for p in self.exclude]
+        elif self.config.get("exclude") is not None:
+            patterns += [(self.config.folder, p) for p in self.config.get("exclude")]
+        else:
+            patterns += [(cwd, p) for p in DEFAULT_EXCLUDES]
+        patterns += [(self.config.folder, p) for p in self.config.get("extend-exclude", [])]
+        patterns += [(cwd, p) for p in self.extend_exclude]
+        return Excludes.build(patterns)
+
+    def selection(self, known_ids: Optional[Sequence[str]] = None) -> RuleSelection:
+        return RuleSelection(self.select, self.ignore, known_ids)
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str
+    candidate: bool = False  # passed the pre-filter and was analysed
+    source: Optional[Decoded] = None
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # problems: the run exits 2
+    notes: List[str] = field(default_factory=list)  # said on stderr, no effect on the exit code
+    suppressed: int = 0
+
+
+@dataclass
+class RunStats:
+    files: int = 0  # files read and pre-filtered
+    candidates: int = 0
+    findings: int = 0
+    fixable: int = 0
+    suppressed: int = 0
+    errors: int = 0  # problems, in files and in discovery
+    excluded: int = 0
+    ignored: int = 0
+    workers: int = 0  # processes used to analyse (0: analysed in this process)
+
+
+class CheckRun:
+    def __init__(
+        self,
+        options: CheckOptions,
+        selection: Optional[RuleSelection] = None,
+        stdin: Optional[bytes] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> None:
+        self.options = options
+        self.selection = selection or options.selection()
+        self.stdin = stdin
+        self.progress = progress
+        self.stats = RunStats()
+        self.discovery: Optional[Discovery] = None
+
+    def _discover(self) -> List[SourceFile]:
+        paths = [p for p in self.options.paths if p != STDIN]
+        self.discovery = discover(paths, self.options.excludes(), self.options.respect_gitignore)
+        self.stats.excluded = self.discovery.excluded
+        self.stats.ignored = self.discovery.ignored
+        return self.discovery.files
+
+    def results(self) -> Iterator[FileResult]:
+        files = self._discover()
+        assert self.discovery is not None
+        for problem in self.discovery.problems:
+            self.stats.errors += 1
+            yield FileResult(problem.path, "", errors=[problem.message])
+        kinds = set(available_kinds())
+        candidates: List[Tuple[FileResult, bytes]] = []
+        total = len(files) + (1 if STDIN in self.options.paths else 0)
+        done = 0
+        for item in self._read_all(files, kinds):
+            done += 1
+            result, data = item
+            if data is not None:
+                candidates.append((result, data))
+            else:
+                yield self._count(result)
+            if self.progress is not None:
+                self.progress(done, total)
+        if candidates:
+            for result in self._analyse(candidates):
+                yield self._count(result)
+
+    def _read_all(self, files: List[SourceFile], kinds: set) -> Iterator[Tuple[FileResult, Optional[bytes]]]:
+        """(result, bytes of a candidate, or None when the file stops here)."""
+        if STDIN in self.options.paths:
+            name = self.options.stdin_filename or STDIN
+            kind = kind_of(os.path.basename(name)) if self.options.stdin_filename else "python"
+            data = self.stdin if self.stdin is not None else sys.stdin.buffer.read()
+            yield self._prefilter(FileResult(name, kind or SHEBANG), data, kinds, explicit=True)
+        for f in files:
+            if f.kind != SHEBANG and f.kind not in kinds:
+                continue  # no analyser installed for this kind
+            try:
+                data = read_bytes(f.path)
+            except SourceError as exc:
+                yield FileResult(f.path, f.kind, errors=[str(exc)]), None
+                continue
+            yield self._prefilter(FileResult(f.path, f.kind), data, kinds, f.explicit)
+
+    def _prefilter(
+        self, result: FileResult, data: bytes, kinds: set, explicit: bool
+    ) -> Tuple[FileResult, Optional[bytes]]:
+        if result.kind == SHEBANG:
+            kind = kind_from_shebang(data)
+            if kind is None or kind not in kinds:
+                if explicit:
+                    result.notes.append("skipped: not a kind of file circleci-v2 checks (no known suffix or #! line)")
+                return result, None
+            result.kind = kind
+        self.stats.files += 1
+        if is_candidate(data):
+            result.candidate = True
+            return result, data
+        return result, None
+
+    def _count(self, result: FileResult) -> FileResult:
+        self.stats.errors += len(result.errors)
+        self.stats.findings += len(result.findings)
+        self.stats.fixable += sum(1 for f in result.findings if f.fix == "safe")
+        self.stats.suppressed += result.suppressed
+        return result
+
+    def _analyse(self, candidates: List[Tuple[FileResult, bytes]]) -> Iterator[FileResult]:
+        from circleci_v2.rules import load_catalogue
+
+        self.stats.candidates = len(candidates)
+        catalogue = load_catalogue()
+        jobs = self.options.jobs or (os.cpu_count() or 1)
+        size = sum(len(data) for _, data in candidates)
+        workers = min(jobs, len(candidates))
+        if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
+            for result, data in candidates:
+                yield analyse_candidate(result, data, catalogue, self.selection)
+            return
+        self.stats.workers = workers
+        yield from _analyse_in_pool(candidates, workers, self.selection)
+
+
+def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection: RuleSelection) -> FileResult:
+    """Decode and analyse one candidate; problems become one-line errors, never exceptions."""
+    from .suppress import apply_suppressions
+
+    try:
+        result.source = decode(data, result.kind)
+    except SourceError as exc:
+        result.errors.append(str(exc))
+        return result
+    try:
+        findings = analyser_for(result.kind)(result.source.text, result.path, catalogue, result.kind)
+    except SyntaxError as exc:
+        result.errors.append(_syntax_problem(exc))
+        return result
+    except RecursionError:
+        result.errors.append("too deeply nested to analyse (recursion limit reached)")
+        return result
+    except Exception as exc:  # an analyser bug must not stop the run over the other files
+        result.errors.append(
+            f"internal error in the {result.kind} analyser: {type(exc).__name__}: {exc} "
+            "(please report it with this file)"
+        )
+        return result
+    findings = [f for f in findings if selection.enabled(f.rule_id)]
+    result.findings, result.suppressed = apply_suppressions(findings, result.source.text)
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def _syntax_problem(exc: SyntaxError) -> str:
+    where = f" at line {exc.lineno}" if exc.lineno else ""
+    if exc.lineno and exc.offset:
+        where += f", column {exc.offset}"
+    message = exc.msg or "invalid syntax"
+    return f"syntax error{where}: {message}"
+
+
+# Worker state, set in each worker process by _init_worker.
+_worker_selection: Optional[RuleSelection] = None
+
+
+def _init_worker(selection: RuleSelection) -> None:
+    global _worker_selection
+    _worker_selection = selection
+
+
+def _work(item: Tuple[FileResult, bytes]) -> FileResult:
+    from circleci_v2.rules import load_catalogue
+
+    result, data = item
+    assert _worker_selection is not None
+    result = analyse_candidate(result, data, load_catalogue(), _worker_selection)
+    # `site` holds ast nodes: heavy to send back and only the fixer needs them
+    result.findings = [replace(f, site=None) for f in result.findings]
+    return result
+
+
+def _analyse_in_pool(
+    candidates: List[Tuple[FileResult, bytes]], workers: int, selection: RuleSelection
+) -> Iterator[FileResult]:
+    import multiprocessing
+
+    # fork shares the catalogue already loaded here; elsewhere each worker loads it once
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    ordered = sorted(candidates, key=lambda c: -len(c[1]))  # largest first: better balance
+    with context.Pool(workers, initializer=_init_worker, initargs=(selection,)) as pool:
+        yield from pool.imap_unordered(_work, ordered, chunksize=1)
