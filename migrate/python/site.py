@@ -52,3 +52,15 @@ class PythonCallSite:
     client: Optional[ClientMethod] = None  # for client rules
     import_node: Optional[ast.AST] = None  # for import rules: the Import/ImportFrom statement
     notes: Tuple[str, ...] = field(default=())
+    # Fields added by the analyser (additive; see migrate/python/analyze.py):
+    # the node the finding points at: `call`, or for a bound method read without a call
+    # (`fn = api.trigger_build`) the Attribute node, in which case `call` is None and call_index -1
+    node: Optional[ast.AST] = None
+    # a call of a wrapper function defined in this module: `call` is the wrapper call, `inner_call`
+    # the HTTP call inside the wrapper (`wrapper`, a FunctionDef) that sends the request
+    wrapper: Optional[ast.AST] = None
+    inner_call: Optional[ast.Call] = None
+    # curl through subprocess with an argv list: index of the URL in that list (None for a shell string)
+    argv_index: Optional[int] = None
+    # the receiver when the library is not recognised (`self.http`); None otherwise
+    receiver: Optional[str] = None

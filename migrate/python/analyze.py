@@ -1,0 +1,604 @@
+"""The Python analyser: source text in, findings out.
+
+    analyze(source, path, catalogue) -> list[Finding]
+
+One `ast.parse`, one walk (index.py), then only the calls that can matter are
+evaluated: HTTP calls of the libraries we know, curl through subprocess, calls
+of wrapper functions defined in the module, methods of legacy CircleCI clients,
+and imports. The rules decide what a request means (`Catalogue.match_request`);
+this module decides how sure we are and says why.
+
+Confidence is "high" when the URL, the verb (or the client object) were
+resolved in this file and every alternative the code allows gives the same
+answer; otherwise "low", with a reason. A low finding is never auto-fixed.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from circleci_v2.rules import Catalogue, RuleMatch, placeholder, split_v1_url
+from circleci_v2.rules.endpoints import V1Url
+from circleci_v2.rules.model import Rule
+
+from ..findings import HIGH, LOW, Finding
+from .evaluate import Evaluator, Frame, label_of
+from .headers import ABSENT, PARTIAL, PRESENT
+from .http_calls import INTERESTING_ATTRS, Request, recognize
+from .index import CallSite, ModuleIndex, Scope, build_index
+from .positions import Positions
+from .ruleset import RuleSet, ruleset
+from .site import PythonCallSite, ResolvedUrl, UrlPart
+from .values import DictV, Func, Instance, Qual, SeqV, Str
+
+MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
+_TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
+
+
+def analyze(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
+    """Findings for one Python file, sorted, one per (rule, site). Raises SyntaxError."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    tree = parse(source, path)
+    return _Analysis(source, path, catalogue, tree).run()
+
+
+def parse(source: str, path: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+        try:
+            return ast.parse(source, filename=path)
+        except SyntaxError:
+            raise
+        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+            raise SyntaxError(f"cannot parse: {exc}") from None
+
+
+class _Run:
+    __slots__ = ("choices", "result", "ev")
+
+    def __init__(self, choices: Dict[Any, int], result: Any, ev: Evaluator) -> None:
+        self.choices = choices
+        self.result = result
+        self.ev = ev
+
+
+class _Outcome:
+    """One candidate request (one alternative of one call) and what the rules say about it."""
+
+    __slots__ = ("req", "run", "url", "labels", "split", "matches", "best")
+
+    def __init__(self, req: Request, run: _Run, catalogue: Catalogue) -> None:
+        self.req = req
+        self.run = run
+        self.url, self.labels = resolve_url(req.url, req.url_node)  # type: ignore[arg-type]
+        self.split: Optional[V1Url] = split_v1_url(self.url.url)
+        self.matches: List[RuleMatch] = []
+        if self.split is not None and (req.known_library or self.split.version is not None):
+            self.matches = catalogue.match_request(req.verb, self.url.url)
+        self.best: Optional[RuleMatch] = self.matches[0] if self.matches else None
+
+
+class _CallResult:
+    """Everything found for one HTTP call: its outcomes per request slot."""
+
+    __slots__ = ("cs", "slots", "runs", "overflow", "endpoint_high", "touched")
+
+    def __init__(self, cs: CallSite, slots: List[List[_Outcome]], runs: List[_Run], overflow: bool) -> None:
+        self.cs = cs
+        self.slots = slots
+        self.runs = runs
+        self.overflow = overflow
+        self.endpoint_high = False
+        self.touched: Set[Tuple[int, str]] = set()
+        for r in runs:
+            self.touched |= r.ev.touched
+
+
+class _Analysis:
+    def __init__(self, source: str, path: str, catalogue: Catalogue, tree: ast.Module) -> None:
+        self.path = path
+        self.catalogue = catalogue
+        self.rules: RuleSet = ruleset(catalogue)
+        self.tree = tree
+        self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
+        self.pos = Positions(source, tree)
+        self.findings: Dict[Tuple[str, int], Finding] = {}
+        self.choice_labels: Dict[Any, str] = {}
+
+    def run(self) -> List[Finding]:
+        self.imports()
+        results = self.requests()
+        self.wrappers(results)
+        self.clients()
+        return sorted(self.findings.values(), key=lambda f: f.sort_key)
+
+    # ---- exploring alternatives -------------------------------------------------------------------
+
+    def explore(self, fn: Callable[[Evaluator], Any], varying: Iterable[Scope]) -> Tuple[List[_Run], bool]:
+        varying = tuple(varying)
+        runs: List[_Run] = []
+        stack: List[Dict[Any, int]] = [{}]
+        count = 0
+        while stack:
+            choices = stack.pop()
+            count += 1
+            if count > MAX_RUNS:
+                return runs, True
+            ev = Evaluator(self.ix, choices, varying)
+            result = fn(ev)
+            new = [k for k in ev.pending if k not in choices]
+            if new:
+                key = new[0]
+                n, label = ev.pending[key]
+                self.choice_labels[key] = label
+                for i in reversed(range(n)):
+                    stack.append({**choices, key: i})
+                continue
+            runs.append(_Run(choices, result, ev))
+        return runs, False
+
+    # ---- imports ----------------------------------------------------------------------------------
+
+    def imports(self) -> None:
+        table = self.rules.imports
+        if not table:
+            return
+        for stmt, _scope in self.ix.imports:
+            hit: Optional[str] = None
+            if isinstance(stmt, ast.Import):
+                hit = next((a.name for a in stmt.names if a.name in table), None)
+            elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+                for alias in stmt.names:
+                    full = f"{stmt.module}.{alias.name}"
+                    if full in table:
+                        hit = full
+                        break
+                if hit is None and stmt.module in table:
+                    hit = stmt.module
+            if hit is None:
+                continue
+            rule, mapping = table[hit]
+            site = PythonCallSite(call=None, call_index=-1, library="import", import_node=stmt,  # type: ignore[arg-type]
+                                  node=stmt)
+            self.add(rule, stmt, site, HIGH, [], {"module": hit, "drop_in": mapping.drop_in})
+
+    # ---- HTTP requests ----------------------------------------------------------------------------
+
+    def requests(self) -> List[_CallResult]:
+        wanted = INTERESTING_ATTRS | self.ix.local_names
+        results: List[_CallResult] = []
+        for cs in self.ix.calls:
+            func = cs.call.func
+            if isinstance(func, ast.Attribute) and func.attr not in wanted:
+                continue
+            result = self.request_call(cs, Frame(cs.scope, _start(cs.call), cs.block), _function_chain(cs.scope))
+            if result is None:
+                continue
+            results.append(result)
+            self.report_call(result)
+        return results
+
+    def request_call(self, cs: CallSite, frame: Frame, varying: Sequence[Scope]) -> Optional[_CallResult]:
+        runs, overflow = self.explore(lambda ev: recognize(cs.call, ev, frame, self.ix), varying)
+        slots: List[List[_Outcome]] = []
+        for run in runs:
+            for i, req in enumerate(run.result or ()):
+                if req.url is None:
+                    continue
+                while len(slots) <= i:
+                    slots.append([])
+                slots[i].append(_Outcome(req, run, self.catalogue))
+        if not slots:
+            return None
+        return _CallResult(cs, slots, runs, overflow)
+
+    def report_call(self, result: _CallResult, at: Optional[ast.Call] = None, wrapper: Optional[Any] = None,
+                    inner: Optional[_CallResult] = None) -> bool:
+        """Report the endpoint and request rules of a call; True when an endpoint rule was reported."""
+        reported = False
+        for outcomes in result.slots:
+            found = self.endpoint_finding(outcomes, result, at, wrapper)
+            if found is not None:
+                reported = True
+                if found == HIGH:
+                    result.endpoint_high = True
+            if wrapper is None:
+                self.request_findings(outcomes, result, None)
+            else:
+                self.request_findings(outcomes, result, at, only=("query-token",), inner=inner)
+        return reported
+
+    def endpoint_finding(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
+                         wrapper: Optional[Any], dry: bool = False) -> Optional[str]:
+        matched = [o for o in outcomes if o.best is not None]
+        if not matched:
+            return None
+        best = min(matched, key=lambda o: (-o.best.match.specificity, not o.best.match.exact,  # type: ignore
+                                           o.req.verb is None, o.best.rule.id))  # type: ignore[union-attr]
+        m: RuleMatch = best.best  # type: ignore[assignment]
+        reasons: List[str] = []
+        rule_ids = {o.best.rule.id for o in matched}  # type: ignore[union-attr]
+        if len(outcomes) > 1 and (len(rule_ids) > 1 or len(matched) < len(outcomes)):
+            what = self._choices_text(outcomes)
+            verbs = {o.req.verb for o in outcomes}
+            by_rule = ", ".join(sorted({f"{o.best.rule.id} ({o.req.verb or 'any verb'})"  # type: ignore[union-attr]
+                                        for o in matched}))
+            if len(verbs) > 1:
+                reasons.append(f"HTTP verb not resolved: it depends on {what} ({by_rule})")
+            else:
+                reasons.append(f"the request depends on {what} ({by_rule})")
+        if best.req.verb is None:
+            alternatives = [x for x in best.matches if x.match.specificity == m.match.specificity]
+            text = f"HTTP verb not resolved ({best.req.verb_label or 'a value this file does not show'})"
+            if len({x.rule.id for x in alternatives}) > 1:
+                text += ": " + ", ".join(f"{x.rule.id} if {x.endpoint.method}" for x in alternatives)
+            reasons.append(text)
+        if not m.match.url.base_resolved:
+            reasons.append(f"base URL not resolved in this file ({self._base_label(best)})")
+        if m.match.spans_placeholder:
+            spans = [k for k in m.match.params if "+" in k]
+            for k in spans:
+                value = m.match.params[k]
+                labels = [best.labels.get(ch, "") for ch in value if ch in best.labels]
+                who = labels[0] if labels else "a value"
+                reasons.append(f"{who} is assumed to hold {k.replace('+', '/')}")
+        if not best.req.known_library:
+            verb = best.req.verb or "a request"
+            reasons.append(f"{best.req.receiver_label} is not a known HTTP client; assumed it sends {verb}")
+        if result.overflow:
+            reasons.append(f"more than {MAX_RUNS} alternatives; only the first were followed")
+        confidence = LOW if reasons else HIGH
+        if dry:
+            return confidence
+        req = best.req
+        node = at if at is not None else req.call
+        site = PythonCallSite(
+            call=node, call_index=self.pos.call_index(node), library=req.library, verb=req.verb,
+            verb_node=req.verb_node, url=best.url, url_arg=req.url_arg, match=m, headers_node=req.headers_node,
+            has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
+            notes=tuple(dict.fromkeys(req.url.notes if req.url is not None else ())), node=node,
+            wrapper=wrapper.node if wrapper is not None else None,
+            inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
+            receiver=None if req.known_library else best.req.receiver_label)
+        downgrade = None
+        if wrapper is not None:
+            downgrade = f"the request is sent by {wrapper.name}() (line {wrapper.node.lineno}); change it there"
+        self.add(m.rule, node, site, confidence, reasons, {}, downgrade)
+        return confidence
+
+    def request_findings(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
+                         only: Tuple[str, ...] = (), inner: Optional[_CallResult] = None,
+                         extra_reason: str = "") -> None:
+        """Rules about any v1.1 request (Accept header, token in the query)."""
+        for rule, check, without_base in self.rules.request_rules:
+            if only and check not in only:
+                continue
+            for o in outcomes:
+                if not o.req.known_library or o.split is None:
+                    continue
+                applies, low_reason = _applies(rule, o, without_base)
+                if not applies:
+                    continue
+                verdict = self.check(check, rule, o)
+                if verdict is None:
+                    continue
+                if inner is not None and any(self.check(check, rule, io) is not None
+                                             for slot in inner.slots for io in slot):
+                    continue  # the wrapper's own request already shows it
+                confidence, reason = verdict
+                reasons = [r for r in (low_reason, reason, extra_reason) if r]
+                if low_reason:
+                    confidence = LOW
+                node = at if at is not None else o.req.call
+                req = o.req
+                site = PythonCallSite(
+                    call=node, call_index=self.pos.call_index(node), library=req.library, verb=req.verb,
+                    verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, match=o.best,
+                    headers_node=req.headers_node, has_accept_header=_accept_bool(req), body_node=req.body_node,
+                    params_node=req.params_node, node=node, inner_call=req.call if at is not None else None,
+                    argv_index=req.argv_index)
+                self.add(rule, node, site, confidence, reasons, {})
+                break
+
+    def check(self, check: str, rule: Rule, o: _Outcome) -> Optional[Tuple[str, Optional[str]]]:
+        req = o.req
+        if check == "accept":
+            state, what = req.accept
+            if state == ABSENT:
+                return HIGH, None
+            if state == PARTIAL:
+                return LOW, f"the headers partly come from {what}, which this file does not show"
+            return None  # present, or opaque: never report a missing header we cannot see
+        if check == "query-token":
+            names = {m.lower() for m in rule.markers}
+            query = o.split.query if o.split is not None else ""
+            for part in query.split("&"):
+                if part.split("=", 1)[0].strip().lower() in names:
+                    return HIGH, None
+            if _params_have(o.run.ev, req.params, names):
+                return HIGH, None
+        return None
+
+    # ---- wrappers ---------------------------------------------------------------------------------
+
+    def wrappers(self, results: List[_CallResult]) -> None:
+        """Calls of module functions that send a request built from their parameters (one level)."""
+        for result in results:
+            if result.endpoint_high:
+                continue
+            func = _function_of(result.cs.scope)
+            if func is None or not any(sid == id(func.scope) for sid, _ in result.touched):
+                continue
+            callers = self.callers_of(func)
+            if not callers:
+                continue
+            reported = False
+            accept_from: Optional[str] = None
+            for caller in callers:
+                frame_c = Frame(caller.scope, _start(caller.call), caller.block)
+                ev = Evaluator(self.ix, {}, _function_chain(caller.scope))
+                fv = ev.value(caller.call.func, frame_c)
+                if not isinstance(fv, Func) or fv.info is not func:
+                    continue
+                overrides = {id(func.scope): ev.bind_args(func, caller.call, frame_c, fv.bound)}
+                inner_frame = Frame(result.cs.scope, _start(result.cs.call), result.cs.block, overrides)
+                resolved = self.request_call(result.cs, inner_frame, _function_chain(caller.scope))
+                if resolved is None:
+                    continue
+                if self.report_call(resolved, at=caller.call, wrapper=func, inner=result):
+                    reported = True
+                if accept_from is None and any(_v11(o) for slot in resolved.slots for o in slot):
+                    accept_from = f"a v1.1 URL is passed in at line {caller.call.lineno}"
+            if reported:
+                self.drop_endpoint(result.cs.call)
+            if accept_from is not None:
+                # the inner request's own URL did not show it was v1.1; its callers do
+                for outcomes in result.slots:
+                    if not any(_v11(o) for o in outcomes):
+                        self._accept_via_callers(outcomes, result, accept_from)
+
+    def _accept_via_callers(self, outcomes: List[_Outcome], result: _CallResult, reason: str) -> None:
+        for rule, check, _ in self.rules.request_rules:
+            if check != "accept":
+                continue
+            for o in outcomes:
+                if not o.req.known_library:
+                    continue
+                verdict = self.check(check, rule, o)
+                if verdict is None:
+                    continue
+                confidence, why = verdict
+                req = o.req
+                site = PythonCallSite(
+                    call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
+                    verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
+                    has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
+                    node=req.call)
+                self.add(rule, req.call, site, confidence, [r for r in (why, reason) if r], {})
+                break
+
+    def callers_of(self, func: Any) -> List[CallSite]:
+        name = func.name
+        out = []
+        for cs in self.ix.calls:
+            f = cs.call.func
+            if not ((isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name)):
+                continue
+            if _inside(cs.scope, func.scope):
+                continue  # recursion
+            out.append(cs)
+        return out
+
+    def drop_endpoint(self, call: ast.Call) -> None:
+        for key in [k for k, f in self.findings.items() if k[1] == id(call)]:
+            rule = self.catalogue.get(key[0])
+            if rule is not None and rule.kind == "endpoint":
+                del self.findings[key]
+
+    # ---- legacy clients ---------------------------------------------------------------------------
+
+    def clients(self) -> None:
+        names = self.rules.client_methods
+        if not names:
+            return
+        nodes: List[Tuple[ast.Attribute, Optional[ast.Call], Scope, Any]] = []
+        for cs in self.ix.calls:
+            f = cs.call.func
+            if isinstance(f, ast.Attribute) and f.attr in names:
+                nodes.append((f, cs.call, cs.scope, cs.block))
+        for attr, scope, block in self.ix.attrs:
+            nodes.append((attr, None, scope, block))
+        for attr, call, scope, block in nodes:
+            frame = Frame(scope, _start(attr), block)
+
+            def find(ev: Evaluator, attr: ast.Attribute = attr, frame: Frame = frame) -> Any:
+                v = ev.value(attr, frame)
+                if isinstance(v, Instance):
+                    return self.rules.find_client(v.cls, v.path)
+                if isinstance(v, Qual):
+                    return self.rules.find_unbound(v.name)
+                return None
+
+            runs, overflow = self.explore(find, _function_chain(scope))
+            hits = [r.result for r in runs if r.result is not None]
+            if not hits:
+                continue
+            rule, cm = hits[0]
+            reasons = []
+            if len(hits) < len(runs) or len({h[1] for h in hits}) > 1:
+                reasons.append(f"the receiver depends on {self._choices_text_runs(runs)}")
+            if overflow:
+                reasons.append(f"more than {MAX_RUNS} alternatives; only the first were followed")
+            node = call if call is not None else attr
+            site = PythonCallSite(call=call, call_index=self.pos.call_index(call), library="client",  # type: ignore[arg-type]
+                                  client=cm, node=node)
+            self.add(rule, node, site, LOW if reasons else HIGH, reasons,
+                     {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""})
+
+    # ---- findings ---------------------------------------------------------------------------------
+
+    def add(self, rule: Rule, node: ast.AST, site: PythonCallSite, confidence: str, reasons: List[str],
+            fill: Dict[str, str], downgrade: Optional[str] = None) -> None:
+        key = (rule.id, id(node))
+        if key in self.findings:
+            return
+        line, col, end_line, end_col = self.pos.span(node)
+        fix = rule.fix
+        reasons = list(dict.fromkeys(r for r in reasons if r))
+        if confidence == LOW and fix != "manual":
+            fix = "manual"
+        if downgrade is not None and fix != "manual":
+            fix = "manual"
+            reasons.append(downgrade)
+        self.findings[key] = Finding(
+            rule_id=rule.id, path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
+            message=fill_message(rule.message, fill), severity=rule.severity, fix=fix, confidence=confidence,
+            reason="; ".join(reasons) or None, site=site)
+
+    def _choices_text(self, outcomes: List[_Outcome]) -> str:
+        return self._choices_text_runs([o.run for o in outcomes])
+
+    def _choices_text_runs(self, runs: List[_Run]) -> str:
+        keys: List[Any] = []
+        for r in runs:
+            for k in r.choices:
+                if k not in keys:
+                    keys.append(k)
+        labels = [self.choice_labels.get(k, "a value") for k in keys]
+        return " and ".join(dict.fromkeys(labels)) or "values this file does not show"
+
+    @staticmethod
+    def _base_label(o: _Outcome) -> str:
+        for part in o.url.parts:
+            if part.placeholder is not None:
+                return o.labels.get(part.placeholder, "a value this file does not show")
+        return "a value this file does not show"
+
+
+def fill_message(message: str, fill: Dict[str, str]) -> str:
+    """Replace {call}, {module}, {drop_in}; leave every other brace (e.g. {project-slug}) alone."""
+    for key, value in fill.items():
+        message = message.replace("{" + key + "}", value)
+    return message
+
+
+def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str, str]]:
+    """A Str -> ResolvedUrl: each unknown piece, and each literal {var} template field, gets a placeholder."""
+    parts: List[UrlPart] = []
+    text: List[str] = []
+    labels: Dict[str, str] = {}
+    n = 0
+    for p in s.pieces:
+        if p.text is None:
+            ph = placeholder(n)
+            n += 1
+            parts.append(UrlPart(None, p.node, ph))
+            text.append(ph)
+            labels[ph] = p.label or label_of(p.node)
+            continue
+        last = 0
+        for m in _TEMPLATE_VAR.finditer(p.text):
+            if m.start() > last:
+                parts.append(UrlPart(p.text[last:m.start()], p.node))
+                text.append(p.text[last:m.start()])
+            ph = placeholder(n)
+            n += 1
+            parts.append(UrlPart(m.group(0), p.node, ph))
+            text.append(ph)
+            labels[ph] = f"the template field `{m.group(0)}`"
+            last = m.end()
+        if last < len(p.text) or not p.text:
+            parts.append(UrlPart(p.text[last:], p.node))
+            text.append(p.text[last:])
+    url_node = node if node is not None else (s.pieces[0].node if s.pieces else None)
+    return ResolvedUrl("".join(text), tuple(parts), url_node, s.via_names), labels  # type: ignore[arg-type]
+
+
+def _applies(rule: Rule, o: _Outcome, without_base: bool) -> Tuple[bool, str]:
+    """Does a request rule cover this request? (applies, reason it is only "low")."""
+    split = o.split
+    if split is None:
+        return False, ""
+    verb = o.req.verb
+    endpoints = [e for e in rule.endpoints if verb is None or e.method in ("ANY", verb)]
+    if split.version is not None:
+        for e in endpoints:
+            if e.template.version == split.version and (e.template.relative == "/"
+                                                        or split.path.startswith(e.template.relative)):
+                return True, ""
+        return False, ""
+    # base URL not resolved: only when the path is a v1.1 route of this rule's version, or the rule says so
+    reason = f"base URL not resolved in this file ({_Analysis._base_label(o)})"
+    if without_base:
+        return True, reason
+    if o.best is not None and any(e.template.version == o.best.endpoint.template.version for e in endpoints):
+        return True, reason
+    return False, ""
+
+
+def _v11(o: _Outcome) -> bool:
+    return o.split is not None and o.split.version is not None
+
+
+def _accept_bool(req: Request) -> Optional[bool]:
+    state = req.accept[0]
+    return True if state == PRESENT else False if state == ABSENT else None
+
+
+def _params_have(ev: Evaluator, params: Any, names: Set[str]) -> bool:
+    if isinstance(params, DictV):
+        for k, _v, fr in params.entries:
+            if k is None:
+                continue
+            ks = k if isinstance(k, str) else ev.string(k, fr).literal
+            if ks is not None and ks.lower() in names:
+                return True
+        if params.key is not None:
+            from .headers import mutation_map
+
+            for m in mutation_map(ev.ix).get(params.key, []):
+                if m.kind in ("setitem", "setdefault") and m.args:
+                    ks = ev.string(m.args[0], Frame(m.scope)).literal
+                    if ks is not None and ks.lower() in names:
+                        return True
+    if isinstance(params, SeqV):
+        for expr, fr in params.elts:
+            pair = ev.value(expr, fr)
+            if isinstance(pair, SeqV) and pair.elts:
+                ks = ev.string(pair.elts[0][0], pair.elts[0][1]).literal
+                if ks is not None and ks.lower() in names:
+                    return True
+    return False
+
+
+def _start(node: ast.AST) -> Tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _function_chain(scope: Scope) -> List[Scope]:
+    """The function scopes enclosing `scope`: their parameters vary from call to call."""
+    out = []
+    sc: Optional[Scope] = scope
+    while sc is not None:
+        if sc.kind in ("function", "lambda"):
+            out.append(sc)
+        sc = sc.parent
+    return out
+
+
+def _function_of(scope: Scope) -> Any:
+    sc: Optional[Scope] = scope
+    while sc is not None and sc.kind == "comprehension":
+        sc = sc.parent
+    return sc.func if sc is not None and sc.kind == "function" else None
+
+
+def _inside(scope: Optional[Scope], outer: Scope) -> bool:
+    while scope is not None:
+        if scope is outer:
+            return True
+        scope = scope.parent
+    return False

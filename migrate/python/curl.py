@@ -1,0 +1,218 @@
+"""curl command lines run from Python (subprocess, os.system): verb, URL and headers.
+
+Tokens are `Str` values, so a URL that an f-string builds keeps its unknown
+parts. A shell string is split with shlex; unknown parts travel through the
+split as private-use characters and come back as the original pieces.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from typing import Dict, List, Optional
+
+from .values import Piece, Str
+
+# curl options that take a value (the next token, or attached: -XPOST, --request=POST)
+_SHORT_WITH_ARG = set("XHdFuoTAebcwmErKxyYzCQDUhtPk") - {"k", "h"}
+_LONG_WITH_ARG = {
+    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
+    "--form", "--form-string", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--cookie",
+    "--cookie-jar", "--write-out", "--max-time", "--connect-timeout", "--retry", "--retry-delay",
+    "--retry-max-time", "--url", "--cert", "--key", "--cacert", "--capath", "--proxy", "--proxy-user", "--resolve",
+    "--limit-rate", "--config", "--oauth2-bearer", "--range", "--interface", "--dump-header", "--trace",
+    "--trace-ascii", "--stderr", "--max-filesize", "--speed-limit", "--speed-time", "--netrc-file", "--variable",
+    "--expand-url", "--aws-sigv4", "--unix-socket", "--abstract-unix-socket", "--connect-to", "--proto",
+    "--proto-redir", "--ciphers", "--tls-max", "--url-query",
+}
+_DATA_SHORT = {"d", "F"}
+_DATA_LONG = {"--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "--form",
+              "--form-string"}
+_SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
+_MARK_BASE = 0xF000
+
+
+class CurlCommand:
+    """One curl invocation: what it sends and where."""
+
+    def __init__(self) -> None:
+        self.verb: Optional[str] = None  # None: given but not resolved
+        self.verb_token: Optional[Str] = None
+        self.verb_label = ""
+        self.urls: List[Str] = []
+        self.url_indexes: List[int] = []
+        self.headers: List[Str] = []
+
+
+def split_shell(s: Str, node: ast.AST) -> List[List[Str]]:
+    """A shell command string -> its simple commands, each a list of tokens."""
+    marks: Dict[str, Piece] = {}
+    text_parts: List[str] = []
+    for p in s.pieces:
+        if p.text is None:
+            ch = chr(_MARK_BASE + len(marks))
+            marks[ch] = p
+            text_parts.append(ch)
+        else:
+            text_parts.append(p.text)
+    text = "".join(text_parts)
+    try:
+        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        lexer.commenters = ""
+        raw = list(lexer)
+    except ValueError:  # unbalanced quotes: fall back to whitespace
+        raw = text.split()
+    commands: List[List[Str]] = [[]]
+    for tok in raw:
+        if tok in _SEPARATORS or (tok and set(tok) <= set(";&|()")):
+            commands.append([])
+            continue
+        commands[-1].append(_unmark(tok, marks, node))
+    return [c for c in commands if c]
+
+
+def _unmark(token: str, marks: Dict[str, Piece], node: ast.AST) -> Str:
+    if not marks:
+        return Str.literal_of(token, node)
+    pieces: List[Piece] = []
+    buf = ""
+    for ch in token:
+        if ch in marks:
+            if buf:
+                pieces.append(Piece(buf, node))
+                buf = ""
+            pieces.append(marks[ch])
+        else:
+            buf += ch
+    if buf:
+        pieces.append(Piece(buf, node))
+    return Str(tuple(pieces))
+
+
+def is_curl(token: Str) -> bool:
+    lit = token.literal
+    if lit is None:
+        return False
+    base = re.split(r"[\\/]", lit)[-1].lower()
+    return base in ("curl", "curl.exe")
+
+
+def parse_curl(tokens: List[Str]) -> CurlCommand:
+    """tokens[0] is curl. Verb rules: -X wins; else -I HEAD, -G GET, -T PUT, data POST, else GET."""
+    cmd = CurlCommand()
+    explicit: Optional[Str] = None
+    data = get = head = upload = False
+    i = 1
+    n = len(tokens)
+
+    def value_at(j: int) -> Optional[Str]:
+        return tokens[j] if j < n else None
+
+    while i < n:
+        tok = tokens[i]
+        t = tok.template()
+        if t == "--":
+            for j in range(i + 1, n):
+                cmd.urls.append(tokens[j])
+                cmd.url_indexes.append(j)
+            break
+        if t.startswith("--"):
+            name, eq, attached = t.partition("=")
+            arg: Optional[Str] = None
+            if name in _LONG_WITH_ARG:
+                if eq:
+                    arg = _suffix(tok, len(name) + 1)
+                    i += 1
+                else:
+                    arg = value_at(i + 1)
+                    i += 2
+            else:
+                i += 1
+            if name == "--request" and arg is not None:
+                explicit = arg
+            elif name == "--header" and arg is not None:
+                cmd.headers.append(arg)
+            elif name in _DATA_LONG:
+                data = True
+            elif name == "--get":
+                get = True
+            elif name == "--head":
+                head = True
+            elif name == "--upload-file":
+                upload = True
+            elif name == "--url" and arg is not None:
+                cmd.urls.append(arg)
+                cmd.url_indexes.append(i - 1)
+            continue
+        if t.startswith("-") and len(t) > 1:
+            # a group of short flags; the first that takes a value ends the group
+            j = 1
+            consumed_next = False
+            while j < len(t):
+                flag = t[j]
+                if flag in _SHORT_WITH_ARG:
+                    rest = t[j + 1:]
+                    if rest:
+                        arg = _suffix(tok, j + 1)
+                    else:
+                        arg = value_at(i + 1)
+                        consumed_next = True
+                    if flag == "X" and arg is not None:
+                        explicit = arg
+                    elif flag == "H" and arg is not None:
+                        cmd.headers.append(arg)
+                    elif flag in _DATA_SHORT:
+                        data = True
+                    elif flag == "T":
+                        upload = True
+                    break
+                if flag == "G":
+                    get = True
+                elif flag == "I":
+                    head = True
+                j += 1
+            i += 2 if consumed_next else 1
+            continue
+        cmd.urls.append(tok)
+        cmd.url_indexes.append(i)
+        i += 1
+    if explicit is not None:
+        lit = explicit.literal
+        cmd.verb_token = explicit
+        if lit is not None:
+            cmd.verb = lit.upper()
+        else:
+            cmd.verb = None
+            unknown = [p.label for p in explicit.pieces if p.text is None]
+            cmd.verb_label = unknown[0] if unknown else "the -X value"
+    elif head:
+        cmd.verb = "HEAD"
+    elif get:
+        cmd.verb = "GET"
+    elif upload:
+        cmd.verb = "PUT"
+    elif data:
+        cmd.verb = "POST"
+    else:
+        cmd.verb = "GET"
+    return cmd
+
+
+def _suffix(tok: Str, n: int) -> Str:
+    """The token without its first n characters of template text."""
+    out: List[Piece] = []
+    skip = n
+    for p in tok.pieces:
+        if skip <= 0:
+            out.append(p)
+            continue
+        if p.text is None:
+            skip -= 1
+            continue
+        if len(p.text) <= skip:
+            skip -= len(p.text)
+            continue
+        out.append(Piece(p.text[skip:], p.node))
+        skip = 0
+    return Str(tuple(out), tok.via_names, tok.notes)

@@ -1,0 +1,405 @@
+"""Recognise the HTTP requests a call makes, library by library.
+
+`recognize(call, ev, frame)` evaluates the callee and, when it is an HTTP call
+of a library we know (requests, httpx, aiohttp, urllib.request, http.client,
+curl through subprocess) or a verb-named method of an object we cannot
+identify, returns a `Request` per request: library, verb, the URL as a `Str`,
+and whether the Accept header is sent. It knows libraries, never CircleCI: the
+rules decide what a URL means.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any, List, Optional, Tuple, Union
+
+from .curl import is_curl, parse_curl, split_shell
+from .evaluate import Evaluator, Frame, canonical, label_of
+from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
+from .index import ModuleIndex
+from .values import Const, DictV, DynMember, Instance, Qual, SeqV, Str, Unknown
+
+VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+_VERB_SET = frozenset(VERBS)
+MODULE_LIBRARIES = {"requests": "requests", "httpx": "httpx"}
+# client classes whose verb-named methods send requests, and the library name findings use
+CLIENT_CLASSES = {
+    "requests.Session": "requests.Session",
+    "httpx.Client": "httpx.Client",
+    "httpx.AsyncClient": "httpx.AsyncClient",
+    "aiohttp.ClientSession": "aiohttp",
+}
+CONNECTION_CLASSES = {"http.client.HTTPSConnection": "https://", "http.client.HTTPConnection": "http://"}
+SUBPROCESS_FUNCS = {
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen",
+    "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
+}
+_SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
+# names of callee attributes worth evaluating: everything else cannot be an HTTP call
+INTERESTING_ATTRS = frozenset(VERBS) | {
+    "request", "stream", "urlopen", "Request", "run", "call", "check_call", "check_output", "Popen", "system",
+    "popen", "getoutput", "getstatusoutput", "create_subprocess_shell", "create_subprocess_exec", "ws_connect",
+}
+
+
+class Request:
+    """One HTTP request a call makes, as far as the file shows it."""
+
+    def __init__(self, call: ast.Call, library: str, frame: Frame) -> None:
+        self.call = call
+        self.library = library
+        self.frame = frame
+        self.verb: Optional[str] = None
+        self.verb_node: Optional[ast.AST] = None
+        self.verb_label = ""  # what the verb comes from, when it is not resolved
+        self.verbs: Optional[Tuple[str, ...]] = None  # candidate verbs when only a set is known
+        self.url: Optional[Str] = None
+        self.url_node: Optional[ast.expr] = None
+        self.url_arg: Union[int, str, None] = None
+        self.argv_index: Optional[int] = None
+        self.headers_node: Optional[ast.expr] = None
+        self.accept: State = (ABSENT, "")
+        self.body_node: Optional[ast.expr] = None
+        self.params_node: Optional[ast.expr] = None
+        self.params: Any = None  # the evaluated params= value
+        self.known_library = True
+        self.receiver_label = ""
+
+
+def arg(call: ast.Call, index: Optional[int], name: Optional[str]) -> Tuple[Optional[ast.expr], Union[int, str, None]]:
+    """The argument at `index` or keyword `name`; positional arguments after a *splat are not trusted."""
+    if name is not None:
+        for k in call.keywords:
+            if k.arg == name:
+                return k.value, name
+    if index is not None and index < len(call.args):
+        if not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+            return call.args[index], index
+    return None, None
+
+
+def has_kwsplat(call: ast.Call) -> bool:
+    return any(k.arg is None for k in call.keywords)
+
+
+def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
+    f = ev.value(call.func, frame)
+    if isinstance(f, Qual):
+        return _qualified(f.name, call, ev, frame, ix)
+    if isinstance(f, Instance):
+        return _method(f, call, ev, frame, ix)
+    if isinstance(f, DynMember):
+        return _dynamic(f, call, ev, frame, ix)
+    if isinstance(f, Unknown) and isinstance(call.func, ast.Attribute):
+        name = call.func.attr
+        if name in _VERB_SET or name == "request":
+            req = _verb_call(call, "unknown", name, ev, frame)
+            if req is not None:
+                req.known_library = False
+                req.receiver_label = label_of(call.func.value)
+                return [req]
+    return []
+
+
+def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
+    module, _, name = q.rpartition(".")
+    if module in MODULE_LIBRARIES:
+        if name in _VERB_SET or name in ("request", "stream"):
+            req = _verb_call(call, MODULE_LIBRARIES[module], name, ev, frame, module_function=True)
+            return [req] if req is not None else []
+        return []
+    if q == "aiohttp.request":
+        req = _verb_call(call, "aiohttp", "request", ev, frame)
+        return [req] if req is not None else []
+    if q == "urllib.request.urlopen":
+        return _urlopen(call, ev, frame)
+    if q == "urllib.request.Request":
+        return _urllib_request(call, ev, frame, ix)
+    if q in SUBPROCESS_FUNCS:
+        return _subprocess(q, call, ev, frame)
+    return []
+
+
+def _method(inst: Instance, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
+    cls = canonical(inst.cls)
+    if len(inst.path) != 1:
+        return []
+    name = inst.path[0]
+    if cls in CLIENT_CLASSES:
+        if name in _VERB_SET or name in ("request", "stream", "ws_connect"):
+            req = _verb_call(call, CLIENT_CLASSES[cls], name if name != "ws_connect" else "get", ev, frame)
+            if req is not None:
+                req.accept = merge(req.accept, HeaderCheck(ev, ix).of_instance(_owner(inst)))
+                return [req]
+        return []
+    if cls in CONNECTION_CLASSES and name == "request":
+        return _http_client(inst, cls, call, ev, frame, ix)
+    if name in _VERB_SET or name == "request":
+        # an object of a class we do not know (a parameter, another package's client)
+        if cls.startswith(("builtins.", "typing.")) or inst.via == "subclass":
+            return []
+        req = _verb_call(call, "unknown", name, ev, frame)
+        if req is not None:
+            req.known_library = False
+            req.receiver_label = label_of(call.func.value if isinstance(call.func, ast.Attribute) else call.func)
+            return [req]
+    return []
+
+
+def _dynamic(f: DynMember, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
+    """getattr(requests, verb)(url): the library is known, the verb is not."""
+    base = f.base
+    library = None
+    if isinstance(base, Qual) and base.name in MODULE_LIBRARIES:
+        library = MODULE_LIBRARIES[base.name]
+    elif isinstance(base, Instance) and canonical(base.cls) in CLIENT_CLASSES and not base.path:
+        library = CLIENT_CLASSES[canonical(base.cls)]
+    if library is None:
+        return []
+    req = Request(call, library, frame)
+    req.verb = None
+    req.verb_node = f.node
+    req.verb_label = next((p.label for p in f.name.pieces if p.text is None), label_of(f.node))
+    _fill_url(req, call, 0, ev, frame)
+    if req.url is None:
+        return []
+    _fill_requests_extras(req, call, "request", ev, frame, module_function=isinstance(base, Qual))
+    if isinstance(base, Instance):
+        req.accept = merge(req.accept, HeaderCheck(ev, ix).of_instance(base))
+    return [req]
+
+
+def _verb_call(call: ast.Call, library: str, name: str, ev: Evaluator, frame: Frame,
+               module_function: bool = False) -> Optional[Request]:
+    req = Request(call, library, frame)
+    if name in ("request", "stream"):
+        verb_expr, _ = arg(call, 0, "method")
+        req.verb_node = verb_expr
+        if verb_expr is None:
+            return None
+        _set_verb(req, ev.value(verb_expr, frame), verb_expr)
+        _fill_url(req, call, 1, ev, frame)
+    else:
+        req.verb = name.upper()
+        _fill_url(req, call, 0, ev, frame)
+    if req.url is None:
+        return None
+    _fill_requests_extras(req, call, name, ev, frame, module_function)
+    return req
+
+
+def _set_verb(req: Request, v: Any, node: ast.AST) -> None:
+    if isinstance(v, Str) and v.literal is not None:
+        req.verb = v.literal.upper()
+        return
+    req.verb = None
+    if isinstance(v, Str):
+        req.verb_label = next((p.label for p in v.pieces if p.text is None), label_of(node))
+    elif isinstance(v, Unknown):
+        req.verb_label = v.label
+    else:
+        req.verb_label = label_of(node)
+
+
+def _fill_url(req: Request, call: ast.Call, index: int, ev: Evaluator, frame: Frame) -> None:
+    url_expr, where = arg(call, index, "url")
+    if url_expr is None:
+        url_expr, where = arg(call, None, "str_or_url")
+    if url_expr is None:
+        return
+    req.url_node, req.url_arg = url_expr, where
+    v = ev.value(url_expr, frame)
+    if isinstance(v, (Str, Unknown)):
+        req.url = ev.as_str(v, url_expr)
+
+
+def _fill_requests_extras(req: Request, call: ast.Call, name: str, ev: Evaluator, frame: Frame,
+                          module_function: bool) -> None:
+    """headers=, params=, json=/data=: the keyword arguments requests, httpx and aiohttp share."""
+    headers, _ = arg(call, None, "headers")
+    req.headers_node = headers
+    checker = HeaderCheck(ev, ev.ix)
+    if headers is not None:
+        req.accept = checker.of_expr(headers, frame)
+    elif has_kwsplat(call):
+        splat = next(k.value for k in call.keywords if k.arg is None)
+        v = ev.value(splat, frame)
+        if isinstance(v, DictV):
+            inner = ev.dict_get(v, "headers")
+            req.accept = checker.of_value(inner, splat) if inner is not None else (PARTIAL, label_of(splat))
+        else:
+            req.accept = (OPAQUE, f"headers may come in {label_of(splat)}")
+    # requests.get(url, params) takes params positionally; post/put/patch take data
+    params_pos = 1 if (module_function and name == "get") else None
+    params, _ = arg(call, params_pos, "params")
+    req.params_node = params
+    if params is not None:
+        req.params = ev.value(params, frame)
+    for body_kw, pos in (("json", 2 if module_function and name == "post" else None),
+                         ("data", 1 if name in ("post", "put", "patch") else None), ("content", None)):
+        body, _ = arg(call, pos, body_kw)
+        if body is not None:
+            req.body_node = body
+            break
+
+
+def _urlopen(call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    target, where = arg(call, 0, "url")
+    if target is None:
+        return []
+    v = ev.value(target, frame)
+    if isinstance(v, Instance) and canonical(v.cls) == "urllib.request.Request":
+        return []  # reported where the Request is built
+    if not isinstance(v, (Str, Unknown)):
+        return []
+    req = Request(call, "urllib.request", frame)
+    req.url_node, req.url_arg = target, where
+    req.url = ev.as_str(v, target)
+    data, _ = arg(call, 1, "data")
+    req.body_node = data
+    dv = ev.value(data, frame) if data is not None else Const(None)
+    # urllib sends POST whenever data is not None
+    req.verb = "GET" if isinstance(dv, Const) and dv.value is None else "POST"
+    req.accept = (ABSENT, "")  # urllib sends no Accept header of its own
+    return [req]
+
+
+def _urllib_request(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
+    target, where = arg(call, 0, "url")
+    if target is None:
+        return []
+    req = Request(call, "urllib.request", frame)
+    req.url_node, req.url_arg = target, where
+    req.url = ev.string(target, frame)
+    method, _ = arg(call, 5, "method")
+    data, _ = arg(call, 1, "data")
+    req.body_node = data
+    if method is not None:
+        req.verb_node = method
+        mv = ev.value(method, frame)
+        if isinstance(mv, Const) and mv.value is None:
+            method = None
+        else:
+            _set_verb(req, mv, method)
+    if method is None:
+        dv = ev.value(data, frame) if data is not None else Const(None)
+        req.verb = "GET" if isinstance(dv, Const) and dv.value is None else "POST"
+    headers, _ = arg(call, 2, "headers")
+    req.headers_node = headers
+    checker = HeaderCheck(ev, ix)
+    states = [checker.of_expr(headers, frame)]
+    key = assigned_key(call, ix)
+    if key is not None:
+        states.append(checker.mutations(key))
+    req.accept = merge(*states)
+    return [req]
+
+
+def _http_client(inst: Instance, cls: str, call: ast.Call, ev: Evaluator, frame: Frame,
+                 ix: ModuleIndex) -> List[Request]:
+    req = Request(call, "http.client", frame)
+    method, _ = arg(call, 0, "method")
+    if method is None:
+        return []
+    req.verb_node = method
+    _set_verb(req, ev.value(method, frame), method)
+    path, where = arg(call, 1, "url")
+    if path is None:
+        return []
+    req.url_node, req.url_arg = path, where
+    path_s = ev.string(path, frame)
+    host: Optional[Str] = None
+    if inst.ctor is not None and inst.frame is not None:
+        host_expr, _ = arg(inst.ctor, 0, "host")
+        if host_expr is not None:
+            host = ev.string(host_expr, inst.frame)
+    scheme = CONNECTION_CLASSES[cls]
+    host = host if host is not None else Str.unknown(call.func, "the connection's host")
+    req.url = Str.literal_of(scheme, inst.ctor).concat(host).concat(path_s)
+    body, _ = arg(call, 2, "body")
+    req.body_node = body
+    headers, _ = arg(call, 3, "headers")
+    req.headers_node = headers
+    checker = HeaderCheck(ev, ix)
+    req.accept = checker.of_expr(headers, frame) if headers is not None else (ABSENT, "")
+    return [req]
+
+
+def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    commands: List[Tuple[List[Str], Optional[List[int]]]] = []
+    if q == "asyncio.create_subprocess_exec":
+        tokens = [ev.string(a, frame) for a in call.args if not isinstance(a, ast.Starred)]
+        commands.append((tokens, list(range(len(tokens)))))
+        where: Union[int, str, None] = 0
+    else:
+        target, where = arg(call, 0, "args" if q.startswith("subprocess.") and q not in (
+            "subprocess.getoutput", "subprocess.getstatusoutput") else ("command" if q == "os.system" else "cmd"))
+        if target is None:
+            return []
+        v = ev.value(target, frame)
+        if isinstance(v, Instance) and v.cls == "shlex.split" and v.ctor is not None and v.ctor.args:
+            v = ev.value(v.ctor.args[0], v.frame or frame)
+        if isinstance(v, SeqV):
+            tokens = [ev.string(e, fr) for e, fr in v.elts if not isinstance(e, ast.Starred)]
+            shell_cmd = _shell_c(tokens)
+            if shell_cmd is not None:
+                for cmd in split_shell(shell_cmd, target):
+                    commands.append((cmd, None))
+            else:
+                commands.append((tokens, list(range(len(tokens)))))
+        elif isinstance(v, Str):
+            for cmd in split_shell(v, target):
+                commands.append((cmd, None))
+        else:
+            return []
+    out: List[Request] = []
+    for tokens, indexes in commands:
+        for start, tok in enumerate(tokens):
+            if is_curl(tok):
+                break
+        else:
+            continue
+        cmd = parse_curl(tokens[start:])
+        req = Request(call, "subprocess:curl", frame)
+        req.url_arg = where
+        req.verb = cmd.verb
+        req.verb_label = cmd.verb_label
+        for url, idx in zip(cmd.urls, cmd.url_indexes):
+            if "/api/v1" in url.template() or url.template().startswith("\x00"):
+                req.url = url
+                if indexes is not None:
+                    req.argv_index = start + idx
+                break
+        if req.url is None:
+            continue
+        states: List[State] = []
+        for h in cmd.headers:
+            text = h.template()
+            name = text.split(":", 1)[0].strip().lower() if ":" in text else None
+            if name is None or "\x00" in name:
+                states.append((PARTIAL, "a -H value"))
+            elif name == "accept":
+                states.append((PRESENT, ""))
+        req.accept = merge(*states) if states else (ABSENT, "")
+        out.append(req)
+    return out
+
+
+def _shell_c(tokens: List[Str]) -> Optional[Str]:
+    """["bash", "-c", "curl ..."] -> the command string."""
+    if len(tokens) < 3:
+        return None
+    prog = tokens[0].literal
+    if prog is None or prog.rsplit("/", 1)[-1] not in _SHELLS:
+        return None
+    for i, tok in enumerate(tokens[1:], start=1):
+        lit = tok.literal
+        if lit is not None and lit.startswith("-") and "c" in lit and i + 1 < len(tokens):
+            return tokens[i + 1]
+    return None
+
+
+def _owner(member: Instance) -> Instance:
+    """session.post -> session: the object a method was read from."""
+    key = (member.key[0], member.key[1][:-1]) if member.key is not None else None
+    return Instance(member.cls, member.path[:-1], member.ctor, key, member.via, member.frame)

@@ -1,0 +1,67 @@
+"""What the Python analyser needs from the catalogue, computed once per catalogue.
+
+Nothing here names a rule: endpoint rules are matched through
+`Catalogue.match_request`, client rules through their `clients` entries, import
+rules through their `imports` entries. Request rules (properties of any v1.1
+request) need code that knows what to look at; `REQUEST_CHECKS` maps the
+property a rule is named after to that code, and a test checks that every
+request rule of the catalogue has one.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+from circleci_v2.rules import Catalogue, ClientMethod, ImportMapping, Rule
+
+# rule name -> (check, applies when the base URL is not resolved)
+REQUEST_CHECKS: Dict[str, Tuple[str, bool]] = {
+    "missing-accept-header": ("accept", False),
+    "token-in-query": ("query-token", True),
+}
+
+
+class RuleSet:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.clients: List[Tuple[Rule, ClientMethod]] = list(catalogue.client_methods())
+        self.client_methods: FrozenSet[str] = frozenset(cm.method for _, cm in self.clients)
+        self.imports: Dict[str, Tuple[Rule, ImportMapping]] = {}
+        for rule in catalogue.of_kind("import"):
+            for mapping in rule.imports:
+                self.imports.setdefault(mapping.module, (rule, mapping))
+        self.request_rules: List[Tuple[Rule, str, bool]] = []
+        for rule in catalogue.of_kind("request"):
+            check = REQUEST_CHECKS.get(rule.name)
+            if check is not None:
+                self.request_rules.append((rule, check[0], check[1]))
+
+    def find_client(self, cls: str, path: Tuple[str, ...]) -> Optional[Tuple[Rule, ClientMethod]]:
+        """The client rule for method path[-1] of an instance of `cls` reached through path[:-1]."""
+        if not path:
+            return None
+        method, owner = path[-1], path[:-1]
+        for rule, cm in self.clients:
+            if cm.method != method or owner != ((cm.attribute,) if cm.attribute else ()):
+                continue
+            if class_matches(cls, cm.module, cm.class_name):
+                return rule, cm
+        return None
+
+    def find_unbound(self, qual: str) -> Optional[Tuple[Rule, ClientMethod]]:
+        """`Api.trigger_build` read from the class itself."""
+        cls, _, method = qual.rpartition(".")
+        return self.find_client(cls, (method,)) if cls else None
+
+
+def class_matches(qual: str, module: str, cls: str) -> bool:
+    """circleci.api.Api, or the class re-exported by a parent package (circleclient.CircleClient)."""
+    if qual == f"{module}.{cls}":
+        return True
+    parts = module.split(".")
+    return any(qual == ".".join(parts[:i]) + "." + cls for i in range(1, len(parts)))
+
+
+@functools.lru_cache(maxsize=8)
+def ruleset(catalogue: Catalogue) -> RuleSet:
+    return RuleSet(catalogue)
