@@ -208,7 +208,7 @@ class _Analysis:
             if wrapper is None:
                 self.request_findings(outcomes, result, None)
             else:
-                self.request_findings(outcomes, result, at, only=("query-token",), inner=inner)
+                self.request_findings(outcomes, result, at, only=("query-token",), inner=inner, wrapper=wrapper)
         return reported
 
     def endpoint_finding(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
@@ -263,15 +263,12 @@ class _Analysis:
             wrapper=wrapper.node if wrapper is not None else None,
             inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
             receiver=None if req.known_library else best.req.receiver_label)
-        downgrade = None
-        if wrapper is not None:
-            downgrade = f"the request is sent by {wrapper.name}() (line {wrapper.node.lineno}); change it there"
-        self.add(m.rule, node, site, confidence, reasons, {}, downgrade)
+        self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
         return confidence
 
     def request_findings(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
                          only: Tuple[str, ...] = (), inner: Optional[_CallResult] = None,
-                         extra_reason: str = "") -> None:
+                         wrapper: Optional[Any] = None) -> None:
         """Rules about any v1.1 request (Accept header, token in the query)."""
         for rule, check, without_base in self.rules.request_rules:
             if only and check not in only:
@@ -289,7 +286,7 @@ class _Analysis:
                                              for slot in inner.slots for io in slot):
                     continue  # the wrapper's own request already shows it
                 confidence, reason = verdict
-                reasons = [r for r in (low_reason, reason, extra_reason) if r]
+                reasons = [r for r in (low_reason, reason) if r]
                 if low_reason:
                     confidence = LOW
                 node = at if at is not None else o.req.call
@@ -299,8 +296,8 @@ class _Analysis:
                     verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, match=o.best,
                     headers_node=req.headers_node, has_accept_header=_accept_bool(req), body_node=req.body_node,
                     params_node=req.params_node, node=node, inner_call=req.call if at is not None else None,
-                    argv_index=req.argv_index)
-                self.add(rule, node, site, confidence, reasons, {})
+                    argv_index=req.argv_index, wrapper=wrapper.node if wrapper is not None else None)
+                self.add(rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
                 break
 
     def check(self, check: str, rule: Rule, o: _Outcome) -> Optional[Tuple[str, Optional[str]]]:
@@ -537,6 +534,12 @@ def _applies(rule: Rule, o: _Outcome, without_base: bool) -> Tuple[bool, str]:
     if o.best is not None and any(e.template.version == o.best.endpoint.template.version for e in endpoints):
         return True, reason
     return False, ""
+
+
+def _wrapper_note(wrapper: Optional[Any]) -> Optional[str]:
+    if wrapper is None:
+        return None
+    return f"the request is sent by {wrapper.name}() (line {wrapper.node.lineno}); change it there"
 
 
 def _v11(o: _Outcome) -> bool:

@@ -223,7 +223,7 @@ class _Walker:
         elif t in (ast.For, ast.AsyncFor):
             self.expr(s.iter, scope, block)
             inner = block + ((id(s), "body"),)
-            self.target(s.target, None, scope, inner, s, "unknown")
+            self.target(s.target, None, scope, inner, s, "unknown", at=s.iter)
             self.block(s.body, scope, inner)
             self.block(s.orelse, scope, block + ((id(s), "orelse"),))
         elif t is ast.While:
@@ -234,7 +234,7 @@ class _Walker:
             for item in s.items:
                 self.expr(item.context_expr, scope, block)
                 if item.optional_vars is not None:
-                    self.target(item.optional_vars, item.context_expr, scope, block, s, "with")
+                    self.target(item.optional_vars, item.context_expr, scope, block, s, "with", at=item.optional_vars)
             # a with body runs whenever the statement does: same block
             self.block(s.body, scope, block)
         elif t is ast.Try or t.__name__ == "TryStar":
@@ -244,7 +244,9 @@ class _Walker:
                 if handler.type is not None:
                     self.expr(handler.type, scope, block)
                 if handler.name:
-                    self.bind(scope, Binding(handler.name, "unknown", None, scope, handler, inner))
+                    at = handler.type or handler
+                    self.bind(scope, Binding(handler.name, "unknown", None, scope, handler, inner,
+                                             end=(at.end_lineno or at.lineno, at.end_col_offset or 0)))
                 self.block(handler.body, scope, inner)
             self.block(s.orelse, scope, block + ((id(s), "orelse"),))
             self.block(s.finalbody, scope, block)
@@ -260,7 +262,7 @@ class _Walker:
                 for node in ast.walk(case.pattern):
                     name = getattr(node, "name", None)
                     if isinstance(name, str):
-                        self.bind(scope, Binding(name, "unknown", None, scope, case.pattern, inner))
+                        self.bind(scope, Binding(name, "unknown", None, scope, case.pattern, inner))  # ends at the pattern
                     if isinstance(node, ast.expr):
                         self.expr(node, scope, block)
                 if case.guard is not None:
@@ -370,17 +372,22 @@ class _Walker:
     # ---- targets ----------------------------------------------------------------------------------
 
     def target(self, target: ast.expr, value: Optional[ast.expr], scope: Scope, block: Block, stmt: ast.AST,
-               kind: str, unpack: Tuple[int, ...] = ()) -> None:
+               kind: str, unpack: Tuple[int, ...] = (), at: Optional[ast.AST] = None) -> None:
+        """Bind a target. `at`: the node whose end is when the binding takes effect, when that is
+        not the end of `stmt` (a for or with header: the body already sees the name)."""
         t = type(target)
         if t is ast.Name:
+            end = None
+            if at is not None:
+                end = (at.end_lineno or at.lineno, at.end_col_offset or 0)
             self.bind(scope, Binding(target.id, kind if value is not None else "unknown", value, scope, stmt, block,
-                                     unpack=unpack))
+                                     unpack=unpack, end=end))
         elif t in (ast.Tuple, ast.List):
             for i, elt in enumerate(target.elts):
                 if isinstance(elt, ast.Starred):
-                    self.target(elt.value, None, scope, block, stmt, "unknown")
+                    self.target(elt.value, None, scope, block, stmt, "unknown", at=at)
                 else:
-                    self.target(elt, value, scope, block, stmt, kind, unpack + (i,))
+                    self.target(elt, value, scope, block, stmt, kind, unpack + (i,), at=at)
         elif t is ast.Attribute:
             self.expr(target.value, scope, block)
             if value is not None and not unpack:
