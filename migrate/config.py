@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
 TABLE = "circleci-v2"
@@ -49,10 +48,15 @@ _KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
 }
 
 
-@dataclass(frozen=True)
 class FileConfig:
-    path: Optional[str] = None  # the pyproject.toml read, None when there is none
-    values: Dict[str, Any] = field(default_factory=dict)
+    """The [tool.circleci-v2] table of one pyproject.toml (empty when there is none)."""
+
+    def __init__(self, path: Optional[str] = None, values: Optional[Dict[str, Any]] = None) -> None:
+        self.path = path  # the pyproject.toml read, None when there is none
+        self.values: Dict[str, Any] = dict(values or {})
+
+    def __repr__(self) -> str:
+        return f"FileConfig(path={self.path!r}, values={self.values!r})"
 
     @property
     def folder(self) -> str:

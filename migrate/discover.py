@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
@@ -84,25 +83,37 @@ def kind_from_shebang(data: bytes) -> Optional[str]:
     return _SHEBANG.get(prog)
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    path: str  # for display: the path as given, joined with the walked part
-    kind: str  # one of KINDS, or SHEBANG (decided once the file is read)
-    explicit: bool = False  # named on the command line: checked whatever the excludes say
+    __slots__ = ("path", "kind", "explicit")
+
+    def __init__(self, path: str, kind: str, explicit: bool = False) -> None:
+        self.path = path  # for display: the path as given, joined with the walked part
+        self.kind = kind  # one of KINDS, or SHEBANG (decided once the file is read)
+        self.explicit = explicit  # named on the command line: checked whatever the excludes say
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.kind!r}, explicit={self.explicit})"
 
 
-@dataclass(frozen=True)
 class Problem:
-    path: str
-    message: str
+    __slots__ = ("path", "message")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.message!r})"
 
 
-@dataclass
 class Discovery:
-    files: List[SourceFile] = field(default_factory=list)
-    problems: List[Problem] = field(default_factory=list)
-    excluded: int = 0  # folders and files skipped by excludes (default or configured)
-    ignored: int = 0  # folders and files skipped by .gitignore
+    """What a walk found. (Plain classes here: dataclasses cost import time on every run.)"""
+
+    def __init__(self) -> None:
+        self.files: List[SourceFile] = []
+        self.problems: List[Problem] = []
+        self.excluded = 0  # folders and files skipped by excludes (default or configured)
+        self.ignored = 0  # folders and files skipped by .gitignore
 
 
 class Excludes:

@@ -157,7 +157,7 @@ class CheckRun:
         options: CheckOptions,
         selection: Optional[RuleSelection] = None,
         stdin: Optional[bytes] = None,
-        progress: Optional[Callable[[int, int], None]] = None,
+        progress: Optional[Callable[[str, int, int], None]] = None,
     ) -> None:
         self.options = options
         self.selection = selection or options.selection()
@@ -191,9 +191,11 @@ class CheckRun:
             else:
                 yield self._count(result)
             if self.progress is not None:
-                self.progress(done, total)
+                self.progress("checking", done, total)
         if candidates:
-            for result in self._analyse(candidates):
+            for index, result in enumerate(self._analyse(candidates), start=1):
+                if self.progress is not None:
+                    self.progress("analysing", index, len(candidates))
                 yield self._count(result)
 
     def _read_all(self, files: List[SourceFile], kinds: set) -> Iterator[Tuple[FileResult, Optional[bytes]]]:

@@ -1,0 +1,298 @@
+"""The `circleci-v2` command line: check, rules, explain, emulator (fix and diff are added by migrate/fix).
+
+Exit codes of every command: 0 clean, 1 findings (or, for fix, files changed),
+2 errors: a file that cannot be read, decoded or parsed, a bad option or
+configuration, or an internal error. A problem never prints a traceback:
+main() catches everything and prints one line (set CIRCLECI_V2_DEBUG=1 to see
+the traceback).
+
+The options that choose files and rules are declared once, in
+`file_selection_options`, and turned into a run.CheckOptions by
+`check_options_from`; `fix` and `diff` use the same two.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+import click
+
+from .config import OUTPUT_FORMATS, ConfigError, FileConfig, find_config, read_config
+from .run import STDIN, CheckOptions, CheckRun, FileResult
+from .select import RuleSelection, SelectorError, parse_selectors, rule_ids_from_files
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+EXIT_CODES_HELP = (
+    "\b\nExit status:\n"
+    "  0  no findings\n"
+    "  1  findings reported\n"
+    "  2  errors: a file could not be read, decoded or parsed, a bad option\n"
+    "     or configuration, or an internal error"
+)
+
+
+class UserError(Exception):
+    """A mistake in the options or configuration: one line on stderr, exit 2."""
+
+
+def _multi(values: Tuple[str, ...]) -> Optional[Tuple[str, ...]]:
+    """Comma-separated, repeatable option values; None when the option was not given."""
+    if not values:
+        return None
+    out: List[str] = []
+    for value in values:
+        out.extend(p.strip() for p in value.split(",") if p.strip())
+    return tuple(out)
+
+
+def file_selection_options(command: Callable) -> Callable:
+    """The options shared by check, fix and diff: which files, which rules, which configuration."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+        click.option("--select", "select", multiple=True, metavar="IDS",
+                     help="Rule ids or prefixes to report (comma-separated, repeatable; default ALL)."),
+        click.option("--ignore", "ignore", multiple=True, metavar="IDS",
+                     help="Rule ids or prefixes not to report; the more specific of --select/--ignore wins."),
+        click.option("--exclude", "exclude", multiple=True, metavar="PATTERNS",
+                     help="gitignore-style patterns to skip, replacing the defaults "
+                          "(.git, .venv, venv, site-packages, node_modules, build, dist, __pycache__, ...)."),
+        click.option("--extend-exclude", "extend_exclude", multiple=True, metavar="PATTERNS",
+                     help="Patterns to skip in addition to the defaults."),
+        click.option("--respect-gitignore/--no-respect-gitignore", "respect_gitignore", default=None,
+                     help="Skip files ignored by .gitignore (default: yes)."),
+        click.option("--stdin-filename", metavar="PATH",
+                     help="The name of the file read from stdin (PATH `-`); decides its kind and the reported path."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
+                     help="pyproject.toml to read [tool.circleci-v2] from (default: the closest one above the current folder)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+                     help="Processes for analysing candidate files (0: one per core; default 0)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def load_config(config_path: Optional[str]) -> FileConfig:
+    try:
+        return read_config(config_path) if config_path else find_config()
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
+    """CheckOptions and the rule selection from the shared options, with the configuration filled in."""
+    config = load_config(params.get("config_path"))
+    paths = tuple(params.get("paths") or ()) or (".",)
+    if paths.count(STDIN) > 1:
+        raise UserError("`-` (stdin) may be given only once")
+    select = _multi(params.get("select") or ())
+    ignore = _multi(params.get("ignore") or ())
+    respect = params.get("respect_gitignore")
+    jobs = params.get("jobs")
+    options = CheckOptions(
+        paths=paths,
+        select=parse_selectors(select) if select is not None else
+        (parse_selectors(config.get("select")) if config.get("select") is not None else None),
+        ignore=parse_selectors(ignore) if ignore is not None else parse_selectors(config.get("ignore", [])),
+        exclude=_multi(params.get("exclude") or ()),
+        extend_exclude=_multi(params.get("extend_exclude") or ()) or (),
+        respect_gitignore=respect if respect is not None else config.get("respect-gitignore", True),
+        stdin_filename=params.get("stdin_filename"),
+        jobs=jobs if jobs is not None else config.get("jobs", 0),
+        config=config,
+    )
+    if options.stdin_filename and STDIN not in paths:
+        raise UserError("--stdin-filename needs `-` among the paths")
+    source = config.path if (select is None or ignore is None) and config.path else ""
+    try:
+        selection = RuleSelection(options.select, options.ignore, rule_ids_from_files(), source)
+    except SelectorError as exc:
+        raise UserError(str(exc)) from None
+    return options, selection
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write the whole report or nothing: a temporary file in the same folder, then a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UserError(f"--output-file {path}: cannot write: {exc.strerror or exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="circleci-v2", prog_name="circleci-v2")
+def cli() -> None:
+    """Move code from CircleCI API v1.1 to API v2.
+
+    `check` finds every v1.1 call, `fix` rewrites what can be rewritten safely,
+    `rules` and `explain` describe what is found and how to finish by hand.
+    """
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@file_selection_options
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="Report format (default text).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool, **params: Any) -> int:
+    """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
+
+    Python files, shell scripts, Makefiles, YAML (CI configs), Dockerfiles and
+    Jenkinsfiles are checked. Folders are walked respecting .gitignore and the
+    excludes; a path named on the command line is always checked. Silence one
+    site with a `# circleci-v2: ignore[CCI101]` comment on its line or the line
+    above. The report goes to stdout (or --output-file); the summary and the
+    progress bar go to stderr.
+    """
+    from .report import FileProblem, render
+    from .report.progress import Progress
+    from .report.summary import render_summary
+
+    options, selection = check_options_from(params)
+    output_format = output_format or options.config.get("output-format", "text")
+    progress = Progress()
+    run = CheckRun(options, selection, progress=progress.update)
+    results: List[FileResult] = []
+    try:
+        for result in run.results():
+            if result.findings or result.errors or result.notes:
+                results.append(result)
+    finally:
+        progress.close()
+    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
+    for result in results:
+        for note in result.notes:
+            click.echo(f"{result.path}: {note}", err=True)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+    def catalogue() -> Any:
+        from circleci_v2.rules import load_catalogue
+
+        return load_catalogue()
+
+    report = render(output_format, findings, problems, catalogue, statistics=statistics)
+    if output_file:
+        _write_atomically(output_file, report)
+    elif report:
+        click.echo(report, nl=False)
+    if not quiet:
+        click.echo(render_summary(run.stats), err=True)
+    if problems:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+@cli.command("rules")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
+              help="text: one line per rule; json: every field.")
+def rules_command(output_format: str) -> int:
+    """List the rules."""
+    import json
+
+    from circleci_v2.rules import load_catalogue
+
+    from .docs import render_rules_table, rule_to_dict
+
+    catalogue = load_catalogue()
+    if output_format == "json":
+        click.echo(json.dumps([rule_to_dict(r) for r in catalogue], indent=2))
+    else:
+        click.echo(render_rules_table(catalogue), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> int:
+    """Show one rule, by id (CCI101) or name, with its guidance and examples."""
+    from circleci_v2.rules import load_catalogue
+
+    from .docs import render_rule_explanation
+
+    catalogue = load_catalogue()
+    found = catalogue.get(rule.upper()) or catalogue.by_name(rule.lower())
+    if found is None:
+        raise UserError(f"unknown rule {rule!r} (`circleci-v2 rules` lists them)")
+    click.echo(render_rule_explanation(found), nl=False)
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--seed", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
+              help="JSON or YAML file with projects, pipelines and builds to start with.")
+@click.option("--cutover", is_flag=True, help="Answer deprecated v1.1 endpoints as removed, as after the cut-over.")
+@click.option("--workflow-delay", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="Seconds before a triggered pipeline's workflow appears (v2 creates them asynchronously).")
+def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_delay: float) -> int:
+    """Run the local CircleCI v2 (and v1.1) emulator until Ctrl-C."""
+    try:
+        from circleci_v2.shim.emulator.server import main as serve
+    except ImportError as exc:
+        raise UserError(
+            f"the emulator is not available ({exc}); install it with: pip install 'circleci-v2[emulator]'"
+        ) from None
+    result = serve(host, port, seed, cutover, workflow_delay)
+    return result if isinstance(result, int) else EXIT_CLEAN
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console entry point: run the command, turn every failure into one line and exit 2."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="circleci-v2", standalone_mode=False)
+    except UserError as exc:
+        click.echo(f"circleci-v2: error: {exc}", err=True)
+        code = EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("circleci-v2: interrupted", err=True)
+        code = 130
+    except click.ClickException as exc:  # usage errors: bad option, missing argument
+        exc.show()
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("circleci-v2: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:  # `circleci-v2 check | head`: the reader left; not an error of ours
+        _silence_stdout()
+        code = EXIT_ERROR
+    except Exception as exc:  # a bug: say so in one line, never a traceback
+        if os.environ.get("CIRCLECI_V2_DEBUG"):
+            raise
+        click.echo(
+            f"circleci-v2: internal error: {type(exc).__name__}: {exc}\n"
+            "hint: this is a bug in circleci-v2; run again with CIRCLECI_V2_DEBUG=1 for the traceback and report it",
+            err=True,
+        )
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""JSON output: one object, stable keys, for scripts and dashboards.
+
+    {"version": 1,
+     "findings": [{"rule", "path", "line", "column", "end_line", "end_column", "message",
+                   "severity", "fix", "confidence", "reason", "source"}, ...],
+     "errors": [{"path", "message"}, ...]}
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Sequence
+
+from ..findings import Finding
+from .problems import FileProblem
+
+JSON_VERSION = 1
+
+
+def render_json(findings: Sequence[Finding], problems: Sequence[FileProblem], catalogue: Callable[[], Any]) -> str:
+    document = {
+        "version": JSON_VERSION,
+        "findings": [f.to_dict() for f in findings],
+        "errors": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,42 @@
+"""--statistics: how many findings of each rule, most frequent first.
+
+      3  CCI102  [*]  trigger-branch
+      1  CCI120       missing-accept-header
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Callable, Dict, List, Sequence
+
+from ..findings import Finding
+
+
+def statistics(findings: Sequence[Finding], catalogue: Callable[[], Any]) -> List[Dict[str, Any]]:
+    counts = Counter(f.rule_id for f in findings)
+    fixable = Counter(f.rule_id for f in findings if f.fix == "safe")
+    rules = catalogue() if counts else None
+    rows = []
+    for rule_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        rule = rules.get(rule_id) if rules is not None else None
+        rows.append({
+            "code": rule_id,
+            "name": rule.name if rule is not None else "",
+            "count": count,
+            "fixable": fixable[rule_id],
+        })
+    return rows
+
+
+def render_statistics(findings: Sequence[Finding], catalogue: Callable[[], Any], as_json: bool = False) -> str:
+    rows = statistics(findings, catalogue)
+    if as_json:
+        return json.dumps(rows, indent=2) + "\n"
+    if not rows:
+        return ""
+    width = max(len(str(r["count"])) for r in rows)
+    out = []
+    for r in rows:
+        marker = "[*]" if r["fixable"] == r["count"] else ("[-]" if r["fixable"] else "   ")
+        out.append(f"{r['count']:>{width}}  {r['code']}  {marker}  {r['name']}\n")
+    return "".join(out)

@@ -1,0 +1,27 @@
+"""Human output, one line per finding, in the style of ruff:
+
+    scripts/deploy.py:12:5: CCI102 [*] message (low confidence: base URL not resolved in this file)
+
+`[*]` marks a finding `circleci-v2 fix` rewrites by default (a safe fix).
+Problems are not part of this report: they go to stderr, one line each.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..findings import LOW, Finding
+from .problems import FileProblem
+
+
+def format_finding(f: Finding) -> str:
+    marker = " [*]" if f.fix == "safe" else ""
+    line = f"{f.path}:{f.line}:{f.column}: {f.rule_id}{marker} {f.message}"
+    if f.confidence == LOW:
+        line += f" (low confidence: {f.reason})" if f.reason else " (low confidence)"
+    if f.source == "usage":
+        line += " (seen at run time)"
+    return line
+
+
+def render_text(findings: Sequence[Finding], problems: Sequence[FileProblem], catalogue: Callable[[], Any]) -> str:
+    return "".join(format_finding(f) + "\n" for f in findings)
