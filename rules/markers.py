@@ -7,7 +7,8 @@ none of these byte strings (after lower-casing) cannot hold a finding.
 """
 
 MARKERS = (
-    b"/api/v1",
-    b"circleci",
-    b"circleclient",
+    b'/api/v1',
+    b'circle-token',
+    b'circleci',
+    b'circleclient',
 )
