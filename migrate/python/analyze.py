@@ -33,6 +33,7 @@ from .ruleset import RuleSet, ruleset
 from .site import PythonCallSite, ResolvedUrl, UrlPart
 from .values import DictV, Func, Instance, Qual, SeqV, Str
 
+_SEVERITY = {"error": 0, "warning": 1, "info": 2}
 MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
@@ -216,7 +217,9 @@ class _Analysis:
         matched = [o for o in outcomes if o.best is not None]
         if not matched:
             return None
-        best = min(matched, key=lambda o: (-o.best.match.specificity, not o.best.match.exact,  # type: ignore
+        # across alternatives: the most consequential rule first (a possible trigger outranks a read)
+        best = min(matched, key=lambda o: (_SEVERITY.get(o.best.rule.severity, 9),  # type: ignore[union-attr]
+                                           -o.best.match.specificity, not o.best.match.exact,  # type: ignore
                                            o.req.verb is None, o.best.rule.id))  # type: ignore[union-attr]
         m: RuleMatch = best.best  # type: ignore[assignment]
         reasons: List[str] = []

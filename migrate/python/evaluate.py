@@ -152,6 +152,9 @@ class Evaluator:
             return Str.literal_of(str(v.value), node)
         if isinstance(v, Unknown):
             return Str.unknown(v.node if v.node is not None else node, v.label)
+        if isinstance(v, Qual) and "." in v.name:
+            module, _, name = v.name.rpartition(".")
+            return Str.unknown(node, f"`{name}` imported from {module}")
         return Str.unknown(node, label_of(node))
 
     # ---- the fold ---------------------------------------------------------------------------------
@@ -449,8 +452,10 @@ class Evaluator:
             operands.append(cur)
             operands.reverse()
             acc = self.value(operands[0], frame)
+            prev = operands[0]
             for operand in operands[1:]:
-                acc = self.combine(ast.Add, acc, self.value(operand, frame), node)
+                acc = self.combine(ast.Add, acc, self.value(operand, frame), node, prev, operand)
+                prev = node
             return acc
         if isinstance(node.op, ast.Mod):
             left = self.value(node.left, frame)
@@ -458,13 +463,14 @@ class Evaluator:
                 return self.percent(left, node.right, frame)
         return Unknown(node, label_of(node))
 
-    def combine(self, op: Any, left: Any, right: Any, node: ast.AST) -> Any:
+    def combine(self, op: Any, left: Any, right: Any, node: ast.AST, lnode: Optional[ast.AST] = None,
+                rnode: Optional[ast.AST] = None) -> Any:
         if op is ast.Add:
             if isinstance(left, SeqV) and isinstance(right, SeqV):
                 return SeqV(node, left.elts + right.elts)
             if isinstance(left, Str) or isinstance(right, Str):
-                if isinstance(left, (Str, Unknown)) and isinstance(right, (Str, Unknown)):
-                    return self.as_str(left, node).concat(self.as_str(right, node))
+                if not isinstance(left, (SeqV, DictV, Const)) and not isinstance(right, (SeqV, DictV, Const)):
+                    return self.as_str(left, lnode or node).concat(self.as_str(right, rnode or node))
             if isinstance(left, Const) and isinstance(right, Const):
                 try:
                     return Const(left.value + right.value)

@@ -10,13 +10,14 @@ rules decide what a URL means.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, List, Optional, Tuple, Union
 
 from .curl import is_curl, parse_curl, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex
-from .values import Const, DictV, DynMember, Instance, Qual, SeqV, Str, Unknown
+from .values import Const, DictV, DynMember, Instance, Piece, Qual, SeqV, Str, Unknown
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _VERB_SET = frozenset(VERBS)
@@ -35,6 +36,7 @@ SUBPROCESS_FUNCS = {
     "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
 }
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # names of callee attributes worth evaluating: everything else cannot be an HTTP call
 INTERESTING_ATTRS = frozenset(VERBS) | {
     "request", "stream", "urlopen", "Request", "run", "call", "check_call", "check_output", "Popen", "system",
@@ -129,6 +131,7 @@ def _method(inst: Instance, call: ast.Call, ev: Evaluator, frame: Frame, ix: Mod
         if name in _VERB_SET or name in ("request", "stream", "ws_connect"):
             req = _verb_call(call, CLIENT_CLASSES[cls], name if name != "ws_connect" else "get", ev, frame)
             if req is not None:
+                _apply_base_url(req, inst, ev)
                 req.accept = merge(req.accept, HeaderCheck(ev, ix).of_instance(_owner(inst)))
                 return [req]
         return []
@@ -144,6 +147,25 @@ def _method(inst: Instance, call: ast.Call, ev: Evaluator, frame: Frame, ix: Mod
             req.receiver_label = label_of(call.func.value if isinstance(call.func, ast.Attribute) else call.func)
             return [req]
     return []
+
+
+def _apply_base_url(req: Request, inst: Instance, ev: Evaluator) -> None:
+    """httpx.Client(base_url=...) and aiohttp.ClientSession(base_url=...) prefix relative URLs."""
+    if inst.ctor is None or inst.frame is None or req.url is None:
+        return
+    base_expr, _ = arg(inst.ctor, None, "base_url")
+    if base_expr is None:
+        return
+    if _SCHEME.match(req.url.template()):
+        return
+    base = ev.string(base_expr, inst.frame)
+    rel = req.url
+    if base.pieces and base.pieces[-1].text is not None and base.pieces[-1].text.endswith("/"):
+        last = base.pieces[-1]
+        base = Str(base.pieces[:-1] + (Piece(last.text.rstrip("/"), last.node),), base.via_names, base.notes)
+    if rel.pieces and rel.pieces[0].text is not None and not rel.pieces[0].text.startswith("/"):
+        rel = Str.literal_of("/", req.url_node).concat(rel)
+    req.url = base.concat(rel).with_via()
 
 
 def _dynamic(f: DynMember, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
@@ -354,10 +376,8 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
             return []
     out: List[Request] = []
     for tokens, indexes in commands:
-        for start, tok in enumerate(tokens):
-            if is_curl(tok):
-                break
-        else:
+        start = _program_start(tokens)
+        if start is None or not is_curl(tokens[start]):
             continue
         cmd = parse_curl(tokens[start:])
         req = Request(call, "subprocess:curl", frame)
@@ -383,6 +403,30 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
         req.accept = merge(*states) if states else (ABSENT, "")
         out.append(req)
     return out
+
+
+_PREFIXES = {"sudo", "time", "exec", "command", "env", "nice", "nohup", "timeout"}
+
+
+def _program_start(tokens: List[Str]) -> Optional[int]:
+    """Index of the program a command runs: skips VAR=value assignments and sudo/env/time-like prefixes."""
+    i = 0
+    while i < len(tokens):
+        lit = tokens[i].literal
+        if lit is None:
+            return i
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", lit):
+            i += 1
+            continue
+        if lit.rsplit("/", 1)[-1] in _PREFIXES:
+            i += 1
+            while i < len(tokens) and (tokens[i].literal or "").startswith("-"):
+                i += 1
+            if lit.endswith("timeout") and i < len(tokens):
+                i += 1  # the duration
+            continue
+        return i
+    return None
 
 
 def _shell_c(tokens: List[Str]) -> Optional[Str]:
