@@ -93,11 +93,18 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
     ignore = _multi(params.get("ignore") or ())
     respect = params.get("respect_gitignore")
     jobs = params.get("jobs")
+    # As in ruff, the command line is a layer over the file: --select starts the
+    # selection afresh (the file's select and ignore are dropped); --ignore adds.
+    if select is not None:
+        selected, ignored = parse_selectors(select), parse_selectors(ignore or ())
+    else:
+        file_select = config.get("select")
+        selected = parse_selectors(file_select) if file_select is not None else None
+        ignored = parse_selectors(list(config.get("ignore", [])) + list(ignore or ()))
     options = CheckOptions(
         paths=paths,
-        select=parse_selectors(select) if select is not None else
-        (parse_selectors(config.get("select")) if config.get("select") is not None else None),
-        ignore=parse_selectors(ignore) if ignore is not None else parse_selectors(config.get("ignore", [])),
+        select=selected,
+        ignore=ignored,
         exclude=_multi(params.get("exclude") or ()),
         extend_exclude=_multi(params.get("extend_exclude") or ()) or (),
         respect_gitignore=respect if respect is not None else config.get("respect-gitignore", True),
@@ -107,9 +114,12 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
     )
     if options.stdin_filename and STDIN not in paths:
         raise UserError("--stdin-filename needs `-` among the paths")
-    source = config.path if (select is None or ignore is None) and config.path else ""
+    known = rule_ids_from_files()
     try:
-        selection = RuleSelection(options.select, options.ignore, rule_ids_from_files(), source)
+        if config.path:  # the file's selectors are checked even when the command line overrides them
+            RuleSelection(parse_selectors(config.get("select") or []), parse_selectors(config.get("ignore", [])),
+                          known, source=f"{config.path}: [tool.circleci-v2]")
+        selection = RuleSelection(options.select, options.ignore, known)
     except SelectorError as exc:
         raise UserError(str(exc)) from None
     return options, selection

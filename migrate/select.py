@@ -59,11 +59,11 @@ class RuleSelection:
 
     @staticmethod
     def _validate(selector: str, option: str, known: FrozenSet[str], source: str) -> None:
-        where = f"{source}: " if source else ""
+        where = f"{source} {option}" if source else f"--{option}"
         if not _SELECTOR.match(selector):
-            raise SelectorError(f"{where}--{option}: {selector!r} is not a rule id or prefix (e.g. CCI101, CCI1, ALL)")
+            raise SelectorError(f"{where}: {selector!r} is not a rule id or prefix (e.g. CCI101, CCI1, ALL)")
         if selector != "ALL" and not any(rule_id.startswith(selector) for rule_id in known):
-            raise SelectorError(f"{where}--{option}: {selector!r} matches no rule (see `circleci-v2 rules`)")
+            raise SelectorError(f"{where}: {selector!r} matches no rule (see `circleci-v2 rules`)")
 
     @staticmethod
     def _best(rule_id: str, selectors: Sequence[str]) -> int:

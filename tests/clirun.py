@@ -1,0 +1,64 @@
+"""Run the real `circleci-v2` command line in a subprocess, as a user would (shared by tests/test_cli_*.py)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional, Union
+
+# A file every version of the analyser must flag: a v1.1 build trigger (CCI102),
+# sent without an Accept header (CCI120).
+TRIGGER = 'import requests\n\nrequests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main")\n'
+# The same trigger with an Accept header: exactly one finding, CCI102.
+TRIGGER_ACCEPT = (
+    "import requests\n\n"
+    'requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main",\n'
+    '              headers={"Accept": "application/json"})\n'
+)
+CLEAN = "import os\n\nprint(os.getcwd())\n"
+
+
+def run_cli(
+    *args: str,
+    cwd: Union[str, Path, None] = None,
+    input: Optional[bytes] = None,
+    env: Optional[dict] = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess:
+    """`python -m circleci_v2.migrate ARGS` with text stdout/stderr."""
+    full_env = dict(os.environ)
+    full_env.pop("CIRCLECI_V2_DEBUG", None)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "circleci_v2.migrate", *args],
+        cwd=str(cwd) if cwd is not None else None,
+        input=input,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        timeout=timeout,
+    )
+    proc.stdout = proc.stdout.decode("utf-8")  # type: ignore[assignment]
+    proc.stderr = proc.stderr.decode("utf-8")  # type: ignore[assignment]
+    return proc
+
+
+def write(root: Path, relative: str, text: Union[str, bytes]) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rules_in(stdout: str) -> list:
+    """The rule ids of text-format finding lines, in order."""
+    out = []
+    for line in stdout.splitlines():
+        parts = line.split(": ", 1)
+        if len(parts) == 2 and parts[1][:3] == "CCI":
+            out.append(parts[1].split()[0])
+    return out
