@@ -1,0 +1,163 @@
+"""Rules about any v1.1 request: a missing Accept header (never a false "missing") and a token in the query."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from circleci_v2.migrate.python import analyze
+from circleci_v2.rules import load_catalogue
+
+CATALOGUE = load_catalogue()
+ME = "https://circleci.com/api/v1.1/me"
+ACCEPT_RULE = next(r.id for r in CATALOGUE if r.name == "missing-accept-header")
+TOKEN_RULE = next(r.id for r in CATALOGUE if r.name == "token-in-query")
+
+
+def of_rule(code: str, rule_id: str):
+    return [(f.line, f.confidence, f.reason) for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+            if f.rule_id == rule_id]
+
+
+@pytest.mark.parametrize("call", [
+    f'requests.get("{ME}")',
+    f'requests.get("{ME}", headers={{"Circle-Token": t}})',
+    f'requests.get("{ME}", headers=None)',
+    f'requests.get("{ME}", headers=dict(Authorization=a))',
+    f'requests.get("{ME}", headers=[("Circle-Token", t)])',
+    f'urllib.request.urlopen("{ME}")',
+    f'subprocess.run(["curl", "-H", "Circle-Token: x", "{ME}"])',
+])
+def test_missing_accept_is_high_when_every_header_source_is_visible(call):
+    code = "import requests, urllib.request, subprocess\n" + call + "\n"
+    assert of_rule(code, ACCEPT_RULE) == [(2, "high", None)]
+
+
+@pytest.mark.parametrize("call", [
+    f'requests.get("{ME}", headers={{"Accept": "application/json"}})',
+    f'requests.get("{ME}", headers={{"accept": "application/json"}})',
+    f'requests.get("{ME}", headers=dict(Accept="application/json"))',
+    f'requests.get("{ME}", headers=HEADERS)',
+    f'requests.get("{ME}", headers=MUTATED)',
+    f'requests.get("{ME}", headers={{**HEADERS, "X": "1"}})',
+    f'requests.get("{ME}", headers=make_headers(t))',
+    f'requests.get("{ME}", headers=[("Accept", "application/json")])',
+    f'session.get("{ME}")',
+    f'client.get("{ME}")',
+    f'subprocess.run(["curl", "-H", "Accept: application/json", "{ME}"])',
+    f'subprocess.run("curl -H \'accept: application/json\' {ME}", shell=True)',
+    f'requests.get("https://circleci.com/api/v2/me")',
+])
+def test_accept_header_found(call):
+    code = f"""
+        import requests, subprocess, httpx
+        HEADERS = {{"Accept": "application/json", "Circle-Token": t}}
+        MUTATED = {{"Circle-Token": t}}
+        MUTATED["Accept"] = "application/json"
+        def make_headers(token):
+            return {{"Circle-Token": token, "Accept": "application/json"}}
+        session = requests.Session()
+        session.headers.update({{"Accept": "application/json"}})
+        client = httpx.Client(headers={{"Accept": "application/json"}})
+        {call}
+        """
+    assert of_rule(code, ACCEPT_RULE) == []
+
+
+@pytest.mark.parametrize("call", [
+    f'requests.get("{ME}", headers=h)',
+    f'requests.get("{ME}", **kwargs)',
+    f'requests.get("{ME}", headers=build_headers())',
+    f'session.get("{ME}")',
+])
+def test_headers_this_file_cannot_see_are_never_reported_missing(call):
+    code = f"""
+        import requests
+        def go(h, kwargs, session: requests.Session):
+            {call}
+        """
+    assert of_rule(code, ACCEPT_RULE) == []
+
+
+def test_headers_partly_hidden_are_low_and_say_where():
+    code = f"""
+        import requests
+        def go(base_headers):
+            requests.get("{ME}", headers={{**base_headers, "Circle-Token": t}})
+        """
+    [(line, confidence, reason)] = of_rule(code, ACCEPT_RULE)
+    assert confidence == "low"
+    assert reason == "the headers partly come from parameter `base_headers` of go(), which this file does not show"
+
+
+def test_session_headers_updated_from_a_hidden_dict_are_low():
+    code = f"""
+        import requests
+        def go(extra):
+            s = requests.Session()
+            s.headers.update(extra)
+            s.get("{ME}")
+        """
+    assert [c for _, c, _ in of_rule(code, ACCEPT_RULE)] == ["low"]
+
+
+def test_accept_rule_covers_v1_1_only_as_its_endpoints_say():
+    code = """
+        import requests
+        requests.get("https://circleci.com/api/v1/me")
+        requests.get("https://circleci.com/api/v2/me")
+        requests.get("https://example.com/not/circleci")
+        """
+    assert of_rule(code, ACCEPT_RULE) == []
+
+
+def test_url_passed_to_a_wrapper_makes_its_request_v1_1():
+    code = f"""
+        import requests
+        def get(url):
+            return requests.get(url)
+        get("{ME}")
+        """
+    [(line, confidence, reason)] = of_rule(code, ACCEPT_RULE)
+    assert (line, confidence) == (4, "high") and reason == "a v1.1 URL is passed in at line 5"
+
+
+@pytest.mark.parametrize("call, confidence", [
+    (f'requests.get("{ME}?circle-token=" + t, headers=H)', "high"),
+    (f'requests.get(f"{ME}?limit=1&circle-token={{t}}", headers=H)', "high"),
+    (f'requests.get("{ME}", params={{"circle-token": t}}, headers=H)', "high"),
+    (f'requests.get("{ME}", params=[("circle-token", t)], headers=H)', "high"),
+    (f'requests.get("{ME}", params=P, headers=H)', "high"),
+    (f'requests.get("{ME}?" + urlencode({{"circle-token": t}}), headers=H)', "high"),
+    ('requests.get("https://circleci.com/api/v1/me?circle-token=" + t, headers=H)', "high"),
+    (f'subprocess.run(["curl", "-H", "Accept: application/json", "{ME}?circle-token=x"])', "high"),
+    ('requests.get(f"{BASE}/me?circle-token={t}", headers=H)', "low"),
+])
+def test_token_in_query(call, confidence):
+    code = f"""
+        import os, requests, subprocess
+        from urllib.parse import urlencode
+        BASE = os.environ["CIRCLE_URL"]
+        H = {{"Accept": "application/json"}}
+        P = {{}}
+        P["circle-token"] = t
+        {call}
+        """
+    assert [c for _, c, _ in of_rule(code, TOKEN_RULE)] == [confidence]
+
+
+@pytest.mark.parametrize("call", [
+    f'requests.get("{ME}", headers={{"Circle-Token": t, "Accept": "application/json"}})',
+    'requests.get("https://circleci.com/api/v2/me?circle-token=" + t)',
+    f'requests.get("{ME}?token=" + t, headers=H)',
+])
+def test_token_not_in_a_v1_query(call):
+    code = "import requests\nH = {'Accept': 'application/json'}\n" + call + "\n"
+    assert of_rule(code, TOKEN_RULE) == []
+
+
+def test_every_request_rule_has_a_check():
+    from circleci_v2.migrate.python.ruleset import REQUEST_CHECKS
+
+    for rule in CATALOGUE.of_kind("request"):
+        assert rule.name in REQUEST_CHECKS, f"{rule.id} ({rule.name}) has no check in the Python analyser"
