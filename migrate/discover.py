@@ -337,11 +337,10 @@ def _walk(
             if ignores.specs and ignores.ignored(entry.path, False):
                 result.ignored += 1
                 continue
-            if entry.is_symlink():
-                real = os.path.realpath(entry.path)
-                if real in seen_files:
-                    continue
-                seen_files.add(real)
+            key = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+            if key in seen_files:  # also named on the command line, or reached through a link
+                continue
+            seen_files.add(key)
             result.files.append(SourceFile(_join(shown, name), kind))
         stack.extend(reversed(subfolders))
 
