@@ -669,12 +669,30 @@ class Evaluator:
             return DictV(node, tuple(entries))
         if q in ("builtins.locals", "builtins.vars") and not args:
             return Locals(frame)
+        if q == "builtins.super":
+            return self.super_of(frame, node)
         if q in ("builtins.list", "builtins.tuple") and len(args) == 1:
             v = self.value(args[0], frame)
             return v if isinstance(v, SeqV) else Unknown(node, label_of(node))
         if q.startswith("builtins."):
             return Unknown(node, label_of(node))
         return Instance(canonical(q), (), node, frame=frame)
+
+    def super_of(self, frame: Frame, node: ast.Call) -> Any:
+        """super() in a method: the first base class, as an instance (what the method is called on)."""
+        sc: Optional[Scope] = frame.scope
+        while sc is not None and sc.kind in ("comprehension", "lambda"):
+            sc = sc.parent
+        func = sc.func if sc is not None and sc.kind == "function" else None
+        if func is None or func.cls is None or not func.cls.bases:
+            return Unknown(node, label_of(node))
+        cls = func.cls
+        base = self.value(cls.bases[0], Frame(cls.outer, (cls.node.lineno, cls.node.col_offset)))
+        if isinstance(base, LocalClass):
+            return LocalInstance(base.info, (("c", id(cls)), ()))
+        if isinstance(base, Qual) and not base.name.startswith("builtins."):
+            return Instance(base.name, (), None, (("c", id(cls)), ()), "subclass")
+        return Unknown(node, label_of(node))
 
     def call_bound(self, f: Bound, node: ast.Call, frame: Frame) -> Any:
         base, name, args = f.base, f.name, node.args
