@@ -71,14 +71,18 @@ class _Outcome:
 
     __slots__ = ("req", "run", "url", "labels", "split", "matches", "best")
 
-    def __init__(self, req: Request, run: _Run, catalogue: Catalogue) -> None:
+    def __init__(self, req: Request, run: _Run, catalogue: Catalogue,
+                 cache: Dict[Tuple[Optional[str], str], List[RuleMatch]]) -> None:
         self.req = req
         self.run = run
         self.url, self.labels = resolve_url(req.url, req.url_node)  # type: ignore[arg-type]
         self.split: Optional[V1Url] = split_v1_url(self.url.url)
         self.matches: List[RuleMatch] = []
         if self.split is not None and (req.known_library or self.split.version is not None):
-            self.matches = catalogue.match_request(req.verb, self.url.url)
+            key = (req.verb, self.url.url)
+            if key not in cache:  # alternatives and wrapper call sites repeat the same URLs
+                cache[key] = catalogue.match_request(req.verb, self.url.url)
+            self.matches = cache[key]
         self.best: Optional[RuleMatch] = self.matches[0] if self.matches else None
 
 
@@ -108,6 +112,7 @@ class _Analysis:
         self.pos = Positions(source, tree)
         self.findings: Dict[Tuple[str, int], Finding] = {}
         self.choice_labels: Dict[Any, str] = {}
+        self.match_cache: Dict[Tuple[Optional[str], str], List[RuleMatch]] = {}
 
     def run(self) -> List[Finding]:
         self.imports()
@@ -191,7 +196,7 @@ class _Analysis:
                     continue
                 while len(slots) <= i:
                     slots.append([])
-                slots[i].append(_Outcome(req, run, self.catalogue))
+                slots[i].append(_Outcome(req, run, self.catalogue, self.match_cache))
         if not slots:
             return None
         return _CallResult(cs, slots, runs, overflow)
