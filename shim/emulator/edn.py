@@ -1,0 +1,30 @@
+"""EDN replies for v1.1 requests sent without an Accept header.
+
+v1.1 answers Clojure EDN unless the client asks for JSON; object keys are
+keywords ({:build_num 1 :status "success"}). The writer is edn_format's
+(the `edn` extra); this module only turns JSON data into its EDN form.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CONTENT_TYPE = "application/edn; charset=utf-8"
+
+
+def _to_edn(value: Any) -> Any:
+    import edn_format
+
+    if isinstance(value, dict):
+        return {edn_format.Keyword(str(k)): _to_edn(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_edn(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    """EDN text for JSON-shaped data (dicts, lists, strings, numbers, booleans, None)."""
+    try:
+        import edn_format
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("v1.1 EDN replies need edn_format: pip install 'circleci-v2[edn]'") from exc
+    return edn_format.dumps(_to_edn(value))

@@ -1,0 +1,335 @@
+"""The emulator's HTTP server: a threaded http.server on 127.0.0.1, HTTP/1.1 keep-alive.
+
+One request goes: route (v2 from the spec, v1.1 from the rule catalogue) ->
+injected fault -> auth -> request validation (v2) -> handler -> response
+validation (v2) -> reply, and is recorded whatever happens.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
+
+from . import auth, edn
+from . import routes_v1, routes_v2
+from .faults import Fault
+from .pagination import BadPageToken
+from .recording import Call, redact_headers, redact_query
+from .routes_v2 import Ctx, HttpError, Reply
+from .routes_v1 import REMOVED_MESSAGE, V1Ctx
+from .spec import API_PREFIX, spec, validate_request, validate_response
+from .state import NotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import Emulator
+
+JSON = "application/json"
+OPENAPI_PATH = API_PREFIX + "/openapi.json"
+
+
+def wants_edn(accept: Optional[str]) -> bool:
+    """v1.1 answers EDN unless the client states a preference: no Accept header, an empty one, or
+    curl's and requests' default */* all get EDN (which is why `curl` shows EDN and `.json()` fails)."""
+    return accept is None or accept.strip() in ("", "*/*")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: Tuple[str, int], emulator: "Emulator") -> None:
+        self.emulator = emulator
+        self.open_sockets: set = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def close_all(self) -> None:
+        """Close kept-alive connections so a stopped emulator leaves no thread waiting on a client."""
+        with self.sockets_lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+        if self.server.emulator.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    # ------------------------------------------------------------------------------------------
+    def _serve(self) -> None:
+        emu = self.server.emulator
+        split = urlsplit(self.path)
+        path = split.path
+        query_pairs = parse_qsl(split.query, keep_blank_values=True)
+        query: Dict[str, List[str]] = {}
+        for k, v in query_pairs:
+            query.setdefault(k, []).append(v)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        header_pairs = list(self.headers.items())
+        headers = dict(header_pairs)
+        parsed_json: Any = None
+        body_error = False
+        if body:
+            try:
+                parsed_json = json.loads(body)
+            except ValueError:
+                body_error = True
+
+        api = "v2" if path.startswith(API_PREFIX + "/") else (
+            "v1.1" if path.startswith("/api/v1.1/") else ("v1" if path.startswith("/api/v1/") else "other"))
+        call = Call(method=self.command, path=path, query=redact_query(query_pairs),
+                    headers=redact_headers(header_pairs), json=parsed_json, body=body, status=0, api=api)
+        try:
+            self._handle(emu, call, path, split.query, query, query_pairs, headers, body, parsed_json, body_error)
+        finally:
+            emu._record(call)
+
+    def _handle(self, emu: "Emulator", call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
+                query_pairs: List[Tuple[str, str]], headers: Dict[str, str], body: bytes, parsed_json: Any,
+                body_error: bool) -> None:
+        method = self.command
+        if path == OPENAPI_PATH and method == "GET":
+            call.operation_id = "openapi.json"
+            if not self._fault(emu, call, ["openapi.json"], method, path):
+                self._send(call, 200, spec().raw, JSON)
+            return
+
+        if call.api == "v2":
+            self._handle_v2(emu, call, path, query, query_pairs, headers, body, parsed_json, body_error)
+        elif call.api in ("v1.1", "v1"):
+            self._handle_v1(emu, call, path, raw_query, query, headers, parsed_json)
+        else:
+            self._send_json(call, 404, {"message": "Not found"})
+
+    # --- v2 -----------------------------------------------------------------------------------
+    def _handle_v2(self, emu: "Emulator", call: Call, path: str, query: Dict[str, List[str]],
+                   query_pairs: List[Tuple[str, str]], headers: Dict[str, str], body: bytes, parsed_json: Any,
+                   body_error: bool) -> None:
+        method = self.command
+        route, known = spec().router.match(method, path[len(API_PREFIX):])
+        if route is None:
+            if known:
+                self._send_json(call, 405, {"message": "Method not allowed."})
+            else:
+                self._send_json(call, 404, {"message": "Not found."})
+            return
+        call.operation_id = route.operation.operation_id
+        if self._fault(emu, call, [call.operation_id], method, path):
+            return
+        try:
+            token, _how = auth.token_from(headers, query, allow_query=False)
+            auth.check(token, emu._state.users)
+        except auth.AuthError as exc:
+            self._v2_reply(emu, call, route, path, query_pairs, headers, body, Reply(401, {"message": exc.message}))
+            return
+        user = emu._state.users[token]
+
+        content_type = headers.get("Content-Type") or headers.get("content-type") or ""
+        if emu.validate:
+            errors = validate_request(route, path, query_pairs, headers, body, content_type or JSON)
+            if body_error:
+                errors.insert(0, "request body is not JSON")
+            if errors:
+                call.valid = False
+                call.errors = errors
+                message = "Invalid JSON body." if body_error else "Invalid request: " + errors[0]
+                self._v2_reply(emu, call, route, path, query_pairs, headers, body, Reply(400, {"message": message}))
+                return
+        elif body_error:
+            self._v2_reply(emu, call, route, path, query_pairs, headers, body,
+                           Reply(400, {"message": "Invalid JSON body."}))
+            return
+
+        ctx = Ctx(emu._state, user, route.params, query, parsed_json, emu.page_size)
+        try:
+            reply = routes_v2.dispatch(call.operation_id, ctx)
+        except NotFound as exc:
+            reply = Reply(404, {"message": str(exc)})
+        except BadPageToken as exc:
+            reply = Reply(400, {"message": str(exc)})
+        except HttpError as exc:
+            reply = Reply(exc.status, {"message": exc.message})
+        self._v2_reply(emu, call, route, path, query_pairs, headers, body, reply)
+
+    def _v2_reply(self, emu: "Emulator", call: Call, route: Any, path: str, query_pairs: List[Tuple[str, str]],
+                  headers: Dict[str, str], body: bytes, reply: Reply) -> None:
+        data = json.dumps(reply.body).encode()
+        if emu.validate:
+            content_type = headers.get("Content-Type") or headers.get("content-type") or JSON
+            call.response_errors = validate_response(route, path, query_pairs, headers, body, content_type,
+                                                     reply.status, data, JSON, reply.headers)
+        call.response = reply.body
+        self._send(call, reply.status, data, JSON, reply.headers)
+
+    # --- v1.1 ---------------------------------------------------------------------------------
+    def _handle_v1(self, emu: "Emulator", call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
+                   headers: Dict[str, str], parsed_json: Any) -> None:
+        method = self.command
+        accept = next((v for k, v in headers.items() if k.lower() == "accept"), None)
+        matches = emu._catalogue.match_request(method, path + ("?" + raw_query if raw_query else ""))
+        if not matches:
+            self._send_v1(call, accept, 404, {"message": "Not found"})
+            return
+        match = matches[0]
+        rule = match.rule
+        call.rule_id = rule.id
+        if self._fault(emu, call, [rule.id, rule.name], method, path):
+            return
+        try:
+            token, _how = auth.token_from(headers, query, allow_query=True)
+            auth.check(token, emu._state.users)
+        except auth.AuthError as exc:
+            self._send_v1(call, accept, 401, {"message": exc.message})
+            return
+        if emu.cutover and rule.deprecated and rule.shim.get("translation") != "clear-cache":
+            status = emu.cutover if isinstance(emu.cutover, int) and not isinstance(emu.cutover, bool) else 404
+            self._send_v1(call, accept, status, {"message": REMOVED_MESSAGE})
+            return
+        params = dict(match.match.params)
+        ctx = V1Ctx(emu._state, emu._state.users[token], params, query, parsed_json, method)
+        try:
+            reply = routes_v1.dispatch(rule.name, ctx)
+        except NotFound as exc:
+            reply = Reply(404, {"message": str(exc)})
+        except HttpError as exc:
+            reply = Reply(exc.status, {"message": exc.message})
+        call.response = reply.body
+        self._send_v1(call, accept, reply.status, reply.body, reply.headers)
+
+    def _send_v1(self, call: Call, accept: Optional[str], status: int, payload: Any,
+                 headers: Optional[Dict[str, str]] = None) -> None:
+        call.response = payload
+        if wants_edn(accept):
+            self._send(call, status, edn.dumps(payload).encode(), edn.CONTENT_TYPE, headers)
+        elif "application/json" in accept.lower():
+            self._send(call, status, json.dumps(payload).encode(), JSON, headers)
+        else:  # any other Accept value: pretty-printed JSON, as v1.1 does
+            self._send(call, status, json.dumps(payload, indent=2).encode(), JSON, headers)
+
+    # --- faults and output --------------------------------------------------------------------
+    def _fault(self, emu: "Emulator", call: Call, keys: List[str], method: str, path: str) -> bool:
+        """Apply an injected fault; True when it answered (or dropped) the request."""
+        fault: Optional[Fault] = emu.faults.take(keys, method, path)
+        if fault is None:
+            return False
+        if fault.delay > 0:
+            time.sleep(fault.delay)
+        if fault.drop:
+            call.fault = "dropped connection"
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        if fault.status is None:
+            call.fault = f"slow reply ({fault.delay:g}s)"
+            return False
+        call.fault = f"status {fault.status}"
+        headers = dict(fault.headers)
+        if fault.retry_after is not None:
+            headers["Retry-After"] = fault.retry_after
+        payload = {"message": fault.body_message}
+        call.response = payload
+        self._send(call, fault.status, json.dumps(payload).encode(), JSON, headers)
+        return True
+
+    def _send_json(self, call: Call, status: int, payload: Any) -> None:
+        call.response = payload
+        self._send(call, status, json.dumps(payload).encode(), JSON)
+
+    def _send(self, call: Call, status: int, data: bytes, content_type: str,
+              headers: Optional[Dict[str, str]] = None) -> None:
+        call.status = status
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def start_server(emulator: "Emulator", host: str, port: int) -> Tuple[_Server, threading.Thread]:
+    server = _Server((host, port), emulator)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              name=f"circleci-emulator:{server.server_address[1]}", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def main(host: str = "127.0.0.1", port: int = 0, seed: Optional[str] = None, cutover: Any = False,
+         workflow_delay: float = 0.0, token: Optional[str] = None, job_duration: float = 0.0) -> int:
+    """Serve until Ctrl-C, printing the URL and the token. Returns the exit code."""
+    from .emulator import Emulator
+    from .seed import SeedError
+
+    try:
+        emu = Emulator(host=host, port=port, token=token or "test-token", cutover=cutover,
+                       workflow_delay=workflow_delay, job_duration=job_duration, seed=seed)
+    except SeedError as exc:
+        print(f"circleci-v2 emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        emu.start()
+    except OSError as exc:
+        print(f"circleci-v2 emulator: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"CircleCI emulator listening on {emu.url}", flush=True)
+    print(f"  v2 API:  {emu.v2_url}", flush=True)
+    print(f"  token:   {emu.token}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping", flush=True)
+    finally:
+        emu.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
