@@ -190,15 +190,92 @@ class _Ignores:
         return False
 
 
+class _Decision:
+    __slots__ = ("include",)
+
+    def __init__(self, include: Optional[bool]) -> None:
+        self.include = include
+
+
+_NO_DECISION = _Decision(None)
+_IGNORED = _Decision(True)
+
+
+class _SimpleGitignore:
+    """A .gitignore made only of the commonest lines, matched without pathspec.
+
+    Most .gitignore files hold names (`build/`, `.venv`), suffixes (`*.pyc`)
+    and anchored paths (`/dist`, `docs/_build/`). Matching those needs no
+    library, and importing pathspec costs about 12 ms, a sixth of a whole run
+    on the standard library. Any other line (negation, other wildcards,
+    escapes) makes `parse` return None, and pathspec handles the file.
+    Semantics follow gitignore(5): a name or suffix matches any path segment,
+    a pattern with a slash is relative to the .gitignore's folder, and a
+    trailing slash matches folders only.
+    """
+
+    __slots__ = ("names", "suffixes", "paths")
+
+    def __init__(self) -> None:
+        self.names: Dict[str, bool] = {}  # name -> folders only
+        self.suffixes: Dict[str, bool] = {}  # ".pyc" -> folders only
+        self.paths: Dict[str, bool] = {}  # "docs/_build" -> folders only
+
+    @classmethod
+    def parse(cls, lines: Sequence[str]) -> Optional["_SimpleGitignore"]:
+        simple = cls()
+        for raw in lines:
+            line = raw.rstrip(" ")
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("!") or "\\" in line or line != line.strip():
+                return None
+            dir_only = line.endswith("/")
+            body = line.rstrip("/")
+            if not body:
+                return None
+            if "/" in body:
+                body = body.lstrip("/")
+                if not body or any(c in body for c in "*?[]"):
+                    return None
+                simple.paths[body] = simple.paths.get(body, True) and dir_only
+            elif body.startswith("*") and len(body) > 1 and not any(c in body[1:] for c in "*?[]"):
+                simple.suffixes[body[1:]] = simple.suffixes.get(body[1:], True) and dir_only
+            elif any(c in body for c in "*?[]"):
+                return None
+            else:
+                simple.names[body] = simple.names.get(body, True) and dir_only
+        return simple
+
+    def check_file(self, rel: str) -> _Decision:
+        is_dir = rel.endswith("/")
+        parts = rel.rstrip("/").split("/")
+        last = len(parts) - 1
+        for index, part in enumerate(parts):
+            folder = index < last or is_dir
+            dir_only = self.names.get(part)
+            if dir_only is not None and (folder or not dir_only):
+                return _IGNORED
+            for suffix, dir_only in self.suffixes.items():
+                if part.endswith(suffix) and (folder or not dir_only):
+                    return _IGNORED
+        if self.paths:
+            for index in range(len(parts)):
+                dir_only = self.paths.get("/".join(parts[: index + 1]))
+                if dir_only is not None and (index < last or is_dir or not dir_only):
+                    return _IGNORED
+        return _NO_DECISION
+
+
 def _load_gitignore(path: str) -> Optional[object]:
     try:
         with open(path, "rb") as fh:
             lines = fh.read().decode("utf-8", "replace").splitlines()
     except OSError:
         return None
-    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        return None
+    simple = _SimpleGitignore.parse(lines)
+    if simple is not None:
+        return simple if (simple.names or simple.suffixes or simple.paths) else None
     from pathspec import GitIgnoreSpec
 
     return GitIgnoreSpec.from_lines(lines)

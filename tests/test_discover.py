@@ -204,3 +204,37 @@ def test_shapes_are_built_from_the_markers():
     assert shapes.search(b"import legacyclient")
     assert shapes.search(b"x = '/api/v1.1/x'")
     assert not shapes.search(b"import circleci")
+
+
+SIMPLE_GITIGNORES = [
+    ".venv/\n__pycache__/\n*.pyc\n*.egg-info/\nbuild/\ndist/\nbench/.work/\n",
+    "# comment\n\n/top.py\nlogs\ndocs/_build/\n*.log\nnode_modules\n",
+]
+SAMPLE_PATHS = [
+    "a.py", "x.pyc", "a/b.pyc", "build/", "build", "src/build/", "src/build/x.py", "bench/.work/",
+    "bench/.work/c/x.py", "bench/.workx/a.py", "x/bench/.work/", "top.py", "a/top.py", "logs", "logs/",
+    "a/logs/x", "y.egg-info/", "y.egg-info", "dist/a.py", ".venv/", "a/.venv", "docs/_build/", "docs/_build/x.html",
+    "a/docs/_build/", "err.log", "k/err.log/", "node_modules/", "a/node_modules/x.js",
+]
+
+
+@pytest.mark.parametrize("text", SIMPLE_GITIGNORES)
+def test_simple_gitignore_matcher_agrees_with_pathspec(text):
+    """Common .gitignore files are matched without importing pathspec; the answers must be git's."""
+    from pathspec import GitIgnoreSpec
+
+    from circleci_v2.migrate.discover import _SimpleGitignore
+
+    lines = text.splitlines()
+    simple = _SimpleGitignore.parse(lines)
+    assert simple is not None
+    spec = GitIgnoreSpec.from_lines(lines)
+    for path in SAMPLE_PATHS:
+        assert bool(simple.check_file(path).include) == bool(spec.check_file(path).include), path
+
+
+@pytest.mark.parametrize("line", ["!keep.py", "**/gen", "a*b", "foo\\ bar", "src/*.py", "[abc].py"])
+def test_other_gitignore_lines_go_to_pathspec(line):
+    from circleci_v2.migrate.discover import _SimpleGitignore
+
+    assert _SimpleGitignore.parse(["build/", line]) is None
