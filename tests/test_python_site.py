@@ -170,3 +170,21 @@ def test_check_never_imports_libcst():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_generated_programs_never_crash():
+    """Whatever valid Python hypothesmith builds, the analyser returns findings or raises SyntaxError."""
+    hypothesis = pytest.importorskip("hypothesis")
+    hypothesmith = pytest.importorskip("hypothesmith")
+
+    @hypothesis.settings(max_examples=25, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(hypothesmith.from_node())
+    def check(source):
+        try:
+            found = analyze(source, "generated.py", CATALOGUE)
+        except SyntaxError:
+            return
+        assert all(isinstance(f, Finding) for f in found)
+
+    check()
