@@ -305,7 +305,8 @@ class Transport:
         self._origin = _origin(self.base_url)
         self._token = Secret(_check_token(token))
         self._auth = _HeaderAuth(self._token, auth)
-        self._secrets = tuple(s for s in {self._token.reveal(), *self._auth.secrets} if s)
+        # Secret-wrapped so that even a dump of vars(transport) shows no token.
+        self._secrets = tuple(Secret(s) for s in {self._token.reveal(), *self._auth.secrets} if s)
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
         self._sleep = sleep
@@ -323,8 +324,9 @@ class Transport:
     def redact(self, text: str) -> str:
         """`text` with the token (and its Basic/Bearer forms) replaced by ***."""
         for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
+            value = secret.reveal()
+            if value in text:
+                text = text.replace(value, "***")
         return text
 
     # -- the request loop ----------------------------------------------------------------------
