@@ -19,7 +19,7 @@ Importing this module imports neither yaml nor the catalogue.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Pattern, Tuple
+from typing import Iterable, Optional, Pattern, Tuple
 
 from circleci_v2.rules.markers import MARKERS
 
@@ -52,7 +52,7 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
     return re.compile(b"|".join(alternatives))
 
 
-_SHAPES = build_shapes(MARKERS)
+_shapes: Optional[Pattern[bytes]] = None  # compiled on first use: most runs never need it
 
 
 def scan_keys(markers: Iterable[bytes], min_length: int = 6) -> Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]:
@@ -101,7 +101,10 @@ def has_marker(data: bytes) -> bool:
 
 def has_shape(data: bytes) -> bool:
     """Stage 2: the bytes hold something a rule can match."""
-    return _SHAPES.search(data) is not None
+    global _shapes
+    if _shapes is None:
+        _shapes = build_shapes(MARKERS)
+    return _shapes.search(data) is not None
 
 
 def is_candidate(data: bytes) -> bool:

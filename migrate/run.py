@@ -19,17 +19,18 @@ import importlib
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .config import FileConfig
 from .discover import DEFAULT_EXCLUDES, SHEBANG, Discovery, Excludes, SourceFile, discover, kind_from_shebang, kind_of
-from .findings import Finding
 from .prefilter import is_candidate
 from .select import RuleSelection
 from .source import Decoded, SourceError, decode, read_bytes
 
-AnalyseFn = Callable[[str, str, Any, str], List[Finding]]
+if TYPE_CHECKING:  # findings.py is imported only where findings exist
+    from .findings import Finding
+
+AnalyseFn = Callable[[str, str, Any, str], List["Finding"]]
 
 # kind -> "module:function" (imported on first use) or a callable.
 ANALYSERS: Dict[str, Any] = {
@@ -94,20 +95,38 @@ def analyser_for(kind: str) -> AnalyseFn:
     return _resolved[target]
 
 
-@dataclass
 class CheckOptions:
-    """Everything that decides which files are checked and which findings are kept."""
+    """Everything that decides which files are checked and which findings are kept.
 
-    paths: Tuple[str, ...] = (".",)
-    select: Optional[Tuple[str, ...]] = None
-    ignore: Tuple[str, ...] = ()
-    exclude: Optional[Tuple[str, ...]] = None  # None: the defaults (or the config's `exclude`)
-    extend_exclude: Tuple[str, ...] = ()
-    respect_gitignore: bool = True
-    stdin_filename: Optional[str] = None
-    jobs: int = 0  # 0: one worker per core
-    config: FileConfig = field(default_factory=FileConfig)
-    keep_sites: bool = False  # keep Finding.site (analysis evidence): analyse in this process
+    (Plain classes in this module: dataclasses cost import time on every run.)
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str] = (".",),
+        select: Optional[Sequence[str]] = None,
+        ignore: Sequence[str] = (),
+        exclude: Optional[Sequence[str]] = None,  # None: the defaults (or the config's `exclude`)
+        extend_exclude: Sequence[str] = (),
+        respect_gitignore: bool = True,
+        stdin_filename: Optional[str] = None,
+        jobs: int = 0,  # 0: one worker per core
+        config: Optional[FileConfig] = None,
+        keep_sites: bool = False,  # keep Finding.site (analysis evidence): analyse in this process
+    ) -> None:
+        self.paths = tuple(paths)
+        self.select = tuple(select) if select is not None else None
+        self.ignore = tuple(ignore)
+        self.exclude = tuple(exclude) if exclude is not None else None
+        self.extend_exclude = tuple(extend_exclude)
+        self.respect_gitignore = respect_gitignore
+        self.stdin_filename = stdin_filename
+        self.jobs = jobs
+        self.config = config if config is not None else FileConfig()
+        self.keep_sites = keep_sites
+
+    def __repr__(self) -> str:
+        return f"CheckOptions({vars(self)!r})"
 
     def excludes(self) -> Excludes:
         cwd = os.getcwd()
@@ -126,29 +145,38 @@ class CheckOptions:
         return RuleSelection(self.select, self.ignore, known_ids)
 
 
-@dataclass
 class FileResult:
-    path: str
-    kind: str
-    candidate: bool = False  # passed the pre-filter and was analysed
-    source: Optional[Decoded] = None
-    findings: List[Finding] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)  # problems: the run exits 2
-    notes: List[str] = field(default_factory=list)  # said on stderr, no effect on the exit code
-    suppressed: int = 0
+    """One file's outcome: findings, or the one-line problems that kept it from being analysed."""
+
+    def __init__(self, path: str, kind: str, errors: Optional[List[str]] = None) -> None:
+        self.path = path
+        self.kind = kind
+        self.candidate = False  # passed the pre-filter and was analysed
+        self.source: Optional[Decoded] = None
+        self.findings: List[Finding] = []
+        self.errors: List[str] = list(errors or ())  # problems: the run exits 2
+        self.notes: List[str] = []  # said on stderr, no effect on the exit code
+        self.suppressed = 0
+
+    def __repr__(self) -> str:
+        return (f"FileResult({self.path!r}, {self.kind!r}, candidate={self.candidate}, "
+                f"findings={len(self.findings)}, errors={self.errors!r})")
 
 
-@dataclass
 class RunStats:
-    files: int = 0  # files read and pre-filtered
-    candidates: int = 0
-    findings: int = 0
-    fixable: int = 0
-    suppressed: int = 0
-    errors: int = 0  # problems, in files and in discovery
-    excluded: int = 0
-    ignored: int = 0
-    workers: int = 0  # processes used to analyse (0: analysed in this process)
+    def __init__(self) -> None:
+        self.files = 0  # files read and pre-filtered
+        self.candidates = 0
+        self.findings = 0
+        self.fixable = 0
+        self.suppressed = 0
+        self.errors = 0  # problems, in files and in discovery
+        self.excluded = 0
+        self.ignored = 0
+        self.workers = 0  # processes used to analyse (0: analysed in this process)
+
+    def __repr__(self) -> str:
+        return f"RunStats({vars(self)!r})"
 
 
 class CheckRun:
@@ -307,6 +335,8 @@ def _work(item: Tuple[FileResult, bytes]) -> FileResult:
     assert _worker_selection is not None
     result = analyse_candidate(result, data, load_catalogue(), _worker_selection)
     # `site` holds ast nodes: heavy to send back and only the fixer needs them
+    from dataclasses import replace
+
     result.findings = [replace(f, site=None) for f in result.findings]
     return result
 

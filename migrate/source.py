@@ -16,8 +16,8 @@ import re
 import stat
 
 # PEP 263: the cookie must be on line 1 or 2, in a comment.
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
-_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+_COOKIE = rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
+_BLANK_OR_COMMENT = rb"^[ \t\f]*(?:[#\r\n]|$)"
 
 
 class SourceError(Exception):
@@ -103,7 +103,7 @@ def python_encoding(data: bytes) -> tuple:
         data = data[3:]
     encoding = "utf-8"
     for index, line in enumerate(data.split(b"\n", 2)[:2]):
-        m = _COOKIE.match(line)
+        m = re.match(_COOKIE, line)  # re caches the compiled pattern
         if m:
             name = m.group(1).decode("ascii", "replace")
             try:
@@ -113,7 +113,7 @@ def python_encoding(data: bytes) -> tuple:
             if bom and encoding != "utf-8":
                 raise SourceError(f"coding cookie {name!r} contradicts the UTF-8 byte order mark")
             break
-        if not _BLANK_OR_COMMENT.match(line):
+        if not re.match(_BLANK_OR_COMMENT, line):
             break  # the cookie may only follow a blank or comment line
     return encoding, bom
 

@@ -6,10 +6,12 @@ in one step. The summary and the progress bar are separate: they go to stderr.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..findings import Finding
 from .problems import FileProblem
+
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
 

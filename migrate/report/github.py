@@ -8,10 +8,12 @@ properties also `:` and `,`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..findings import LOW, Finding
 from .problems import FileProblem
+
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -28,7 +30,7 @@ def render_github(findings: Sequence[Finding], problems: Sequence[FileProblem], 
     lines = []
     for f in findings:
         message = f.message
-        if f.confidence == LOW:
+        if f.confidence == "low":
             message += f" (low confidence: {f.reason})" if f.reason else " (low confidence)"
         props = (
             f"file={_prop(f.path)},line={f.line},col={f.column},"

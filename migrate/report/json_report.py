@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..findings import Finding
 from .problems import FileProblem
+
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
 
 JSON_VERSION = 1
 

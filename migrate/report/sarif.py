@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence
 from urllib.parse import quote
 
-from ..findings import LOW, Finding
 from .problems import FileProblem
+
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/circleci-v2/circleci-v2"
@@ -64,7 +66,7 @@ def render_sarif(findings: Sequence[Finding], problems: Sequence[FileProblem], c
     results = []
     for f in findings:
         message = f.message
-        if f.confidence == LOW and f.reason:
+        if f.confidence == "low" and f.reason:
             message += f" (low confidence: {f.reason})"
         results.append({
             "ruleId": f.rule_id,

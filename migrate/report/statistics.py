@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Callable, Dict, List, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence
 
-from ..findings import Finding
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
+
 
 
 def statistics(findings: Sequence[Finding], catalogue: Callable[[], Any]) -> List[Dict[str, Any]]:

@@ -7,16 +7,18 @@ Problems are not part of this report: they go to stderr, one line each.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..findings import LOW, Finding
 from .problems import FileProblem
+
+if TYPE_CHECKING:  # findings.py is imported only where there are findings
+    from ..findings import Finding
 
 
 def format_finding(f: Finding) -> str:
     marker = " [*]" if f.fix == "safe" else ""
     line = f"{f.path}:{f.line}:{f.column}: {f.rule_id}{marker} {f.message}"
-    if f.confidence == LOW:
+    if f.confidence == "low":
         line += f" (low confidence: {f.reason})" if f.reason else " (low confidence)"
     if f.source == "usage":
         line += " (seen at run time)"
