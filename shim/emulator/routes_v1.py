@@ -268,7 +268,7 @@ def checkout_keys(ctx: V1Ctx) -> Reply:
             for other in project.checkout_keys.values():
                 other["preferred"] = False
             key = {"public-key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{material.replace('-', '')} emulator",
-                   "type": "user-key" if key_type == "github-user-key" else key_type, "fingerprint": fp,
+                   "type": key_type, "fingerprint": fp,
                    "preferred": True, "created-at": views.iso(ctx.now)}
             project.checkout_keys[fp] = key
             return Reply(201, _v1_key(key))

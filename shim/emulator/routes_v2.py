@@ -45,8 +45,9 @@ class Ctx:
         return self.state.clock.now()
 
     def q(self, name: str) -> Optional[str]:
+        """The last value of a query parameter; an empty value counts as absent."""
         values = self.query.get(name)
-        return values[-1] if values else None
+        return (values[-1] or None) if values else None
 
     def qbool(self, name: str, default: bool = False) -> bool:
         value = self.q(name)
@@ -311,7 +312,8 @@ def create_checkout_key(ctx: Ctx) -> Reply:
         for key in project.checkout_keys.values():
             key["preferred"] = False
         key = {"public-key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{material.replace('-', '')} emulator",
-               "type": key_type, "fingerprint": fp, "preferred": True, "created-at": iso(ctx.now)}
+               # created as user-key, reported as github-user-key (the reply's enum)
+               "type": "github-user-key" if key_type == "user-key" else key_type, "fingerprint": fp, "preferred": True, "created-at": iso(ctx.now)}
         project.checkout_keys[fp] = key
         return Reply(201, views.checkout_key(key))
 

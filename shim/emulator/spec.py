@@ -10,7 +10,10 @@ Two adjustments are made to the parsed copy, never to the file:
   null there (next_page_token on the last page, stopped_at of a running
   workflow), so `x-nullable: true` also sets `nullable: true`;
 - a few fields are required but sent as null by the real service while a job
-  has not started; NULLABLE_PATCHES lists them, each with its reason.
+  has not started; NULLABLE_PATCHES lists them, each with its reason;
+- `allowEmptyValue` (deprecated in OpenAPI 3.0; openapi-core warns on every
+  use) is removed, and an empty value of such a parameter (`?page-token=`) is
+  dropped before validation instead, which is what the flag allowed.
 """
 from __future__ import annotations
 
@@ -115,6 +118,14 @@ class SpecData:
         self.raw = raw
         self.document: Dict[str, Any] = json.loads(raw)
         self.router = Router(self.document["paths"])
+        # operationId -> query parameters that may be sent empty
+        self.empty_allowed: Dict[str, set] = {}
+        for item in self.document["paths"].values():
+            for op in item.values():
+                if isinstance(op, dict) and "operationId" in op:
+                    names = {p["name"] for p in op.get("parameters", []) if p.get("allowEmptyValue")}
+                    if names:
+                        self.empty_allowed[op["operationId"]] = names
         self._openapi: Any = None
         self._lock = threading.Lock()
 
@@ -142,6 +153,7 @@ def _mark_nullable(node: Any) -> None:
     if isinstance(node, dict):
         if node.get("x-nullable") is True:
             node["nullable"] = True
+        node.pop("allowEmptyValue", None)
         for value in node.values():
             _mark_nullable(value)
     elif isinstance(node, list):
@@ -187,6 +199,8 @@ class _Request:
         from openapi_core.datatypes import RequestParameters
         from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+        empty_ok = spec().empty_allowed.get(route.operation.operation_id, ())
+        query = [(k, v) for k, v in query if v != "" or k not in empty_ok]
         self.method = route.operation.method.lower()
         self.path = path
         self.path_pattern = route.operation.path_pattern

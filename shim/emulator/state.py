@@ -213,7 +213,7 @@ class Job:
                 ready = None
                 break
             if up_outcome != "success":
-                if cancel is not None and cancel < up_stop:
+                if cancel is not None and cancel <= up_stop:
                     return None, cancel, "canceled"
                 return None, up_stop, "not_run"
             ready = max(ready, up_stop)
