@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
-from circleci_v2.rules.markers import MARKERS
+from .rulefiles import markers
+
+
+MARKERS = markers()  # generated from the catalogue, read without loading it
 
 # The first literal segment of every v1.1/v1 route after its /api/v1.1 or /api/v1
 # root. Kept here so the pre-filter never loads the catalogue;

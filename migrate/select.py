@@ -28,13 +28,9 @@ class SelectorError(ValueError):
 
 def rule_ids_from_files() -> FrozenSet[str]:
     """Every rule id of the bundled catalogue, from the file names alone."""
-    from circleci_v2.rules.loader import CATALOGUE_DIR
+    from .rulefiles import rule_ids
 
-    ids = set()
-    for name in os.listdir(CATALOGUE_DIR):
-        if name.endswith(".yaml"):
-            ids.add(name.split("-", 1)[0])
-    return frozenset(ids)
+    return rule_ids()
 
 
 def parse_selectors(values: Iterable[str]) -> Tuple[str, ...]:

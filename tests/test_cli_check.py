@@ -237,11 +237,11 @@ def test_no_heavy_import_when_nothing_is_a_candidate(tmp_path):
         "    main(['check', '-q', '.'])\n"
         "except SystemExit as exc:\n"
         "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'requests', 'yaml', 'jsonschema'))\n"
-        "    loaded = 'circleci_v2.migrate.python' in sys.modules\n"
-        "    print(exc.code, heavy, loaded)\n"
+        "    loaded = 'circleci_v2.migrate.python' in sys.modules, 'circleci_v2.rules' in sys.modules\n"
+        "    print(exc.code, heavy, *loaded)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
-    assert proc.stdout.strip() == "0 [] False", proc.stderr
+    assert proc.stdout.strip() == "0 [] False False", proc.stderr
     # and the same check does import them once a file is a candidate
     write(tmp_path, "deploy.py", TRIGGER)
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)

@@ -238,3 +238,10 @@ def test_other_gitignore_lines_go_to_pathspec(line):
     from circleci_v2.migrate.discover import _SimpleGitignore
 
     assert _SimpleGitignore.parse(["build/", line]) is None
+
+
+def test_rule_files_read_without_the_rules_package_agree_with_it():
+    from circleci_v2.migrate import rulefiles
+
+    assert rulefiles.markers() == tuple(MARKERS)
+    assert rulefiles.rule_ids() == {r.id for r in load_catalogue()}
