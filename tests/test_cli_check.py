@@ -255,3 +255,43 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
         write(tmp_path, f"m{i}.py", CLEAN)
     proc = run_cli("check", cwd=tmp_path)
     assert "\r" not in proc.stderr and "[#" not in proc.stderr
+
+
+class _Terminal:
+    """A stand-in for stderr at a terminal: records what is drawn."""
+
+    def __init__(self, tty=True):
+        self.tty = tty
+        self.text = ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_draws_at_a_terminal_and_clears_itself():
+    from circleci_v2.migrate.report.progress import Progress
+
+    term = _Terminal()
+    bar = Progress(term, delay=0, interval=0)
+    for done in range(1, 11):
+        bar.update("checking", done, 10)
+    assert "\rchecking [" in term.text and "10/10" in term.text
+    bar.close()
+    assert term.text.endswith("\r\x1b[K")
+    quiet = _Terminal(tty=False)
+    bar = Progress(quiet, delay=0, interval=0)
+    bar.update("checking", 1, 10)
+    bar.close()
+    assert quiet.text == ""
+    # short runs draw nothing: the first half second is free
+    term = _Terminal()
+    bar = Progress(term)
+    bar.update("checking", 1, 10)
+    bar.close()
+    assert term.text == ""
