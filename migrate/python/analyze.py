@@ -232,12 +232,13 @@ class _Analysis:
         if len(outcomes) > 1 and (len(rule_ids) > 1 or len(matched) < len(outcomes)):
             what = self._choices_text(outcomes)
             verbs = {o.req.verb for o in outcomes}
-            by_rule = ", ".join(sorted({f"{o.best.rule.id} ({o.req.verb or 'any verb'})"  # type: ignore[union-attr]
-                                        for o in matched}))
             if len(verbs) > 1:
-                reasons.append(f"HTTP verb not resolved: it depends on {what} ({by_rule})")
+                each = list(dict.fromkeys(
+                    f"{o.best.rule.id if o.best else 'nothing'} if {o.req.verb or 'another verb'}" for o in outcomes))
+                reasons.append(f"HTTP verb not resolved ({what}): {', '.join(each)}")
             else:
-                reasons.append(f"the request depends on {what} ({by_rule})")
+                each = list(dict.fromkeys(o.best.rule.id if o.best else "no v1.1 route" for o in outcomes))
+                reasons.append(f"the URL depends on {what}: {' or '.join(each)}")
         if best.req.verb is None:
             alternatives = [x for x in best.matches if x.match.specificity == m.match.specificity]
             text = f"HTTP verb not resolved ({best.req.verb_label or 'a value this file does not show'})"
