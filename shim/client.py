@@ -290,13 +290,15 @@ class CircleCIClient:
 
         `jobs` (job UUIDs) reruns those jobs (and, unless sparse_tree, what
         depends on them); `from_failed` reruns from the failed jobs;
-        `enable_ssh` reruns with SSH (the v1.1 retry with ssh). Returns the new
-        `workflow_id`.
+        `enable_ssh` reruns the given jobs with SSH (the v1.1 retry with ssh).
+        No arguments reruns the whole workflow. Returns the new `workflow_id`.
         """
+        # The spec: from_failed excludes jobs; enable_ssh and sparse_tree require jobs.
         if jobs is not None and from_failed:
             raise ValueError("rerun_workflow: jobs and from_failed cannot be combined")
-        if sparse_tree and not jobs:
-            raise ValueError("rerun_workflow: sparse_tree needs jobs")
+        if (enable_ssh or sparse_tree) and not jobs:
+            raise ValueError("rerun_workflow: enable_ssh and sparse_tree need jobs "
+                             "(the job ids to rerun, from list_workflow_jobs)")
         body: Dict[str, Any] = {}
         if jobs is not None:
             if isinstance(jobs, str):
@@ -448,8 +450,8 @@ class CircleCIClient:
 
     @operation("GET", "/openapi.json", "getOpenAPIDocument", in_spec=False)
     def get_openapi_document(self) -> Dict[str, Any]:
-        """The service's own OpenAPI 3 document (GET /api/v2/openapi.json; the spec does not
-        describe itself, so operationId getOpenAPIDocument is this client's name for it)."""
+        """The service's own OpenAPI 3 document, GET /api/v2/openapi.json
+        (operationId: getOpenAPIDocument, this client's name: the spec does not describe itself)."""
         return self._call("getOpenAPIDocument")
 
     # -- waiting for the asynchronous workflows ------------------------------------------------
