@@ -130,7 +130,7 @@ def test_aiohttp():
     (f'subprocess.run("curl --request POST \'{TREE}\'", shell=True)', "CCI102"),
     (f'subprocess.run(["bash", "-c", "curl -XPOST {TREE}"])', "CCI102"),
     (f'subprocess.run(shlex.split("curl -X POST {TREE}"))', "CCI102"),
-    (f'os.popen("curl -X DELETE https://circleci.com/api/v1.1/project/github/a/b/build-cache")', "CCI106"),
+    ('os.popen("curl -X DELETE https://circleci.com/api/v1.1/project/github/a/b/build-cache")', "CCI106"),
 ])
 def test_curl_through_subprocess(call, rule):
     code = "import os, shlex, subprocess\n" + call + "\n"

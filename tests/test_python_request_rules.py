@@ -46,7 +46,7 @@ def test_missing_accept_is_high_when_every_header_source_is_visible(call):
     f'client.get("{ME}")',
     f'subprocess.run(["curl", "-H", "Accept: application/json", "{ME}"])',
     f'subprocess.run("curl -H \'accept: application/json\' {ME}", shell=True)',
-    f'requests.get("https://circleci.com/api/v2/me")',
+    'requests.get("https://circleci.com/api/v2/me")',
 ])
 def test_accept_header_found(call):
     code = f"""

@@ -126,12 +126,12 @@ def test_a_get_is_never_a_trigger_whatever_the_form():
 
 
 def test_wrapper_passing_the_verb_is_resolved_at_each_call():
-    code = f"""
+    code = """
         import requests
         BASE = "https://circleci.com/api/v1.1"
         def call(method, path, **kwargs):
-            return requests.request(method, BASE + path, headers={{"Accept": "application/json"}}, **kwargs)
-        call("POST", "/project/github/acme/app/tree/main", json={{}})
+            return requests.request(method, BASE + path, headers={"Accept": "application/json"}, **kwargs)
+        call("POST", "/project/github/acme/app/tree/main", json={})
         call("GET", "/project/github/acme/app/tree/main")
         call("DELETE", "/project/github/acme/app/build-cache")
         """
