@@ -188,3 +188,14 @@ def test_unknown_client_object_with_unresolved_base_is_not_reported():
             return http.post(f"{base}/project/github/a/b/tree/main")
         """
     assert analyze(textwrap.dedent(code), "t.py", CATALOGUE) == []
+
+
+def test_request_objects_sent_later():
+    code = """
+        import requests, httpx
+        s = requests.Session()
+        prepared = requests.Request("POST", "https://circleci.com/api/v1.1/project/github/a/b/tree/main").prepare()
+        s.send(prepared)
+        httpx.Client().send(httpx.Request("GET", "https://circleci.com/api/v1.1/recent-builds"))
+        """
+    assert endpoint(code) == [(4, "CCI102", "high", "requests"), (6, "CCI107", "high", "httpx")]

@@ -46,6 +46,8 @@ _BUILTINS = frozenset(dir(builtins))
 # Names under which HTTP libraries expose the same thing; the analysis speaks the canonical one.
 ALIASES = {
     "requests.api": "requests",
+    "requests.models.Request": "requests.Request",
+    "httpx._models.Request": "httpx.Request",
     "requests.sessions.Session": "requests.Session",
     "requests.sessions.session": "requests.Session",
     "requests.session": "requests.Session",

@@ -106,7 +106,9 @@ def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> L
 def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
     module, _, name = q.rpartition(".")
     if module in MODULE_LIBRARIES:
-        if name in _VERB_SET or name in ("request", "stream"):
+        # requests.Request / httpx.Request: the request object, sent later by session.send()
+        if name in _VERB_SET or name in ("request", "stream", "Request"):
+            name = "request" if name == "Request" else name
             req = _verb_call(call, MODULE_LIBRARIES[module], name, ev, frame, module_function=True)
             return [req] if req is not None else []
         return []
