@@ -261,7 +261,10 @@ def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_
         raise UserError(
             f"the emulator is not available ({exc}); install it with: pip install 'circleci-v2[emulator]'"
         ) from None
-    result = serve(host, port, seed, cutover, workflow_delay)
+    try:
+        result = serve(host, port, seed, cutover, workflow_delay)
+    except RuntimeError as exc:  # the emulator's way of naming a missing extra (openapi-core, edn_format)
+        raise UserError(str(exc)) from None
     return result if isinstance(result, int) else EXIT_CLEAN
 
 
