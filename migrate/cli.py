@@ -157,7 +157,9 @@ def cli() -> None:
               help="Report format (default text).")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Write the report to this file instead of stdout.")
-@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--statistics", is_flag=True,
+              help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
+                   "JSON with --output-format json, text otherwise.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool, **params: Any) -> int:
     """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
