@@ -1,0 +1,258 @@
+"""`fix` for shell, Makefile, YAML, Dockerfile and Jenkinsfile text: rewrite curl calls in place.
+
+    fix_text(source, path, kind, findings, options) -> new source
+
+Only the findings passed in are applied (the fix engine has already applied
+--select/--ignore, suppression comments and the safe/unsafe choice), and only
+when the text analyser's plan (migrate/text/trigger.py) allows it:
+
+- a v1.1 trigger becomes the v2 call, in place:
+      curl -X POST "$CIRCLE_API/project/github/$ORG/$REPO/tree/$BRANCH?circle-token=$CIRCLE_TOKEN"
+  ->  curl -X POST "${CIRCLE_API%/api/v1.1}/api/v2/project/gh/$ORG/$REPO/pipeline" \\
+        -H "Circle-Token: $CIRCLE_TOKEN" -H "Content-Type: application/json" -d "{\\"branch\\": \\"$BRANCH\\"}"
+- otherwise a token in ?circle-token= moves to a Circle-Token header, and a missing
+  Accept header is added.
+
+Every other character of the file stays as it was. Variables, substitutions
+and templates are copied exactly as written; generated text is quoted for the
+shell and then escaped for the file around it (`$$` in a Makefile, `\\"` in a
+YAML or Groovy string). New options follow the command's own layout: when it
+is split over lines with backslashes, so are they.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ..findings import Finding
+from ..text.trigger import Item, Plan, is_trigger, plan_for
+from ..text.shell import LIT, TEMPLATE, Part, Word
+from ..text.site import TextSite
+
+Edit = Tuple[int, int, str]
+# a fragment of output: ("gen", shell text to escape for the file) or ("src", text already in the file's syntax)
+Fragment = Tuple[str, str]
+
+
+def _unsafe_allowed(options: Any) -> bool:
+    if options is None:
+        return False
+    if isinstance(options, dict):
+        return bool(options.get("unsafe_fixes") or options.get("unsafe"))
+    return bool(getattr(options, "unsafe_fixes", False) or getattr(options, "unsafe", False))
+
+
+def fix_text(source: str, path: str, kind: str, findings: Sequence[Finding], options: Any = None) -> str:
+    """`source` with the given findings' curl rewrites applied; unchanged when none applies."""
+    from circleci_v2.rules import load_catalogue
+
+    from ..text.analyze import analyze_sites
+
+    bom = source.startswith("\ufeff")
+    text = source[1:] if bom else source
+    catalogue = getattr(options, "catalogue", None) or load_catalogue()
+    unsafe = _unsafe_allowed(options)
+    wanted = {(f.rule_id, f.line, f.column) for f in findings}
+    allowed = {"safe", "unsafe"} if unsafe else {"safe"}
+    by_command: Dict[int, List[Tuple[Finding, TextSite]]] = {}
+    for finding, site in analyze_sites(text, path, catalogue, kind):
+        if (finding.rule_id, finding.line, finding.column) not in wanted or finding.fix not in allowed:
+            continue
+        by_command.setdefault(id(site.request.command), []).append((finding, site))
+    edits: List[Edit] = []
+    for group in by_command.values():
+        edits.extend(_command_edits(text, group, catalogue, unsafe))
+    result = apply_edits(text, edits)
+    return ("\ufeff" + result) if bom else result
+
+
+def apply_edits(text: str, edits: List[Edit]) -> str:
+    """Apply non-overlapping edits (start, end, replacement); an edit overlapping an earlier one is dropped."""
+    kept: List[Edit] = []
+    last_end = -1
+    for edit in sorted(edits, key=lambda e: (e[0], e[1])):
+        if edit[0] < last_end:
+            continue
+        kept.append(edit)
+        last_end = max(last_end, edit[1])
+    out = text
+    for start, end, new in reversed(kept):
+        out = out[:start] + new + out[end:]
+    return out
+
+
+def _command_edits(source: str, group: List[Tuple[Finding, TextSite]], catalogue: Any, unsafe: bool) -> List[Edit]:
+    triggers = [(f, s) for f, s in group if s.match is not None and f.rule_id == s.match.rule.id
+                and is_trigger(catalogue[f.rule_id])]
+    if triggers:
+        finding, site = triggers[0]
+        plan = plan_for(catalogue[finding.rule_id], site)
+        if plan is None:
+            return []
+        return _plan_edits(source, site, plan, unsafe)
+    # request rules only: merge their plans into one (new URL without the token, extra headers)
+    merged = Plan()
+    site = group[0][1]
+    for finding, s in group:
+        plan = plan_for(catalogue[finding.rule_id], s)
+        if plan is None:
+            continue
+        if plan.url is not None:
+            merged.url, merged.url_style = plan.url, plan.url_style
+        merged.token = merged.token or plan.token
+        merged.add_accept = merged.add_accept or plan.add_accept
+    return _plan_edits(source, site, merged, unsafe)
+
+
+def _plan_edits(source: str, site: TextSite, plan: Plan, unsafe: bool) -> List[Edit]:
+    req = site.request
+    seg = site.segment
+    words = req.command.words
+    assert req.url is not None and req.url_arg is not None
+    url_start, url_end = seg.source_span(req.url.start, req.url.end)
+    sep = _separator(source, site)
+    encode = seg.encode
+
+    def render(fragments: List[Fragment]) -> str:
+        return "".join(encode(t) if k == "gen" else t for k, t in fragments)
+
+    if plan.url is not None:
+        new_url = render(_emit(plan.url, plan.url_style, source, site))
+    else:
+        new_url = source[url_start:url_end]
+    extra: List[str] = []
+    if plan.token is not None:
+        extra.append(render([("gen", "-H ")] + _emit([("lit", "Circle-Token: ")] + plan.token, '"', source, site)))
+    if plan.add_content_type:
+        extra.append(render([("gen", '-H "Content-Type: application/json"')]))
+    if plan.add_accept:
+        extra.append(render([("gen", '-H "Accept: application/json"')]))
+    if plan.json_body:
+        fields = list(plan.body)
+        body_items = _json_object(fields, plan.parameters if unsafe else [])
+        extra.append(render([("gen", "-d ")] + _emit(body_items, "'" if _all_literal(body_items) else '"',
+                                                    source, site)))
+    edits: List[Edit] = [(url_start, url_end, new_url + "".join(sep + e for e in extra))]
+    for arg in plan.remove:
+        before = words[arg.first - 1] if arg.first > 0 else None
+        _, start = seg.source_span(before.start, before.end) if before is not None else (0, url_start)
+        _, end = seg.source_span(words[arg.last].start, words[arg.last].end)
+        edits.append((start, end, ""))
+    return edits
+
+
+def _separator(source: str, site: TextSite) -> str:
+    """The text between two words of the command: a line continuation when the command uses them."""
+    seg = site.segment
+    words = site.request.command.words
+    for a, b in zip(words, words[1:]):
+        _, end = seg.source_span(a.start, a.end)
+        start, _ = seg.source_span(b.start, b.end)
+        between = source[end:start]
+        if "\n" in between or "\r" in between:
+            return between
+    return " "
+
+
+def _all_literal(items: List[Item]) -> bool:
+    return all(k in ("lit", "json") and not isinstance(v, Part) for k, v in items)
+
+
+def _json_object(fields: List[Tuple[str, List[Item]]], parameters: List[Tuple[str, List[Item]]]) -> List[Item]:
+    """Items for a JSON object with the fields, and `parameters` when given."""
+    items: List[Item] = [("lit", "{")]
+
+    def value(vitems: List[Item]) -> None:
+        if len(vitems) == 1 and vitems[0][0] == "json":
+            v = vitems[0][1]
+            items.append(("part", v) if isinstance(v, Part) else ("lit", str(v)))
+            return
+        items.append(("lit", '"'))
+        for k, v in vitems:
+            if k == "lit":
+                items.append(("lit", json.dumps(str(v))[1:-1]))
+            elif k == "json":
+                items.append(("lit", str(v)))
+            else:
+                items.append((k, v))
+        items.append(("lit", '"'))
+
+    for n, (name, vitems) in enumerate(fields):
+        items.append(("lit", (", " if n else "") + json.dumps(name) + ": "))
+        value(vitems)
+    if parameters:
+        items.append(("lit", (", " if fields else "") + '"parameters": {'))
+        for n, (name, vitems) in enumerate(parameters):
+            items.append(("lit", (", " if n else "") + json.dumps(name) + ": "))
+            value(vitems)
+        items.append(("lit", "}"))
+    items.append(("lit", "}"))
+    return items
+
+
+_UNQUOTED_SPECIAL = set(" \t\n\"'\\$`&|;<>()*?[]#~=%{}!")
+
+
+def _emit(items: List[Item], style: str, source: str, site: TextSite) -> List[Fragment]:
+    """Shell text for a word made of items, quoted in `style` ('"', "'" or "" for bare) where it can be.
+
+    Literal text takes the word's style; a variable or substitution that was
+    unquoted or in double quotes goes into double quotes (or stays bare in a
+    bare word); a template (make, CI expression) goes wherever it falls.
+    """
+    out: List[Fragment] = []
+    ctx: Optional[str] = None  # the quote open in the output, None when none is
+
+    def switch(to: Optional[str]) -> None:
+        nonlocal ctx
+        if ctx == to:
+            return
+        if ctx is not None:
+            out.append(("gen", ctx))
+        if to is not None:
+            out.append(("gen", to))
+        ctx = to
+
+    for kind, value in items:
+        if kind in ("lit", "json") and not isinstance(value, Part):
+            text = str(value)
+            if not text:
+                continue
+            if ctx is None and style:
+                switch(style)
+            if ctx == '"':
+                text = "".join("\\" + c if c in '"\\$`' else c for c in text)
+            elif ctx == "'":
+                text = text.replace("'", "'\\''")
+            else:
+                text = "".join("\\" + c if c in _UNQUOTED_SPECIAL else c for c in text)
+            out.append(("gen", text))
+            continue
+        if kind == "gen":
+            if ctx == "'":
+                switch(None)
+            if ctx is None and style:
+                switch('"')
+            out.append(("gen", str(value)))
+            continue
+        if kind == "src":
+            out.append(("src", str(value)))
+            continue
+        part = value
+        assert isinstance(part, Part)
+        raw = site.source_text(source, part.start, part.end)
+        if part.kind == LIT:  # never produced by a plan; written as literal text if it were
+            out.extend(_emit([("lit", part.text)], style, source, site))
+            continue
+        if part.kind == TEMPLATE:
+            if ctx is None and style:
+                switch(style)
+            out.append(("src", raw))
+            continue
+        if ctx == "'":
+            switch(None)
+        if ctx is None and (style or part.quote == '"'):
+            switch('"')
+        out.append(("src", raw))
+    switch(None)
+    return out

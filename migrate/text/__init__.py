@@ -1,0 +1,9 @@
+"""circleci_v2.migrate.text: CircleCI API v1.1 calls in shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles.
+
+`analyze(source, path, catalogue, kind)` is the check pipeline's entry point
+(registered in migrate/run.py for every kind but python); the curl rewrite is
+circleci_v2.migrate.fix.curl.
+"""
+from .analyze import analyze
+
+__all__ = ["analyze"]

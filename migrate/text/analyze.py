@@ -1,0 +1,203 @@
+"""The text analyser: shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles.
+
+    analyze(source, path, catalogue, kind) -> list[Finding]
+
+segments.py finds the shell text in the file, shell.py splits it into
+commands, http_tools.py reads curl/wget/httpie options, resolve.py follows
+variables assigned in the same script; the rules decide what a request means
+(`Catalogue.match_request`), exactly as for Python, with the same ids and
+messages. trigger.py decides whether `fix` can rewrite a trigger and why not.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_v1_url
+
+from ..findings import HIGH, LOW, Finding
+from .http_tools import HttpRequest, parse_request
+from .resolve import Env, Resolved, resolve
+from .segments import Segment, segments_for
+from .shell import Command, assignments, lex
+from .site import TextSite
+
+# The property each request rule (kind: request) is about, by rule name, and
+# whether it applies when the API root is not visible in the file. A test checks
+# that every request rule of the catalogue is covered here.
+REQUEST_CHECKS: Dict[str, Tuple[str, bool]] = {
+    "missing-accept-header": ("accept", False),
+    "token-in-query": ("query-token", True),
+}
+
+_TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
+
+
+class _LineIndex:
+    def __init__(self, source: str) -> None:
+        self.starts = [0]
+        for m in re.finditer(r"\r\n|\r|\n", source):
+            self.starts.append(m.end())
+
+    def position(self, offset: int) -> Tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+
+def analyze(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Finding]:
+    """Findings for one file of `kind` (shell, makefile, yaml, dockerfile, jenkinsfile), one per (rule, command)."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    return [f for f, _ in analyze_sites(source, path, catalogue, kind)]
+
+
+def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, TextSite]]:
+    lines = _LineIndex(source)
+    out: List[Tuple[Finding, TextSite]] = []
+    for seg in segments_for(source, kind):
+        if seg.argv is None and not _TOOLS.search(seg.text):
+            continue
+        commands = lex(seg)
+        env = assignments(commands)
+        for cmd in commands:
+            req = parse_request(cmd)
+            if req is None or req.url is None:
+                continue
+            out.extend(_request_findings(source, path, catalogue, kind, seg, commands, env, req, lines))
+    out.sort(key=lambda fs: fs[0].sort_key)
+    return out
+
+
+def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, seg: Segment,
+                      commands: List[Command], env: Env, req: HttpRequest,
+                      lines: _LineIndex) -> List[Tuple[Finding, TextSite]]:
+    from .trigger import plan_fix
+
+    assert req.url is not None
+    url = resolve(req.url, env, req.command.index)
+    split = split_v1_url(url.text)
+    found: List[Tuple[Finding, TextSite]] = []
+    matches = catalogue.match_request(req.verb, url.text)
+    site = TextSite(kind=kind, segment=seg, commands=commands, env=env, request=req, url=url, match=None)
+    if matches:
+        best = matches[0]
+        reasons = _endpoint_reasons(req, url, best, matches)
+        confidence = LOW if reasons else HIGH
+        endpoint_site = site.with_match(best)
+        fix, why = plan_fix(best.rule, endpoint_site, confidence)
+        found.append((_finding(best.rule, path, source, lines, endpoint_site, confidence, reasons, fix, why),
+                      endpoint_site))
+    if split is None:
+        return found
+    for rule in catalogue.of_kind("request"):
+        check = REQUEST_CHECKS.get(rule.name)
+        if check is None:
+            continue
+        applies, low_reason = _applies(rule, req, split, url, matches, check[1])
+        if not applies:
+            continue
+        verdict = _check(check[0], rule, req, split)
+        if verdict is None:
+            continue
+        confidence, reason = verdict
+        reasons = [r for r in (low_reason, reason) if r]
+        if low_reason:
+            confidence = LOW
+        rule_site = site.with_match(matches[0] if matches else None)
+        fix, why = plan_fix(rule, rule_site, confidence)
+        found.append((_finding(rule, path, source, lines, rule_site, confidence, reasons, fix, why), rule_site))
+    return found
+
+
+def _endpoint_reasons(req: HttpRequest, url: Resolved, best: RuleMatch, matches: Sequence[RuleMatch]) -> List[str]:
+    reasons: List[str] = []
+    if req.verb is None:
+        same = [m for m in matches if m.match.specificity == best.match.specificity]
+        text = f"HTTP verb not resolved ({req.verb_label or 'a value the script does not show'})"
+        if len({m.rule.id for m in same}) > 1:
+            text += ": " + ", ".join(f"{m.rule.id} if {m.endpoint.method}" for m in same)
+        reasons.append(text)
+    if not best.match.url.base_resolved:
+        reasons.append(f"base URL not resolved in this file ({_base_label(url)})")
+    if best.match.spans_placeholder:
+        for key, value in best.match.params.items():
+            if "+" not in key:
+                continue
+            labels = [url.labels[ch] for ch in value if ch in url.labels]
+            who = labels[0] if labels else "a value"
+            reasons.append(f"{who} is assumed to hold {key.replace('+', '/')}")
+    return reasons
+
+
+def _base_label(url: Resolved) -> str:
+    for atom in url.atoms:
+        if not atom.known:
+            return atom.label
+    return "a value the script does not show"
+
+
+def _applies(rule: Rule, req: HttpRequest, split, url: Resolved, matches: Sequence[RuleMatch],
+             without_base: bool) -> Tuple[bool, str]:
+    verb = req.verb
+    endpoints = [e for e in rule.endpoints if verb is None or e.method in ("ANY", verb)]
+    if split.version is not None:
+        for e in endpoints:
+            if e.template.version == split.version and (e.template.relative == "/"
+                                                        or split.path.startswith(e.template.relative)):
+                return True, ""
+        return False, ""
+    reason = f"base URL not resolved in this file ({_base_label(url)})"
+    if without_base:
+        return True, reason
+    if matches and any(e.template.version == matches[0].endpoint.template.version for e in endpoints):
+        return True, reason
+    return False, ""
+
+
+def _check(check: str, rule: Rule, req: HttpRequest, split) -> Optional[Tuple[str, Optional[str]]]:
+    if check == "accept":
+        if req.tool == "httpie" or req.json_flag:
+            return None  # httpie and curl --json ask for JSON themselves
+        names = req.header_names()
+        if "accept" in names:
+            return None
+        if req.opaque_options or None in names:
+            return None  # a header we cannot read may be the Accept header: never guess it is missing
+        return HIGH, None
+    if check == "query-token":
+        markers = {m.lower() for m in rule.markers}
+        for piece in split.query.split("&"):
+            if piece.split("=", 1)[0].strip().lower() in markers:
+                return HIGH, None
+        if req.get_data:  # curl -G -d circle-token=...
+            for arg in req.data:
+                if arg.value is not None and arg.value.text_with("").split("=", 1)[0].strip().lower() in markers:
+                    return HIGH, None
+        if req.tool == "httpie":
+            for arg in req.args:
+                if arg.name == "item:query" and arg.value is not None:
+                    if arg.value.text_with("").split("==", 1)[0].strip().lower() in markers:
+                        return HIGH, None
+    return None
+
+
+def _finding(rule: Rule, path: str, source: str, lines: _LineIndex, site: TextSite, confidence: str,
+             reasons: List[str], fix: str, why: List[str]) -> Finding:
+    cmd = site.request.command
+    seg = site.segment
+    if seg.argv is not None:
+        start, end = cmd.start, cmd.end
+    else:
+        first = cmd.words[site.request.program_index]
+        start, _ = seg.source_span(first.start, first.end)
+        last = cmd.words[-1]
+        _, end = seg.source_span(last.start, last.end)
+    line, col = lines.position(start)
+    end_line, end_col = lines.position(end)
+    all_reasons = list(dict.fromkeys(r for r in reasons + why if r))
+    return Finding(
+        rule_id=rule.id, path=path, line=line, column=col, end_line=end_line, end_column=end_col,
+        message=rule.message, severity=rule.severity, fix=fix, confidence=confidence,
+        reason="; ".join(all_reasons) or None, site=site,
+    )

@@ -1,0 +1,385 @@
+"""What a curl, wget or httpie command line sends: verb, URL, headers, body, credentials.
+
+Only the command-line syntax of the three tools lives here (which options
+take a value, which ones send a body); what a request means is decided by the
+rules (circleci_v2.rules) in analyze.py.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from .shell import LIT, Command, Word
+
+CURL_PROGRAMS = {"curl"}
+WGET_PROGRAMS = {"wget"}
+HTTPIE_PROGRAMS = {"http", "https", "httpie", "xh", "xhs"}
+PROGRAMS = CURL_PROGRAMS | WGET_PROGRAMS | HTTPIE_PROGRAMS
+
+# curl short options that take a value (the rest of the word, or the next word)
+_CURL_SHORT_ARG = set("XHdFuoTAebcwmErKxyYzCQDUtPE")
+_CURL_LONG_ARG = {
+    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
+    "--form", "--form-string", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--cookie",
+    "--cookie-jar", "--write-out", "--max-time", "--connect-timeout", "--retry", "--retry-delay",
+    "--retry-max-time", "--url", "--cert", "--key", "--cacert", "--capath", "--proxy", "--proxy-user", "--resolve",
+    "--limit-rate", "--config", "--oauth2-bearer", "--range", "--interface", "--dump-header", "--trace",
+    "--trace-ascii", "--stderr", "--max-filesize", "--speed-limit", "--speed-time", "--netrc-file", "--variable",
+    "--expand-url", "--aws-sigv4", "--unix-socket", "--abstract-unix-socket", "--connect-to", "--proto",
+    "--proto-redir", "--ciphers", "--tls-max", "--url-query", "--output-dir", "--create-file-mode",
+    "--retry-all-errors-max", "--keepalive-time", "--dns-servers", "--happy-eyeballs-timeout-ms", "--max-redirs",
+}
+_CURL_SHORT_DATA = {"d": "--data", "F": "--form"}
+CURL_DATA = {"--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "--form",
+             "--form-string"}
+_WGET_SHORT_ARG = set("oOaietTwPUlARDIXQBe")
+_HTTPIE_ARG = {"-a", "--auth", "-A", "--auth-type", "-p", "--print", "-o", "--output", "--verify", "--timeout",
+               "--session", "--session-read-only", "--raw", "--cert", "--cert-key", "--cert-key-pass", "--proxy",
+               "--max-redirects", "--pretty", "-s", "--style", "--format-options", "--boundary",
+               "--default-scheme", "--response-charset", "--response-mime", "--ssl", "--ciphers", "-P"}
+_HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+class Arg:
+    """One option of the command: the word(s) it takes."""
+
+    __slots__ = ("name", "first", "last", "value")
+
+    def __init__(self, name: str, first: int, last: int, value: Optional[Word]) -> None:
+        self.name = name  # canonical long name (--header), "url", or "item" (httpie)
+        self.first = first  # index of the option's first word in Command.words
+        self.last = last  # index of its last word
+        self.value = value  # the value word, or a Word made of the attached part (-XPOST)
+
+    def __repr__(self) -> str:
+        return f"Arg({self.name}, {self.first}..{self.last})"
+
+
+class HttpRequest:
+    """A request sent by curl, wget or httpie, as the command line says."""
+
+    def __init__(self, tool: str, command: Command, program_index: int) -> None:
+        self.tool = tool  # curl | wget | httpie
+        self.command = command
+        self.program_index = program_index
+        self.verb: Optional[str] = "GET"  # None: set by a value we cannot read
+        self.verb_label = ""  # the text that sets an unresolved verb, for messages
+        self.url: Optional[Word] = None
+        self.url_arg: Optional[Arg] = None
+        self.args: List[Arg] = []
+        self.headers: List[Word] = []
+        self.opaque_options = False  # an option we cannot read ($CURL_OPTS, -K file): headers may hide there
+        self.data: List[Arg] = []  # body options in order (curl -d/-F/--json, wget --post-data, httpie items)
+        self.get_data = False  # curl -G: data goes to the query string
+        self.user: Optional[Arg] = None  # curl -u / wget --user / httpie -a
+        self.json_flag = False  # curl --json, httpie default JSON
+        self.output: Optional[Word] = None  # -o FILE
+
+    def header_names(self) -> List[Optional[str]]:
+        """Lower-case header names, None for a header whose name is not written out."""
+        names: List[Optional[str]] = []
+        for h in self.headers:
+            first = h.parts[0] if h.parts else None
+            if first is None or first.kind != LIT or ":" not in first.text and ";" not in first.text:
+                names.append(None)
+                continue
+            sep = min(i for i in (first.text.find(":"), first.text.find(";")) if i != -1)
+            names.append(first.text[:sep].strip().lower())
+        return names
+
+    def header_value(self, name: str) -> Optional[Word]:
+        """The value part of header `name` (a Word of the parts after the colon)."""
+        for h, hn in zip(self.headers, self.header_names()):
+            if hn == name:
+                return _after_colon(h)
+        return None
+
+
+def _after_colon(word: Word) -> Word:
+    from .shell import Part
+
+    first = word.parts[0]
+    i = first.text.find(":")
+    rest = first.text[i + 1:].lstrip()
+    skipped = len(first.text) - len(rest)
+    parts = list(word.parts[1:])
+    if rest:
+        parts.insert(0, Part(LIT, rest, first.start + skipped, first.end, first.quote))
+    return Word(parts, first.start + skipped, word.end)
+
+
+def _attached(word: Word, skip: int) -> Word:
+    """The part of an option word after its first `skip` literal characters (-XPOST -> POST)."""
+    from .shell import Part
+
+    first = word.parts[0]
+    rest = first.text[skip:]
+    parts = list(word.parts[1:])
+    if rest:
+        # the value starts inside the first part: offsets only exact for unquoted text
+        parts.insert(0, Part(LIT, rest, first.start + skip if not first.quote else first.start, first.end,
+                             first.quote))
+    return Word(parts, first.start + skip, word.end)
+
+
+def parse_request(cmd: Command) -> Optional[HttpRequest]:
+    """The request a command sends, when it runs curl, wget or httpie."""
+    program, index = cmd.program()
+    if program is None:
+        return None
+    if program in CURL_PROGRAMS:
+        return _curl(cmd, index)
+    if program in WGET_PROGRAMS:
+        return _wget(cmd, index)
+    if program in HTTPIE_PROGRAMS:
+        return _httpie(cmd, index)
+    return None
+
+
+def _option_text(word: Word) -> Optional[str]:
+    """The literal start of a word that begins with `-`, else None."""
+    first = word.parts[0] if word.parts else None
+    if first is None or first.kind != LIT or not first.text.startswith("-"):
+        return None
+    return first.text
+
+
+def _curl(cmd: Command, index: int) -> HttpRequest:
+    req = HttpRequest("curl", cmd, index)
+    words = cmd.words
+    explicit_verb: Optional[Tuple[Optional[str], str]] = None
+    head = False
+    upload = False
+    i = index + 1
+    options_done = False
+    while i < len(words):
+        w = words[i]
+        text = None if options_done else _option_text(w)
+        if text is None or text == "-":
+            if w.literal is None and not options_done and w.parts and w.parts[0].kind != LIT \
+                    and w.parts[0].quote == "":
+                req.opaque_options = True  # an unquoted $VAR may carry options
+            arg = Arg("url", i, i, w)
+            req.args.append(arg)
+            if req.url is None:
+                req.url, req.url_arg = w, arg
+            i += 1
+            continue
+        if text == "--":
+            options_done = True
+            i += 1
+            continue
+        if text.startswith("--"):
+            name, eq, attached = text.partition("=")
+            if name in _CURL_LONG_ARG:
+                if eq and len(w.parts) >= 1:
+                    value: Optional[Word] = _attached(w, len(name) + 1)
+                    last = i
+                elif i + 1 < len(words):
+                    value, last = words[i + 1], i + 1
+                else:
+                    value, last = None, i
+                arg = Arg(name, i, last, value)
+            else:
+                arg = Arg(name, i, i, None)
+            req.args.append(arg)
+            i = arg.last + 1
+            continue
+        # a cluster of short options: -sSfL, -XPOST, -sX POST
+        j = 1
+        arg = Arg(text, i, i, None)
+        while j < len(text):
+            c = text[j]
+            if c in _CURL_SHORT_ARG:
+                long = _short_to_long(c)
+                if j + 1 < len(text) or len(w.parts) > 1:
+                    arg = Arg(long, i, i, _attached(w, j + 1))
+                elif i + 1 < len(words):
+                    arg = Arg(long, i, i + 1, words[i + 1])
+                else:
+                    arg = Arg(long, i, i, None)
+                break
+            if c == "I":
+                head = True
+            elif c == "G":
+                req.get_data = True
+            j += 1
+        req.args.append(arg)
+        i = arg.last + 1
+    for arg in req.args:
+        if arg.name == "--request" and arg.value is not None:
+            lit = arg.value.literal
+            explicit_verb = (lit.upper() if lit else None, _raw_label(arg.value))
+        elif arg.name == "--header" and arg.value is not None:
+            req.headers.append(arg.value)
+        elif arg.name in CURL_DATA:
+            req.data.append(arg)
+            if arg.name == "--json":
+                req.json_flag = True
+        elif arg.name in ("--user", "--oauth2-bearer"):
+            req.user = arg
+        elif arg.name == "--upload-file":
+            upload = True
+        elif arg.name == "--head":
+            head = True
+        elif arg.name == "--get":
+            req.get_data = True
+        elif arg.name == "--config":
+            req.opaque_options = True
+        elif arg.name == "--output" and arg.value is not None:
+            req.output = arg.value
+        elif arg.name == "--url" and arg.value is not None and req.url is None:
+            req.url, req.url_arg = arg.value, arg
+    if explicit_verb is not None:
+        req.verb, req.verb_label = explicit_verb
+    elif head:
+        req.verb = "HEAD"
+    elif req.data and not req.get_data:
+        req.verb = "POST"
+    elif upload:
+        req.verb = "PUT"
+    return req
+
+
+def _short_to_long(c: str) -> str:
+    return {"X": "--request", "H": "--header", "d": "--data", "F": "--form", "u": "--user", "o": "--output",
+            "T": "--upload-file", "K": "--config", "w": "--write-out", "E": "--cert", "A": "--user-agent",
+            "e": "--referer", "b": "--cookie", "c": "--cookie-jar", "m": "--max-time", "x": "--proxy",
+            "U": "--proxy-user", "D": "--dump-header", "r": "--range", "Y": "--speed-limit",
+            "y": "--speed-time", "C": "--continue-at", "Q": "--quote", "t": "--telnet-option",
+            "P": "--ftp-port", "z": "--time-cond"}.get(c, "-" + c)
+
+
+def _raw_label(word: Word) -> str:
+    return "".join(p.text if p.kind == LIT else (p.text if p.kind != "var" else "$" + p.text) for p in word.parts)
+
+
+def _wget(cmd: Command, index: int) -> HttpRequest:
+    req = HttpRequest("wget", cmd, index)
+    words = cmd.words
+    i = index + 1
+    method: Optional[Tuple[Optional[str], str]] = None
+    while i < len(words):
+        w = words[i]
+        text = _option_text(w)
+        if text is None:
+            arg = Arg("url", i, i, w)
+            req.args.append(arg)
+            if req.url is None:
+                req.url, req.url_arg = w, arg
+            i += 1
+            continue
+        if text.startswith("--"):
+            name, eq, _ = text.partition("=")
+            takes = name in ("--method", "--post-data", "--post-file", "--body-data", "--body-file", "--header",
+                             "--user", "--password", "--http-user", "--http-password", "--output-document",
+                             "--output-file", "--tries", "--timeout", "--wait", "--directory-prefix",
+                             "--user-agent", "--load-cookies", "--save-cookies", "--execute", "--input-file")
+            if takes and eq:
+                arg = Arg(name, i, i, _attached(w, len(name) + 1))
+            elif takes and i + 1 < len(words):
+                arg = Arg(name, i, i + 1, words[i + 1])
+            else:
+                arg = Arg(name, i, i, None)
+        else:
+            c = text[1:2]
+            if c in _WGET_SHORT_ARG and len(text) == 2 and i + 1 < len(words):
+                arg = Arg("-" + c, i, i + 1, words[i + 1])
+            elif c in _WGET_SHORT_ARG and len(text) > 2:
+                arg = Arg("-" + c, i, i, _attached(w, 2))
+            else:
+                arg = Arg(text, i, i, None)
+        req.args.append(arg)
+        i = arg.last + 1
+    for arg in req.args:
+        if arg.name == "--method" and arg.value is not None:
+            lit = arg.value.literal
+            method = (lit.upper() if lit else None, _raw_label(arg.value))
+        elif arg.name == "--header" and arg.value is not None:
+            req.headers.append(arg.value)
+        elif arg.name in ("--post-data", "--post-file", "--body-data", "--body-file"):
+            req.data.append(arg)
+        elif arg.name in ("--user", "--http-user"):
+            req.user = arg
+        elif arg.name in ("-e", "--execute", "-i", "--input-file"):
+            req.opaque_options = True
+        elif arg.name in ("-O", "--output-document") and arg.value is not None:
+            req.output = arg.value
+    if method is not None:
+        req.verb, req.verb_label = method
+    elif any(a.name in ("--post-data", "--post-file") for a in req.data):
+        req.verb = "POST"
+    return req
+
+
+def _httpie(cmd: Command, index: int) -> HttpRequest:
+    req = HttpRequest("httpie", cmd, index)
+    req.json_flag = True  # httpie sends JSON and asks for it
+    words = cmd.words
+    i = index + 1
+    positional: List[Tuple[int, Word]] = []
+    while i < len(words):
+        w = words[i]
+        text = _option_text(w)
+        if text is None or positional:
+            positional.append((i, w))
+            i += 1
+            continue
+        name = text.partition("=")[0]
+        if name in _HTTPIE_ARG:
+            if "=" in text:
+                arg = Arg(name, i, i, _attached(w, len(name) + 1))
+            elif i + 1 < len(words):
+                arg = Arg(name, i, i + 1, words[i + 1])
+            else:
+                arg = Arg(name, i, i, None)
+        else:
+            arg = Arg(name, i, i, None)
+        req.args.append(arg)
+        if name in ("-a", "--auth"):
+            req.user = arg
+        elif name in ("-f", "--form"):
+            req.json_flag = False
+        elif name in ("-o", "--output") and arg.value is not None:
+            req.output = arg.value
+        i = arg.last + 1
+    if positional:
+        first_i, first = positional[0]
+        lit = first.literal
+        if lit is not None and lit.upper() in _HTTP_METHODS and lit.isalpha() and len(positional) > 1:
+            req.verb = lit.upper()
+            req.args.append(Arg("--method", first_i, first_i, first))
+            positional = positional[1:]
+        elif lit is None and len(positional) > 1 and first.parts and first.parts[0].kind != LIT:
+            # `http $METHOD $URL`: the verb is in a variable
+            req.verb, req.verb_label = None, _raw_label(first)
+            positional = positional[1:]
+        url_i, url = positional[0]
+        req.url, req.url_arg = url, Arg("url", url_i, url_i, url)
+        req.args.append(req.url_arg)
+        has_data = False
+        for item_i, item in positional[1:]:
+            kind = _httpie_item(item)
+            arg = Arg("item:" + kind, item_i, item_i, item)
+            req.args.append(arg)
+            if kind == "header":
+                req.headers.append(item)
+            elif kind in ("data", "json", "file"):
+                req.data.append(arg)
+                has_data = True
+        if has_data and req.verb == "GET" and not any(a.name == "--method" for a in req.args):
+            req.verb = "POST"
+    return req
+
+
+def _httpie_item(word: Word) -> str:
+    """header (Name:value), query (name==value), json (name:=value), file (name@path), data (name=value)."""
+    text = word.text_with("\x00")
+    best: Optional[Tuple[int, int, str]] = None
+    for sep, kind in ((":=", "json"), ("==", "query"), ("=", "data"), ("@", "file"), (":", "header"),
+                      (";", "header")):
+        pos = text.find(sep)
+        if pos > 0 and "\x00" not in text[:pos]:
+            key = (pos, -len(sep), kind)  # the earliest separator wins; on a tie, the longer one (:= over :)
+            if best is None or key < best:
+                best = key
+    return best[2] if best is not None else "unknown"
