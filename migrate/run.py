@@ -232,7 +232,12 @@ class CheckRun:
             name = self.options.stdin_filename or STDIN
             kind = kind_of(os.path.basename(name)) if self.options.stdin_filename else "python"
             data = self.stdin if self.stdin is not None else sys.stdin.buffer.read()
-            yield self._prefilter(FileResult(name, kind or SHEBANG), data, kinds, explicit=True)
+            result = FileResult(name, kind or SHEBANG)
+            if result.kind != SHEBANG and result.kind not in kinds:
+                result.notes.append(f"skipped: no analyser for {result.kind} files is installed")
+                yield result, None
+            else:
+                yield self._prefilter(result, data, kinds, explicit=True)
         for f in files:
             if f.kind != SHEBANG and f.kind not in kinds:
                 continue  # no analyser installed for this kind
