@@ -19,6 +19,7 @@ from circleci_v2.rules import load_catalogue
 from .clock import Clock
 from .faults import Faults
 from .recording import Call, CallLog
+from .server import start_server
 from .spec import spec
 from .state import Pipeline, Project, State
 
@@ -80,8 +81,6 @@ class Emulator:
             return self
         if self.validate:
             spec().openapi  # build the validator now, not during the first request
-        from .server import start_server
-
         self._server, self._thread = start_server(self, self.host, self.port)
         self.port = self._server.server_address[1]
         return self

@@ -117,10 +117,17 @@ class _Handler(BaseHTTPRequestHandler):
             "v1.1" if path.startswith("/api/v1.1/") else ("v1" if path.startswith("/api/v1/") else "other"))
         call = Call(method=self.command, path=path, query=redact_query(query_pairs),
                     headers=redact_headers(header_pairs), json=parsed_json, body=body, status=0, api=api)
+        self._call_recorded = False
         try:
             self._handle(emu, call, path, split.query, query, query_pairs, headers, body, parsed_json, body_error)
         finally:
-            emu._record(call)
+            self._record(call)
+
+    def _record(self, call: Call) -> None:
+        # recorded before the reply goes out, so a client that has its answer sees the call
+        if not self._call_recorded:
+            self._call_recorded = True
+            self.server.emulator._record(call)
 
     def _handle(self, emu: "Emulator", call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
                 query_pairs: List[Tuple[str, str]], headers: Dict[str, str], body: bytes, parsed_json: Any,
@@ -255,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault.drop:
             call.fault = "dropped connection"
+            self._record(call)
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -280,6 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, call: Call, status: int, data: bytes, content_type: str,
               headers: Optional[Dict[str, str]] = None) -> None:
         call.status = status
+        self._record(call)
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)

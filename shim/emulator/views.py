@@ -138,8 +138,15 @@ def job_details(j: Job, now: float) -> Dict[str, Any]:
     }
 
 
+def _ran(j: Job) -> bool:
+    """A job that never starts (not_run, canceled while queued) has no artifacts and no tests."""
+    return j.schedule()[0] is not None
+
+
 def artifacts(j: Job) -> List[Dict[str, Any]]:
     proj = j.workflow.pipeline.project
+    if not _ran(j):
+        return []
     return [
         {"path": path, "node_index": 0,
          "url": f"https://output.circle-artifacts.com/output/job/{j.id}/artifacts/0/{path}"}
@@ -149,7 +156,9 @@ def artifacts(j: Job) -> List[Dict[str, Any]]:
 
 def tests(j: Job) -> List[Dict[str, Any]]:
     proj = j.workflow.pipeline.project
-    out = []
+    out: List[Dict[str, Any]] = []
+    if not _ran(j):
+        return out
     for t in proj.tests.get(j.name, []):
         out.append({
             "message": str(t.get("message", "")),
