@@ -106,3 +106,19 @@ def test_reply_without_items_is_an_error():
     it = PageIterator(lambda token: {"message": "?"}, operation_id="listX")
     with pytest.raises(InvalidResponse, match="no `items` list"):
         next(it)
+
+
+def test_insights_runs_page_too(client, emu):
+    # Five finished runs of the default workflow, in the past (Insights only counts finished runs).
+    now = emu.clock.now()
+    for n in range(5):
+        emu.add_pipeline(SLUG, branch="main", created_at=now - 3600 * (n + 1))
+    runs = client.list_workflow_runs(SLUG, _workflow_name(client), branch="main",
+                                     start_date="2020-01-01T00:00:00Z")
+    assert len(list(runs)) >= 5 and runs.pages_fetched >= 3
+
+
+def _workflow_name(client):
+    """The name the emulator gives the workflow of a project without a config."""
+    pipeline = next(iter(client.list_project_pipelines(SLUG, max_items=1)))
+    return next(iter(client.list_pipeline_workflows(pipeline["id"])))["name"]
