@@ -236,3 +236,20 @@ def test_parse_retry_after_past_date_is_zero():
 def test_bad_policy_is_refused():
     with pytest.raises(ValueError, match="max_retries"):
         RetryPolicy(max_retries=-1)
+
+
+def test_post_is_retried_after_a_dns_failure():
+    import socket
+    host = "circleci-v2-test.invalid"  # .invalid never resolves (RFC 2606)
+    try:
+        socket.getaddrinfo(host, 80)
+    except socket.gaierror:
+        pass
+    else:  # pragma: no cover - a resolver that answers for everything
+        pytest.skip("this resolver answers for .invalid names")
+    sleeps = Sleeps()
+    with pytest.raises(NetworkError) as info:
+        make(f"http://{host}", sleeps, max_retries=2).request(
+            "POST", "/project/gh/a/b/pipeline", json={}, operation_id="triggerPipeline")
+    assert len(sleeps) == 2, "a request that never left is safe to send again"
+    assert "NameResolutionError" in str(info.value) or "resolve" in str(info.value).lower()
