@@ -235,7 +235,9 @@ def _emit(items: List[Item], style: str, source: str, site: TextSite) -> List[Fr
                 switch('"')
             out.append(("gen", str(value)))
             continue
-        if kind == "src":
+        if kind == "src":  # expands before the shell runs, like a template
+            if ctx is None and style:
+                switch(style)
             out.append(("src", str(value)))
             continue
         part = value

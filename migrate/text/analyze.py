@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_v1_url
 
@@ -34,7 +34,7 @@ REQUEST_CHECKS: Dict[str, Tuple[str, bool]] = {
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
 
 
-class _LineIndex:
+class LineIndex:
     def __init__(self, source: str) -> None:
         self.starts = [0]
         for m in re.finditer(r"\r\n|\r|\n", source):
@@ -52,9 +52,8 @@ def analyze(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Fin
     return [f for f, _ in analyze_sites(source, path, catalogue, kind)]
 
 
-def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, TextSite]]:
-    lines = _LineIndex(source)
-    out: List[Tuple[Finding, TextSite]] = []
+def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Command], Env, HttpRequest]]:
+    """Every curl, wget and httpie command of a file, with its segment, its neighbours and the variables."""
     for seg in segments_for(source, kind):
         if seg.argv is None and not _TOOLS.search(seg.text):
             continue
@@ -62,20 +61,32 @@ def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> Li
         env = assignments(commands)
         for cmd in commands:
             req = parse_request(cmd)
-            if req is None or req.url is None:
-                continue
-            out.extend(_request_findings(source, path, catalogue, kind, seg, commands, env, req, lines))
+            if req is not None and req.url is not None:
+                yield seg, commands, env, req
+
+
+def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, TextSite]]:
+    lines = LineIndex(source)
+    out: List[Tuple[Finding, TextSite]] = []
+    for seg, commands, env, req in iter_requests(source, kind):
+        out.extend(_request_findings(source, path, catalogue, kind, seg, commands, env, req, lines))
     out.sort(key=lambda fs: fs[0].sort_key)
     return out
 
 
+def url_of(seg: Segment, env: Env, req: HttpRequest) -> Resolved:
+    """The request's URL, with the variables and make variables this file sets filled in."""
+    assert req.url is not None
+    templates = {t.raw: t.value for t in seg.templates.values() if t.value}
+    return resolve(req.url, env, req.command.index, templates)
+
+
 def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, seg: Segment,
                       commands: List[Command], env: Env, req: HttpRequest,
-                      lines: _LineIndex) -> List[Tuple[Finding, TextSite]]:
+                      lines: LineIndex) -> List[Tuple[Finding, TextSite]]:
     from .trigger import plan_fix
 
-    assert req.url is not None
-    url = resolve(req.url, env, req.command.index)
+    url = url_of(seg, env, req)
     split = split_v1_url(url.text)
     found: List[Tuple[Finding, TextSite]] = []
     matches = catalogue.match_request(req.verb, url.text)
@@ -182,7 +193,7 @@ def _check(check: str, rule: Rule, req: HttpRequest, split) -> Optional[Tuple[st
     return None
 
 
-def _finding(rule: Rule, path: str, source: str, lines: _LineIndex, site: TextSite, confidence: str,
+def _finding(rule: Rule, path: str, source: str, lines: LineIndex, site: TextSite, confidence: str,
              reasons: List[str], fix: str, why: List[str]) -> Finding:
     cmd = site.request.command
     seg = site.segment

@@ -67,19 +67,23 @@ def lookup(env: Env, name: str, at: int, strict: bool = False) -> Optional[Tuple
     return entries[0] if len(entries) == 1 else None
 
 
-def resolve(word: Word, env: Env, at: int) -> Resolved:
+def resolve(word: Word, env: Env, at: int, templates: Optional[Dict[str, Optional[str]]] = None) -> Resolved:
+    """`templates`: raw template text -> its value, for templates the file sets (make variables)."""
     atoms: List[Atom] = []
     counter = [0]
     for top, part in enumerate(word.parts):
-        _expand(part, env, at, top, None, atoms, counter, 0, set())
+        _expand(part, env, at, top, None, atoms, counter, 0, set(), templates or {})
     return Resolved(atoms)
 
 
 def _expand(part: Part, env: Env, at: int, top: int, via: Optional[str], atoms: List[Atom], counter: List[int],
-            depth: int, seen: set) -> None:
+            depth: int, seen: set, templates: Dict[str, Optional[str]]) -> None:
     if part.kind == LIT:
         if part.text:
             atoms.append(Atom(part.text, True, top, via, part.text))
+        return
+    if part.kind == TEMPLATE and templates.get(part.text):
+        atoms.append(Atom(str(templates[part.text]), True, top, via or part.text, part.text))
         return
     if part.kind == VAR and depth < MAX_DEPTH and part.op in ("", ":-", "-", ":=", "="):
         found = lookup(env, part.text, at, strict=depth > 0) if part.text not in seen else None
@@ -89,7 +93,7 @@ def _expand(part: Part, env: Env, at: int, top: int, via: Optional[str], atoms: 
         if value is not None:
             for p in value.parts:
                 _expand(p, env, found[0] if found is not None else at, top, via or part.text, atoms, counter,
-                        depth + 1, seen | {part.text})
+                        depth + 1, seen | {part.text}, templates)
             return
     atoms.append(Atom(placeholder(counter[0]), False, top, via, part_label(part)))
     counter[0] += 1

@@ -35,13 +35,14 @@ def is_template_char(ch: str) -> bool:
 class Template:
     """Text expanded before the shell runs: a make variable, a CI expression, Groovy interpolation."""
 
-    __slots__ = ("raw", "name", "start", "end")
+    __slots__ = ("raw", "name", "start", "end", "value")
 
-    def __init__(self, raw: str, name: str, start: int, end: int) -> None:
+    def __init__(self, raw: str, name: str, start: int, end: int, value: Optional[str] = None) -> None:
         self.raw = raw  # as written in the source
         self.name = name  # what it refers to, for messages ("CIRCLE_API", "github.ref_name")
         self.start = start  # source offsets
         self.end = end
+        self.value = value  # its value when the file sets it to plain text (a make variable)
 
     def __repr__(self) -> str:
         return f"Template({self.raw!r})"
@@ -81,12 +82,12 @@ class Segment:
             self.starts.append(i)
             self.ends.append(i + 1)
 
-    def add_template(self, raw: str, name: str, start: int, end: int) -> None:
+    def add_template(self, raw: str, name: str, start: int, end: int, value: Optional[str] = None) -> None:
         ch = chr(TEMPLATE_BASE + len(self.templates))
         if ord(ch) > TEMPLATE_MAX:  # absurdly many: the rest read as plain text
             self.add(raw, start, end)
             return
-        self.templates[ch] = Template(raw, name, start, end)
+        self.templates[ch] = Template(raw, name, start, end, value)
         self.add(ch, start, end)
 
     def finish(self) -> "Segment":
@@ -132,6 +133,7 @@ def makefile_segments(source: str) -> List[Segment]:
     """Recipe lines (a tab first) and variable values, one segment per logical line."""
     segments: List[Segment] = []
     lines = _lines(source)
+    values = _make_values(source, lines)
     i = 0
     in_define = False
     while i < len(lines):
@@ -174,7 +176,7 @@ def makefile_segments(source: str) -> List[Segment]:
             if n > 0 and s < e and source[s] == "\t":  # make strips one tab after a continuation
                 seg.add("", s, s)
                 s += 1
-            _add_make_text(seg, source, s, e)
+            _add_make_text(seg, source, s, e, values)
             if n + 1 < len(group):
                 nl_end = group[n + 1][0]
                 seg.add_source(source, e, nl_end)
@@ -185,7 +187,29 @@ def makefile_segments(source: str) -> List[Segment]:
 _MAKE_VAR = re.compile(r"\$(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\)|\{([^{}]*)\}|([^$({]))")
 
 
-def _add_make_text(seg: Segment, source: str, start: int, end: int) -> None:
+_MAKE_VALUE = re.compile(r"^(?:export[ \t]+|override[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(::=|:=|\?=|=)[ \t]*(.*?)[ \t]*$")
+
+
+def _make_values(source: str, lines: List[Tuple[int, int]]) -> Dict[str, Optional[str]]:
+    """Variables the Makefile sets to plain text (no `$`), by name; None when set several ways."""
+    values: Dict[str, Optional[str]] = {}
+    for start, end in lines:
+        text = source[start:end].rstrip("\r")
+        m = _MAKE_VALUE.match(text)
+        if m is None or text.startswith("\t"):
+            continue
+        name, value = m.group(1), m.group(3).split("#", 1)[0].strip()
+        if "$" in value or value.endswith("\\"):
+            values[name] = None
+        elif name in values and values[name] != value:
+            values[name] = None
+        else:
+            values[name] = value
+    return values
+
+
+def _add_make_text(seg: Segment, source: str, start: int, end: int,
+                   values: Optional[Dict[str, Optional[str]]] = None) -> None:
     i = start
     while i < end:
         ch = source[i]
@@ -197,7 +221,7 @@ def _add_make_text(seg: Segment, source: str, start: int, end: int) -> None:
             m = _MAKE_VAR.match(source, i, end)
             if m is not None:
                 name = (m.group(1) or m.group(2) or m.group(3) or "").strip()
-                seg.add_template(m.group(0), name, i, m.end())
+                seg.add_template(m.group(0), name, i, m.end(), (values or {}).get(name))
                 i = m.end()
                 continue
         seg.add(ch, i, i + 1)

@@ -286,8 +286,10 @@ def _prefix_items(site: TextSite, root_start: int, root_end: int, plan: Plan) ->
     if atom.via is None and top.kind == LIT:
         return _items_for(site, 0, root_start, plan, "base URL")
     first, last = _top_span(url, atom.top)
-    if top.kind != VAR or top.op not in ("",) or last not in (root_end, root_end + 1) or \
-            (last == root_end + 1 and url.text[root_end] != "/"):
+    ends_at_root = last == root_end or (last == root_end + 1 and url.text[root_end] == "/")
+    make_var = top.kind == TEMPLATE and site.segment.container == "makefile" and re.match(
+        r"^\$[({][A-Za-z_][A-Za-z0-9_.-]*[)}]$", top.text) is not None
+    if not ends_at_root or not ((top.kind == VAR and top.op == "") or make_var):
         plan.need(MANUAL, f"the API root comes from {_label(top)}, which holds more than the base URL: "
                           "rewrite the URL by hand")
         return None
@@ -295,12 +297,12 @@ def _prefix_items(site: TextSite, root_start: int, root_end: int, plan: Plan) ->
     if items is None:
         return None
     root = url.text[root_start:last]
-    if site.kind == "makefile" or site.segment.container == "makefile":
-        items.append(("gen", "${%s%%%s}" % (top.text, root)))
+    if make_var:
+        # a make substitution reference strips the suffix: $(CIRCLE_API:/api/v1.1=)
+        items.append(("src", f"{top.text[:-1]}:{root}={top.text[-1]}"))
     else:
+        # the shell strips the suffix: ${CIRCLE_API%/api/v1.1}
         items.append(("gen", "${%s%%%s}" % (top.text, root)))
-    if last == root_end + 1:
-        pass  # the variable ended in a slash: the path that follows starts without one
     return items
 
 
@@ -438,10 +440,21 @@ def _body(site: TextSite, plan: Plan) -> Tuple[Optional[Dict[str, List[Item]]], 
                                                                          "--form-string"))
             pm = re.match(r"^build_parameters\[([^\]]+)\]$", key)
             if pm is not None:
-                params.append((pm.group(1), items))
+                params.append((pm.group(1), _typed(items)))
             else:
                 fields[key] = items
     return fields, params
+
+
+def _typed(items: List[Item]) -> List[Item]:
+    """A form value that reads as a boolean or integer becomes one: the parameter stanza guesses the same."""
+    from ..circleci_config import typed_value
+
+    if len(items) == 1 and items[0][0] == "lit":
+        value = typed_value(str(items[0][1]))
+        if not isinstance(value, str):
+            return [("json", json.dumps(value))]
+    return items
 
 
 def _with_placeholders(word: Word) -> Tuple[str, Dict[str, Part]]:
@@ -517,7 +530,7 @@ def _json_body(text: str, parts: Dict[str, Part], fields: Dict[str, List[Item]],
         return None
 
     for key, value in data.items():
-        if key == "build_parameters":
+        if key in ("build_parameters", "parameters"):
             if not isinstance(value, dict):
                 plan.need(MANUAL, "build_parameters is not an object")
                 return False

@@ -1,0 +1,245 @@
+"""The .circleci/config.yml cross-check (CCI140): parameters passed by code that the config does not declare."""
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from circleci_v2.migrate.circleci_config import (
+    ConfigProblem,
+    ParameterCheck,
+    find_config,
+    parameter_uses,
+    read_declared,
+    render_stanza,
+    typed_value,
+)
+from circleci_v2.rules import load_catalogue
+
+CATALOGUE = load_catalogue()
+CONFIG = """\
+version: 2.1
+# pipeline parameters the deploy scripts pass
+parameters:
+  deploy_env:
+    type: string
+    default: staging
+jobs:
+  build:
+    docker: [{image: cimg/base:stable}]
+    steps: [checkout]
+"""
+KIND_OF = {"python": "python", "shell": "shell", "yaml": "yaml", "makefile": "makefile"}
+
+
+def _project(tmp_path, config=CONFIG):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".circleci").mkdir()
+    (tmp_path / ".circleci" / "config.yml").write_text(config)
+    return tmp_path
+
+
+def _check(tmp_path, source, kind, name="code"):
+    check = ParameterCheck(start=str(tmp_path), catalogue=CATALOGUE)
+    return check.findings(source, str(tmp_path / name), kind), check
+
+
+def _rule_examples(which):
+    rule = CATALOGUE["CCI140"]
+    for i, example in enumerate(rule.valid_examples if which == "valid" else rule.invalid_examples):
+        yield pytest.param(example, id=f"{which}-{i}-{example.language}")
+
+
+@pytest.mark.parametrize("example", list(_rule_examples("valid")))
+def test_rule_valid_examples_pass_against_a_config_declaring_deploy_env(tmp_path, example):
+    _project(tmp_path)
+    findings, check = _check(tmp_path, example.code, KIND_OF[example.language])
+    assert check.uses, "the example passes a parameter: the check must see it"
+    assert findings == []
+
+
+@pytest.mark.parametrize("example", list(_rule_examples("invalid")))
+def test_rule_invalid_examples_are_reported(tmp_path, example):
+    _project(tmp_path)
+    findings, _ = _check(tmp_path, example.code, KIND_OF[example.language])
+    assert findings and {f.rule_id for f in findings} == {"CCI140"}
+    for f in findings:
+        assert f.fix == "manual" and f.severity == "error"
+        assert "{" + "parameter}" not in f.message and "{config}" not in f.message
+        assert ".circleci/config.yml" in f.message
+
+
+def test_message_names_parameter_config_and_stanza(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        import requests
+        payload = {"branch": "main", "build_parameters": {"RUN_MIGRATIONS": True, "SHARDS": 4, "deploy_env": "prod"}}
+        requests.post(URL, json=payload)
+    """)
+    findings, _ = _check(tmp_path, source, "python", "deploy.py")
+    by_name = {f.message.split("`")[1]: f for f in findings}
+    assert set(by_name) == {"RUN_MIGRATIONS", "SHARDS"}  # deploy_env is declared
+    f = by_name["SHARDS"]
+    assert (f.line, f.column) == (2, 75)
+    assert "SHARDS: {type: integer, default: 4}" in f.message
+    assert "RUN_MIGRATIONS: {type: boolean, default: true}" in by_name["RUN_MIGRATIONS"].message
+    assert os.path.join(".circleci", "config.yml") in f.message
+
+
+def test_stanza_guesses_types_and_defaults(tmp_path):
+    _project(tmp_path)
+    source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b/tree/main ' \
+             "-d 'build_parameters[RUN_E2E]=false' -d 'build_parameters[RETRIES]=3' " \
+             "-d 'build_parameters[REGION]=eu-west-1' -d \"build_parameters[SHA]=$SHA\"\n"
+    _, check = _check(tmp_path, source, "shell", "deploy.sh")
+    assert render_stanza(check.missing) == textwrap.dedent("""\
+        parameters:
+          RUN_E2E:
+            type: boolean
+            default: false
+          RETRIES:
+            type: integer
+            default: 3
+          REGION:
+            type: string
+            default: "eu-west-1"
+          SHA:
+            type: string
+            default: ""
+    """)
+
+
+@pytest.mark.parametrize("text, value", [("true", True), ("false", False), ("42", 42), ("-3", -3), ("007", "007"),
+                                         ("1.5", "1.5"), ("yes", "yes"), ("", "")])
+def test_typed_value(text, value):
+    assert typed_value(text) == value and type(typed_value(text)) is type(value)
+
+
+def test_shell_json_body_and_v2_trigger(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        #!/bin/sh
+        curl -X POST "$CIRCLE_HOST/api/v2/project/gh/acme/app/pipeline" \\
+          -H "Circle-Token: $CIRCLE_TOKEN" -H 'Content-Type: application/json' \\
+          -d "{\\"branch\\": \\"$BRANCH\\", \\"parameters\\": {\\"deploy_env\\": \\"prod\\", \\"notify\\": true}}"
+    """)
+    findings, check = _check(tmp_path, source, "shell", "ship.sh")
+    assert [u.name for u in check.uses] == ["deploy_env", "notify"]
+    assert [f.message.split("`")[1] for f in findings] == ["notify"]
+    assert findings[0].line == 2
+
+
+def test_yaml_run_block(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - name: trigger
+                run: |
+                  curl -u "${{ secrets.CIRCLE_TOKEN }}:" -X POST \\
+                    https://circleci.com/api/v1.1/project/github/acme/app/tree/main \\
+                    --data-urlencode "build_parameters[CANARY]=yes"
+    """)
+    findings, _ = _check(tmp_path, source, "yaml", "deploy.yml")
+    assert [(f.line, f.message.split("`")[1]) for f in findings] == [(7, "CANARY")]
+
+
+def test_not_a_trigger_is_not_checked(tmp_path):
+    _project(tmp_path)
+    source = 'curl -X POST https://example.com/hooks -d "build_parameters[X]=1"\n'
+    findings, check = _check(tmp_path, source, "shell")
+    assert findings == [] and check.uses == []
+
+
+def test_python_shapes(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        from circleci.api import Api
+        from circleclient import circleclient
+        from circleci_v2.shim import CircleCI
+        Api(token).trigger_build("acme", "app", params={"build_parameters": {"A": "1"}})
+        circleclient.CircleClient(token).build.trigger("acme", "app", "main", B="2")
+        CircleCI(token).trigger_pipeline("gh/acme/app", branch="main", parameters={"C": 3})
+        requests.post(f"{HOST}/api/v2/project/{slug}/pipeline", json={"parameters": {"D": False}})
+        unrelated = {"parameters": {"E": 1}}  # not a trigger
+        other = {"build_parameters": {**extra}}  # names not literal
+    """)
+    _, check = _check(tmp_path, source, "python")
+    assert [(u.name, u.value, u.origin) for u in check.uses] == [
+        ("A", "1", "build_parameters"), ("B", "2", "build_parameters"), ("C", 3, "parameters"),
+        ("D", False, "parameters")]
+
+
+def test_no_config_means_no_findings(tmp_path):
+    (tmp_path / ".git").mkdir()
+    source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b -d "build_parameters[X]=1"\n'
+    findings, check = _check(tmp_path, source, "shell")
+    assert findings == [] and [u.name for u in check.uses] == ["X"]
+
+
+def test_config_found_at_repository_root(tmp_path):
+    _project(tmp_path)
+    deep = tmp_path / "tools" / "deploy"
+    deep.mkdir(parents=True)
+    assert find_config(str(deep)) == str(tmp_path / ".circleci" / "config.yml")
+    assert find_config(str(deep / "script.sh")) == str(tmp_path / ".circleci" / "config.yml")
+
+
+def test_config_outside_a_repository_is_the_closest(tmp_path):
+    (tmp_path / ".circleci").mkdir()
+    (tmp_path / ".circleci" / "config.yaml").write_text(CONFIG)
+    (tmp_path / "sub").mkdir()
+    assert find_config(str(tmp_path / "sub")) == str(tmp_path / ".circleci" / "config.yaml")
+
+
+def test_explicit_config_path(tmp_path):
+    other = tmp_path / "ci.yml"
+    other.write_text("version: 2.1\nparameters:\n  X: {type: integer, default: 1}\n")
+    check = ParameterCheck(config_path=str(other), start=str(tmp_path), catalogue=CATALOGUE)
+    source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b -d "build_parameters[X]=1"\n'
+    assert check.findings(source, "s.sh", "shell") == []
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("version: 2.1\nparameters: [a, b]\n", "`parameters:` is not a mapping"),
+    ("- a\n- b\n", "not a CircleCI config"),
+    ("version: 2.1\njobs: {a: [\n", "not valid YAML at line"),
+    (b"\xff\xfeversion", "not UTF-8"),
+])
+def test_unreadable_config_is_one_line_naming_the_file(tmp_path, content, problem):
+    path = tmp_path / "config.yml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(ConfigProblem) as exc:
+        read_declared(str(path))
+    message = str(exc.value)
+    assert message.startswith(str(path)) and problem in message and "\n" not in message
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigProblem, match="no such file"):
+        read_declared(str(tmp_path / "nope.yml"))
+
+
+def test_version_2_0_config_says_parameters_need_2_1(tmp_path):
+    _project(tmp_path, "version: 2\njobs: {}\n")
+    source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b -d "build_parameters[X]=1"\n'
+    findings, _ = _check(tmp_path, source, "shell")
+    assert findings and "version: 2.1" in (findings[0].reason or "")
+
+
+def test_config_is_never_written(tmp_path):
+    _project(tmp_path)
+    config = tmp_path / ".circleci" / "config.yml"
+    before = (config.read_bytes(), config.stat().st_mtime_ns)
+    _check(tmp_path, 'import requests\nrequests.post(U, json={"build_parameters": {"Z": 1}})\n', "python")
+    assert (config.read_bytes(), config.stat().st_mtime_ns) == before
+
+
+def test_files_without_parameters_cost_nothing(tmp_path):
+    assert parameter_uses("curl https://circleci.com/api/v1.1/me\n", "x.sh", "shell") == []
