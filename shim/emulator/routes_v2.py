@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from . import views
 from .clock import iso, parse_time
 from .pagination import envelope, page
-from .state import Conflict, NotFound, State, User
+from .state import SHORT_VCS, Conflict, NotFound, State, User
 
 
 class HttpError(Exception):
@@ -142,7 +142,8 @@ def list_pipelines(ctx: Ctx) -> Reply:
             parts = org.strip("/").split("/")
             if len(parts) != 2 or not all(parts):
                 raise HttpError(400, "Invalid org-slug.")
-            org_slug = f"{ {'github': 'gh', 'bitbucket': 'bb'}.get(parts[0].lower(), parts[0].lower())}/{parts[1]}"
+            vcs = parts[0].lower()
+            org_slug = f"{SHORT_VCS.get(vcs, vcs)}/{parts[1]}"
         items = [p for p in ctx.state.pipelines.values()
                  if (org_slug is None or p.project.org_slug == org_slug) and (not mine or p.actor is ctx.user)]
         items.sort(key=lambda p: (-p.created_at, p.project.slug, -p.number))

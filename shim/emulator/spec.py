@@ -245,8 +245,8 @@ def _describe(error: BaseException) -> str:
 def validate_request(route: RouteMatch, path: str, query: Sequence[Tuple[str, str]], headers: Mapping[str, str],
                      body: Optional[bytes], content_type: str) -> List[str]:
     """Errors of one request against its operation; empty when valid."""
-    result = spec().openapi.unmarshal_request(_Request(route, path, query, headers, body, content_type))
-    return [_describe(e) for e in result.errors]
+    request = _Request(route, path, query, headers, body, content_type)
+    return [_describe(e) for e in spec().openapi.iter_request_errors(request)]
 
 
 def validate_response(route: RouteMatch, path: str, query: Sequence[Tuple[str, str]], headers: Mapping[str, str],
@@ -254,5 +254,5 @@ def validate_response(route: RouteMatch, path: str, query: Sequence[Tuple[str, s
                       content_type: str, resp_headers: Mapping[str, str]) -> List[str]:
     """Errors of one response against its operation's declared responses; empty when valid."""
     request = _Request(route, path, query, headers, req_body, req_content_type)
-    result = spec().openapi.unmarshal_response(request, _Response(status, body, content_type, resp_headers))
-    return [_describe(e) for e in result.errors]
+    response = _Response(status, body, content_type, resp_headers)
+    return [_describe(e) for e in spec().openapi.iter_response_errors(request, response)]
