@@ -85,3 +85,12 @@ def test_requests_without_content_type_are_read_as_json(circleci_emulator):
     r = requests.post(f"{emu.v2_url}/project/{SLUG}/pipeline", data=b'{"branch": "main"}',
                       headers={"Circle-Token": emu.token})
     assert r.status_code == 201
+
+
+def test_the_spec_the_emulator_validates_with_is_a_valid_openapi_document():
+    from openapi_spec_validator import validate
+
+    from circleci_v2.shim.emulator.spec import _validation_copy
+
+    validate(spec().document)
+    validate(_validation_copy(spec().document))
