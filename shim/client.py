@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import (Any, Callable, ClassVar, Dict, Iterable, List, Mapping, Optional, Sequence,
+from typing import (Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence,
                     Tuple, TypeVar, Union)
 from urllib.parse import quote
 
