@@ -94,3 +94,18 @@ def test_the_spec_the_emulator_validates_with_is_a_valid_openapi_document():
 
     validate(spec().document)
     validate(_validation_copy(spec().document))
+
+
+def test_a_crashing_handler_answers_500_and_is_recorded(circleci_emulator, monkeypatch):
+    emu = circleci_emulator
+
+    def crash(ctx):
+        raise KeyError("boom")
+
+    monkeypatch.setitem(routes_v2.HANDLERS, "getCurrentUser", crash)
+    r = session(emu).get(emu.v2_url + "/me")
+    assert r.status_code == 500 and r.json() == {"message": "Internal server error."}
+    (call,) = emu.invalid_responses
+    assert "KeyError" in call.response_errors[0]
+    assert session(emu).get(emu.v2_url + "/workflow/" + emu.state.new_id()).status_code == 404  # still serving
+    emu.clear_calls()
