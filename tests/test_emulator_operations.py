@@ -274,3 +274,9 @@ def test_emulators_share_one_parsed_spec():
     with Emulator() as a, Emulator() as b:
         assert a.url != b.url
     assert spec() is spec()
+
+
+def test_list_pipelines_refuses_a_bad_org_slug(emu):
+    r = session(emu).get(emu.v2_url + "/pipeline", params={"org-slug": "acme"})
+    assert r.status_code == 400 and r.json() == {"message": "Invalid org-slug."}
+    emu.assert_valid()

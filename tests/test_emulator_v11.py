@@ -187,3 +187,16 @@ def test_v11_call_records_name_the_rule(emu):
     call = emu.calls[-1]
     assert call.api == "v1.1" and call.rule_id == "CCI134" and call.operation_id is None
     assert json.loads(json.dumps(call.response)) == []
+
+
+def test_v11_bad_input_is_a_clear_4xx(emu):
+    s = session(emu)
+    assert s.get(v1(emu, "?limit=500"), headers=JSON).status_code == 400
+    assert s.get(v1(emu, "?limit=x"), headers=JSON).status_code == 400
+    assert s.get(v1(emu, "?filter=sometimes"), headers=JSON).status_code == 400
+    assert s.post(v1(emu, "/envvar"), headers=JSON, json={"name": "X"}).status_code == 400
+    assert s.post(v1(emu, "/checkout-key"), headers=JSON, json={"type": "root"}).status_code == 400
+    assert s.post(v1(emu, ""), headers=JSON, json={"build_parameters": [1]}).status_code == 400
+    assert s.get(v1(emu, "/latest/artifacts"), headers=JSON).status_code == 404
+    assert s.get(emu.url + "/api/v1.1/project/github/acme/nothere", headers=JSON).status_code == 404
+    assert s.post(emu.url + "/api/v1.1/project/github/acme/nothere/tree/main", headers=JSON).status_code == 404
