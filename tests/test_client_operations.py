@@ -5,8 +5,6 @@ accepts (the emulator validates it), and return what the types promise.
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from circleci_v2.shim.client import CircleCIClient
@@ -57,31 +55,10 @@ def client(emu):
 
 def expect(emu, operation_id, count=1):
     """The last `count` calls reached `operation_id` and the spec accepted them."""
-    calls = recorded(emu, lambda calls: [c.operation_id for c in calls[-count:]] == [operation_id] * count)
-    calls = calls[-count:]
+    calls = emu.calls[-count:]
     assert [c.operation_id for c in calls] == [operation_id] * count, [str(c) for c in calls]
     assert all(c.valid for c in calls), [c.errors for c in calls]
     return calls[-1]
-
-
-def recorded(emu, ready, wait=2.0):
-    """emu.calls once `ready(calls)` holds (or after `wait` s).
-
-    The emulator records a call after it has written the reply, so the client
-    can see the reply a moment before the record exists.
-    """
-    deadline = time.monotonic() + wait
-    while True:
-        calls = emu.calls
-        if ready(calls) or time.monotonic() > deadline:
-            return calls
-        time.sleep(0.001)
-
-
-def settle(emu):
-    """Wait until the emulator has recorded every reply it sent, then forget them."""
-    recorded(emu, lambda calls: False, wait=0.02)
-    emu.clear_calls()
 
 
 def finished_run(client, emu, **trigger):
@@ -124,7 +101,7 @@ def test_trigger_pipeline_with_tag(client, emu):
 
 
 def test_trigger_refuses_branch_and_tag_before_sending(client, emu):
-    settle(emu)
+    emu.clear_calls()
     with pytest.raises(ValueError, match="branch or tag"):
         client.trigger_pipeline(SLUG, branch="main", tag="v1")
     with pytest.raises(TypeError, match="parameter 'x' must be a string, integer or boolean"):
@@ -217,7 +194,7 @@ def test_rerun_from_failed(client, emu):
 
 
 def test_rerun_argument_rules(client, emu):
-    settle(emu)
+    emu.clear_calls()
     with pytest.raises(ValueError, match="cannot be combined"):
         client.rerun_workflow("w", jobs=["j"], from_failed=True)
     with pytest.raises(ValueError, match="need jobs"):

@@ -12,14 +12,6 @@ from circleci_v2.shim.pagination import PageIterator
 SLUG = "gh/acme/app"
 
 
-def recorded(emu, count, wait=2.0):
-    """emu.calls once it holds `count` calls (the emulator records just after replying)."""
-    deadline = time.monotonic() + wait
-    while len(emu.calls) < count and time.monotonic() < deadline:
-        time.sleep(0.001)
-    return emu.calls
-
-
 @pytest.fixture
 def emu(circleci_emulator_factory):
     emu = circleci_emulator_factory(page_size=2)
@@ -44,7 +36,7 @@ def test_iterates_over_every_page_lazily(client, emu):
     numbers = [p["number"] for p in pipelines]
     assert numbers == [7, 6, 5, 4, 3, 2, 1]
     assert pipelines.pages_fetched == 4 and pipelines.next_page_token is None
-    calls = recorded(emu, 4)
+    calls = emu.calls
     assert [c.operation_id for c in calls] == ["listPipelinesForProject"] * 4
     tokens = [c.query.get("page-token") for c in calls]
     assert tokens[0] is None and all(t and len(t) == 1 for t in tokens[1:])
@@ -56,15 +48,15 @@ def test_pages_are_fetched_only_as_far_as_needed(client, emu):
     emu.clear_calls()
     it = client.list_project_pipelines(SLUG)
     assert next(it)["number"] == 7 and next(it)["number"] == 6
-    assert len(recorded(emu, 1)) == 1
+    assert len(emu.calls) == 1
     assert next(it)["number"] == 5
-    assert len(recorded(emu, 2)) == 2
+    assert len(emu.calls) == 2
 
 
 def test_branch_filter_is_kept_on_every_page(client, emu):
     emu.clear_calls()
     assert [p["number"] for p in client.list_project_pipelines(SLUG, branch="main")] == [7, 5, 3, 1]
-    calls = recorded(emu, 2)
+    calls = emu.calls
     assert len(calls) == 2 and all(c.query["branch"] == ["main"] for c in calls)
 
 
@@ -72,7 +64,7 @@ def test_max_items_caps_and_stops_fetching(client, emu):
     emu.clear_calls()
     items = list(client.list_project_pipelines(SLUG, max_items=3))
     assert [p["number"] for p in items] == [7, 6, 5]
-    assert len(recorded(emu, 2)) == 2
+    assert len(emu.calls) == 2
     assert list(client.list_project_pipelines(SLUG, max_items=0)) == []
 
 
