@@ -377,3 +377,34 @@ def _display(path: str) -> str:
     except ValueError:
         return path
     return path if rel.startswith(".." + os.sep + "..") else rel
+
+
+class RunHook:
+    """CCI140 inside a check run: called with every analysed file, in the main process.
+
+    The config is read once, when the first file passes a parameter by name. A
+    config that cannot be read is one problem, reported once (the run exits 2).
+    """
+
+    def __init__(self, config_path: Optional[str], paths: Sequence[str], selection: Any, catalogue: Any) -> None:
+        start = next((p for p in paths if p != "-"), ".")
+        self.check = ParameterCheck(config_path, start=start, catalogue=catalogue)
+        self.enabled = selection is None or selection.enabled(RULE_ID)
+        self.problem: Optional[Tuple[str, str]] = None  # (config path, message)
+
+    def apply(self, result: Any) -> Any:
+        """Add CCI140 findings (selection and suppression comments applied) to a FileResult."""
+        if not self.enabled or self.problem is not None or result.source is None or result.errors:
+            return result
+        try:
+            found = self.check.findings(result.source.text, result.path, result.kind)
+        except ConfigProblem as exc:
+            self.problem = (self.check.config_path() or "", str(exc))
+            return result
+        if found:
+            from .suppress import apply_suppressions
+
+            kept, suppressed = apply_suppressions(found, result.source.text)
+            result.findings = sorted(list(result.findings) + kept, key=lambda f: f.sort_key)
+            result.suppressed += suppressed
+        return result
