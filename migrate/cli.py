@@ -70,6 +70,9 @@ def file_selection_options(command: Callable) -> Callable:
                      help="pyproject.toml to read [tool.circleci-v2] from (default: the closest one above the current folder)."),
         click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
                      help="Processes for analysing candidate files (0: one per core; default 0)."),
+        click.option("--circleci-config", "circleci_config", type=click.Path(path_type=str), metavar="PATH",
+                     help="The .circleci/config.yml that pipeline parameters are checked against (CCI140; "
+                          "default: the one at the repository root). Only read, never written."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -111,7 +114,11 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
         stdin_filename=params.get("stdin_filename"),
         jobs=jobs if jobs is not None else config.get("jobs", 0),
         config=config,
+        circleci_config=params.get("circleci_config"),
     )
+    if options.circleci_config and not os.path.isfile(options.circleci_config):
+        what = "is a folder" if os.path.isdir(options.circleci_config) else "no such file"
+        raise UserError(f"--circleci-config {options.circleci_config}: {what}")
     if options.stdin_filename and STDIN not in paths:
         raise UserError("--stdin-filename needs `-` among the paths")
     known = rule_ids_from_files()

@@ -113,6 +113,7 @@ class CheckOptions:
         jobs: int = 0,  # 0: one worker per core
         config: Optional[FileConfig] = None,
         keep_sites: bool = False,  # keep Finding.site (analysis evidence): analyse in this process
+        circleci_config: Optional[str] = None,  # --circleci-config: the config CCI140 reads (default: found)
     ) -> None:
         self.paths = tuple(paths)
         self.select = tuple(select) if select is not None else None
@@ -124,6 +125,7 @@ class CheckOptions:
         self.jobs = jobs
         self.config = config if config is not None else FileConfig()
         self.keep_sites = keep_sites
+        self.circleci_config = circleci_config
 
     def __repr__(self) -> str:
         return f"CheckOptions({vars(self)!r})"
@@ -279,12 +281,19 @@ class CheckRun:
         jobs = self.options.jobs or (os.cpu_count() or 1)
         size = sum(len(data) for _, data in candidates)
         workers = min(jobs, len(candidates))
+        # CCI140: parameters passed by the code vs the .circleci/config.yml (migrate/circleci_config.py)
+        from .circleci_config import RunHook
+
+        params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue)
         if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
             for result, data in candidates:
-                yield analyse_candidate(result, data, catalogue, self.selection)
-            return
-        self.stats.workers = workers
-        yield from _analyse_in_pool(candidates, workers, self.selection)
+                yield params.apply(analyse_candidate(result, data, catalogue, self.selection))
+        else:
+            self.stats.workers = workers
+            for result in _analyse_in_pool(candidates, workers, self.selection):
+                yield params.apply(result)
+        if params.problem is not None:
+            yield FileResult(params.problem[0], "yaml", errors=[params.problem[1].split(": ", 1)[-1]])
 
 
 def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection: RuleSelection) -> FileResult:
