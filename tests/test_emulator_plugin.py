@@ -71,3 +71,14 @@ def test_an_invalid_emulator_reply_fails_the_test_at_teardown(pytester):
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*invalid response to GET /api/v2/me*"])
+
+
+def test_loading_the_plugin_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys, circleci_v2.shim.emulator.pytest_plugin; "
+            "print(sorted(m for m in sys.modules if m.startswith(('circleci_v2.shim.emulator.', 'openapi_core', "
+            "'requests', 'yaml', 'http.server'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['circleci_v2.shim.emulator.pytest_plugin']"

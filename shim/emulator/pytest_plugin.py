@@ -18,21 +18,27 @@ test to assert on: `emu.assert_valid()` checks both.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List
 
 import pytest
 
-from .emulator import Emulator
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import Emulator
+
+# The plugin loads in every pytest session where circleci-v2 is installed, so the
+# emulator itself (about 35 ms of imports) is imported only when a test asks for it.
 
 
-def _check_responses(emulators: List[Emulator]) -> None:
+def _check_responses(emulators: List["Emulator"]) -> None:
     for emu in emulators:
         emu.assert_valid(requests=False, responses=True)
 
 
 @pytest.fixture
-def circleci_emulator_factory() -> Iterator[Callable[..., Emulator]]:
+def circleci_emulator_factory() -> Iterator[Callable[..., "Emulator"]]:
     """Start emulators with custom options (Emulator's keyword arguments); all stop after the test."""
+    from .emulator import Emulator
+
     started: List[Emulator] = []
 
     def make(**options: Any) -> Emulator:
@@ -49,6 +55,6 @@ def circleci_emulator_factory() -> Iterator[Callable[..., Emulator]]:
 
 
 @pytest.fixture
-def circleci_emulator(circleci_emulator_factory: Callable[..., Emulator]) -> Emulator:
+def circleci_emulator(circleci_emulator_factory: Callable[..., "Emulator"]) -> "Emulator":
     """A started emulator with default options (token "test-token", no delays)."""
     return circleci_emulator_factory()
