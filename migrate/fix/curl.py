@@ -22,6 +22,7 @@ is split over lines with backslashes, so are they.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..findings import Finding
@@ -149,9 +150,13 @@ def _separator(source: str, site: TextSite) -> str:
         _, end = seg.source_span(a.start, a.end)
         start, _ = seg.source_span(b.start, b.end)
         between = source[end:start]
-        if "\n" in between or "\r" in between:
+        if _CONTINUATION.match(between):
             return between
     return " "
+
+
+# spaces, a backslash (doubled inside a Groovy string) and a line break, then the next line's indentation
+_CONTINUATION = re.compile(r"^[ \t]*\\+\r?\n[ \t]*$")
 
 
 def _all_literal(items: List[Item]) -> bool:

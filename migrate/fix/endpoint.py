@@ -1,0 +1,243 @@
+"""Rewrite a raw HTTP call of a v1.1 endpoint to its v2 replacement, as the rule describes it.
+
+Everything comes from the rule: the new path (`replacement.path`, with
+{project-slug} built from :vcs/:user/:project and github/bitbucket shortened
+to gh/bb), which v1.1 fields carry over and how (`body`: keep, unsafe, drop,
+manual, and `from: path` for a field that moves out of the URL, such as the
+branch of .../tree/:branch), and what to do when the code reads the reply
+(`reply`). The host is kept (server installs), f-string and format
+placeholders are kept, a query-string token moves to the Circle-Token header,
+and Content-Type/Accept are set.
+
+For the trigger rules that is: POST /api/v1.1/project/github/acme/app/tree/main
+with {"build_parameters": {...}} becomes POST
+/api/v2/project/gh/acme/app/pipeline with {"branch": "main", "parameters": {...}}
+(the parameters only with --unsafe-fixes: they must be declared in the config).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import unquote
+
+from circleci_v2.rules.endpoints import VCS_SLUGS
+
+from .edits import NewDict
+from .model import SAFE, UNSAFE, CannotFix, NeedsUnsafe
+from .reply import STATUS_ONLY, ReplyUse
+from .request_rules import header_pairs, token_from_params, token_from_query
+from .segments import Seg, expression_for, literal_text, string_literal
+from .shape import Draft, Shape, arg, ensure_headers, has_kwsplat, literal_keys, need_import, resolve_dict
+from .url_site import UrlSite
+
+_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
+_QUOTE_FUNCS = {"quote", "quote_plus"}
+
+
+def reply_decision(rule, use: ReplyUse) -> str:
+    """rewrite | shim | manual, from the rule's `reply` block (a site that only checks the status is rewritten)."""
+    decision = rule.reply.get(use.kind)
+    if decision is None:
+        decision = "rewrite" if use.kind == STATUS_ONLY else "manual"
+    return str(decision)
+
+
+def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, unsafe: bool,
+                     token_markers: Tuple[str, ...]) -> Tuple[str, str]:
+    """Plan the v2 rewrite into `draft`; (fix class used, description). Raises CannotFix / NeedsUnsafe."""
+    sm = draft.sm
+    rep = rule.replacement
+    if not rep.path or not rep.path.startswith("/api/v2/"):
+        raise CannotFix(f"{rule.id} has no single v2 endpoint to rewrite to")
+    if site.verb is None:
+        raise CannotFix("the HTTP verb is not known")
+    if rep.method and rep.method != site.verb:
+        raise CannotFix(f"v2 needs {rep.method} where the code sends {site.verb}")
+    if site.match is None or site.url is None:
+        raise CannotFix("the URL was not resolved")
+    url = UrlSite(sm, call, site.url_arg, site.url.url)
+    spans = url.path_params(site.match.endpoint.template.relative)
+    params = {name: url.cut(a, b, name.replace("_", " ")) for name, (a, b) in spans.items()}
+    fix_class = SAFE
+
+    # the new URL: host, v2 path, the query without the token
+    path_segs = _v2_path(rep.path, params)
+    token_code, rest = token_from_query(url, token_markers)
+    new_url = url.host() + path_segs + url.query_segs(rest)
+    url.write(draft, url.render(new_url))
+
+    # the body: fields renamed per the rule, path fields moved in
+    body_fields = [m for m in rule.body]
+    notes: List[str] = []
+    if body_fields:
+        fix_class, notes = _plan_body(draft, call, shape, rule, params, url.quote, unsafe)
+
+    # headers: JSON in and out, and the token out of the query string
+    if token_code is None:
+        token_code = token_from_params(draft, call, shape, token_markers)
+    pairs = header_pairs(url.quote, json_body=bool(body_fields))
+    if token_code is not None:
+        pairs.append(("Circle-Token", token_code))
+    ensure_headers(draft, call, shape, pairs, url.quote)
+
+    ops = ", ".join(rep.operations) or "v2"
+    text = f"{site.verb} {site.match.endpoint.path} -> {ops} ({rep.method or site.verb} {rep.path})"
+    if notes:
+        text += "; " + "; ".join(notes)
+    if token_code is not None:
+        text += "; token moved to the Circle-Token header"
+    return fix_class, text
+
+
+def _v2_path(path: str, params: Dict[str, List[Seg]]) -> List[Seg]:
+    out: List[Seg] = []
+    last = 0
+    for m in _FIELD.finditer(path):
+        out.append(Seg(chars=list(path[last:m.start()])))
+        out.extend(_path_field(m.group(1), params))
+        last = m.end()
+    out.append(Seg(chars=list(path[last:])))
+    return [s for s in out if not s.is_lit or s.chars]
+
+
+def _path_field(name: str, params: Dict[str, List[Seg]]) -> List[Seg]:
+    if name == "project-slug":
+        if "user" not in params or "project" not in params:
+            raise CannotFix("the project slug could not be built from the URL")
+        vcs = params.get("vcs")
+        if vcs is None:
+            vcs_segs = [Seg(chars=list("gh"))]  # /api/v1 URLs had no vcs segment: GitHub only
+        else:
+            text = literal_text(vcs)
+            vcs_segs = [Seg(chars=list(VCS_SLUGS.get(text.lower(), text)))] if text is not None else vcs
+        return vcs_segs + [Seg(chars=["/"])] + params["user"] + [Seg(chars=["/"])] + params["project"]
+    if name == "job-number" and "build_num" in params:
+        return params["build_num"]
+    raise CannotFix(f"no value for {{{name}}} in the v1.1 URL")
+
+
+def _body_dict(draft: Draft, call: ast.Call, shape: Shape) -> Tuple[Optional[ast.Dict], bool]:
+    """(the JSON body's dict literal, whether a body argument is present)."""
+    sm = draft.sm
+    assert shape.body is not None
+    node = arg(call, shape.body)
+    if node is None and shape.body_style == "json":
+        data = arg(call, "data")
+        if data is not None:
+            node = data
+    if node is None:
+        return None, False
+    inner = _json_dumps_dict(sm, node, shape.body_style)
+    if inner is not None:
+        return inner, True
+    if shape.body_style == "json" and node is arg(call, shape.body):
+        found = resolve_dict(sm, node)
+        if found is not None:
+            return found, True
+    src = sm.text_of(node) or "an expression"
+    raise CannotFix(f"the request body `{' '.join(src.split())[:40]}` is not a dict literal the fixer can read")
+
+
+def _json_dumps_dict(sm, node: ast.expr, style: str) -> Optional[ast.Dict]:
+    """{...} out of json.dumps({...}) (json style) or json.dumps({...}).encode(...) (bytes style)."""
+    if isinstance(node, ast.Name):
+        from .bindings import single_use_assignment
+
+        assign = single_use_assignment(sm, node)
+        if assign is None:
+            return None
+        node = assign.value
+    if style == "bytes":
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "encode"):
+            return None
+        node = node.func.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps" \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "json" and len(node.args) == 1:
+        return resolve_dict(sm, node.args[0])
+    return None
+
+
+def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
+               unsafe: bool) -> Tuple[str, List[str]]:
+    if shape.body is None:
+        raise CannotFix("this call shape cannot carry a JSON body")
+    sm = draft.sm
+    fix_class = SAFE
+    notes: List[str] = []
+    body, present = _body_dict(draft, call, shape)
+    keys = literal_keys(body) if body is not None else {}
+    renames: Dict[str, str] = {}
+    final_keys = []
+    for key, key_node in keys.items():
+        mapping = rule.field_mapping(key)
+        if mapping is None or mapping.source != "body":
+            raise CannotFix(f"the body field `{key}` has no v2 equivalent in {rule.id}")
+        if mapping.action == "keep":
+            new_key = mapping.to or key
+        elif mapping.action == "unsafe":
+            if not unsafe:
+                raise NeedsUnsafe(f"`{key}` -> `{mapping.to}`: {mapping.note}")
+            new_key = mapping.to or key
+            fix_class = UNSAFE
+            notes.append(f"{key} -> {new_key} (unsafe: {mapping.note})")
+        else:  # drop or manual: v2 has no place for it; a person decides
+            raise CannotFix(f"`{key}`: {mapping.note}")
+        if new_key != key:
+            renames[key] = _retext(sm.text_of(key_node) or string_literal(key, quote), key, new_key)
+        final_keys.append(new_key)
+    additions: List[Tuple[str, str]] = []
+    for mapping in rule.body:
+        if mapping.source != "path" or mapping.name not in params:
+            continue
+        if mapping.action != "keep":
+            raise CannotFix(f"`{mapping.name}` in the path: {mapping.note}")
+        to = mapping.to or mapping.name
+        if to in final_keys:
+            raise CannotFix(f"`{to}` is both in the URL and in the body")
+        additions.append((to, _path_value(sm, params[mapping.name], quote)))
+        final_keys.append(to)
+        notes.append(f"{mapping.name} moved from the URL into the JSON body")
+    if "branch" in final_keys and "tag" in final_keys:
+        raise CannotFix("v2 triggers a branch or a tag, not both")
+    if body is not None:
+        edit = draft.dict(body)
+        edit.rename.update(renames)
+        for to, value in additions:
+            edit.add(to, string_literal(to, quote), value)
+        return fix_class, notes
+    if has_kwsplat(call):
+        raise CannotFix("the body may come in through **kwargs")
+    new = NewDict(wrapper="{}" if shape.body_style == "json" else "json.dumps({}).encode()")
+    for to, value in additions:
+        new.ensure(to, string_literal(to, quote), value)
+    if shape.body_style == "bytes":
+        need_import(draft, "json", "json", "import json")
+    draft.call(call).add_kwargs[shape.body.keyword] = new
+    return fix_class, notes
+
+
+def _retext(key_source: str, old: str, new: str) -> str:
+    """The key literal with its text replaced, keeping the quote style."""
+    if old in key_source:
+        return key_source.replace(old, new, 1)
+    return string_literal(new)
+
+
+def _path_value(sm, segs: List[Seg], quote: str) -> str:
+    """Code for a value taken out of the URL path: literal text is percent-decoded, quote(x) becomes x."""
+    text = literal_text(segs)
+    if text is not None:
+        return string_literal(unquote(text), quote)
+    real = [s for s in segs if not s.is_lit or s.chars]
+    if len(real) == 1 and not real[0].is_lit and not real[0].conversion and not real[0].spec:
+        expr = real[0].expr
+        if isinstance(expr, ast.Call) and expr.args and not expr.keywords or (
+                isinstance(expr, ast.Call) and expr.args and all(k.arg == "safe" for k in expr.keywords)):
+            func = expr.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _QUOTE_FUNCS:
+                src = sm.expr_source(expr.args[0])
+                if src is not None:
+                    return src
+    return expression_for(segs, sm.expr_source, quote)

@@ -1,0 +1,380 @@
+"""The fixer for Python files: findings in, fixed text out.
+
+    fix_source(source, path, findings, options) -> FixResult
+
+1. Plan, reading only `ast`: per call, the endpoint rewrite (endpoint.py) or
+   the shim route (shim_route.py), as the rule's `reply` block decides from
+   how the reply is used (reply.py); then the Accept header and the token
+   (request_rules.py) where the endpoint rewrite did not already do them;
+   legacy client imports (imports.py). A site that cannot be rewritten is
+   left for a person, with the reason.
+2. With --add-todo, comment the sites left (todo.py).
+3. Only when there is an edit: libcst.parse_module, locate and verify each
+   planned node, transform, codegen (locate.py).
+4. Parse the result again; any failure leaves the text as it was and reports
+   one error line.
+"""
+from __future__ import annotations
+
+import ast
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from circleci_v2.rules import Catalogue
+
+from ..findings import Finding
+from .edits import Edits
+from .endpoint import reply_decision, rewrite_endpoint
+from .imports import import_table, legacy_imports, plan_import, plan_requests_swap
+from .model import MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe, first_line
+from .reply import reply_use
+from .request_rules import add_accept, move_token
+from .segments import quote_of
+from .shape import Draft, merge, shape_of
+from .shim_route import route_through_shim
+from .source_map import SourceMap
+from .todo import add_todos, todo_line
+from .url_site import UrlSite
+
+# request rules, by the property they are about (migrate/python/ruleset.py names them)
+ACCEPT_CHECK = "accept"
+TOKEN_CHECK = "query-token"
+SHIM_LIBRARIES = ("requests", "requests.Session")
+
+
+def fix_source(source: str, path: str, findings: Sequence[Finding], options: Optional[FixOptions] = None,
+               catalogue: Optional[Catalogue] = None, newline: Optional[str] = None) -> FixResult:
+    """Fix one Python file's text. Never raises for a problem in the file: FixResult.errors says it."""
+    options = options or FixOptions()
+    if catalogue is None:
+        from circleci_v2.rules import load_catalogue
+
+        catalogue = load_catalogue()
+    bom = source.startswith("\ufeff")
+    text = source[1:] if bom else source
+    result = FixResult(path=path, source=source, text=source)
+    if not findings:
+        return result
+    try:
+        sm = SourceMap(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        result.errors.append(f"cannot parse: {exc}")
+        return result
+    planner = _Planner(sm, catalogue, options)
+    planner.plan(findings)
+    result.changes = sorted(planner.changes, key=lambda c: (c.line, c.rule_id))
+    new_text = text
+    if options.add_todo and planner.todo_items:
+        new_text, marked = add_todos(new_text, planner.todo_items, newline or _newline_of(text))
+        planner.mark_todos(marked)
+    result.left = sorted(planner.left, key=lambda l: (l.line, l.column, l.rule_id))
+    if planner.edits:
+        try:
+            new_text = _apply(new_text, planner.edits)
+        except Exception as exc:  # libcst or our own locate check: the file stays as it was
+            result.errors.append(_one_line(exc))
+            result.changes = []
+            return result
+    if new_text != text:
+        try:
+            with _quiet():
+                ast.parse(new_text, filename=path)
+        except (SyntaxError, ValueError) as exc:
+            result.errors.append(f"the fixed file does not parse ({exc}); left unchanged")
+            result.changes = []
+            return result
+    result.text = ("\ufeff" + new_text) if bom else new_text
+    return result
+
+
+def _apply(text: str, edits: Edits) -> str:
+    import libcst
+
+    from .locate import apply_edits
+
+    try:
+        module = libcst.parse_module(text)
+    except libcst.ParserSyntaxError as exc:
+        raise ValueError(f"libcst cannot parse this file: {' '.join(str(exc).split())[:200]}") from None
+    return apply_edits(module, edits).code
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    if name in ("LocateError", "ValueError"):
+        return text
+    return f"internal error in the fixer: {name}: {text} (please report it with this file)"
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, *exc: Any) -> None:
+        self._w.__exit__(*exc)
+
+
+def _newline_of(text: str) -> str:
+    i = text.find("\n")
+    if i > 0 and text[i - 1] == "\r":
+        return "\r\n"
+    if i < 0 and "\r" in text:
+        return "\r"
+    return "\n"
+
+
+class _Planner:
+    def __init__(self, sm: SourceMap, catalogue: Catalogue, options: FixOptions) -> None:
+        from ..python.ruleset import REQUEST_CHECKS
+
+        self.sm = sm
+        self.catalogue = catalogue
+        self.options = options
+        self.edits = Edits()
+        self.changes: List[Change] = []
+        self.left: List[Left] = []
+        self.todo_items: List[Tuple[int, str, str]] = []
+        self._todo_of: Dict[int, Tuple[int, str]] = {}  # index in self.left -> (line, rule id)
+        self.checks: Dict[str, str] = {}
+        for rule in catalogue.of_kind("request"):
+            check = REQUEST_CHECKS.get(rule.name)
+            if check is not None:
+                self.checks[rule.id] = check[0]
+        token_rules = [catalogue[r] for r, c in self.checks.items() if c == TOKEN_CHECK]
+        self.token_markers: Tuple[str, ...] = tuple(m for r in token_rules for m in r.markers) or ("circle-token",)
+        self.table = import_table(catalogue)
+        self._left_findings: List[Tuple[Finding, Left]] = []
+
+    # ---- outcomes ---------------------------------------------------------------------------------
+
+    def change(self, f: Finding, description: str, fix: str = SAFE) -> None:
+        self.changes.append(Change(f.rule_id, f.line, description, fix))
+
+    def leave(self, f: Finding, reason: str, needs: str = MANUAL) -> None:
+        rule = self.catalogue.get(f.rule_id)
+        guidance = rule.guidance if rule is not None else ""
+        left = Left(f.rule_id, f.line, f.column, f.message, reason, guidance, needs)
+        self.left.append(left)
+        self._left_findings.append((f, left))
+        if needs == MANUAL and f.site is not None:
+            node = getattr(f.site, "node", None) or getattr(f.site, "call", None) or getattr(f.site, "import_node", None)
+            mine = self.sm.same_node(node) if node is not None else None
+            line = todo_line(self.sm, mine) if mine is not None else f.line
+            self.todo_items.append((line, f.rule_id, first_line(guidance)))
+            self._todo_of[len(self.left) - 1] = (line, f.rule_id)
+
+    def mark_todos(self, marked: Dict[Tuple[int, str], bool]) -> None:
+        for i, key in self._todo_of.items():
+            if marked.get(key):
+                old = self.left[i]
+                self.left[i] = Left(old.rule_id, old.line, old.column, old.message, old.reason, old.guidance,
+                                    old.needs, todo=True)
+
+    # ---- planning ---------------------------------------------------------------------------------
+
+    def plan(self, findings: Sequence[Finding]) -> None:
+        calls: "OrderedDict[int, List[Finding]]" = OrderedDict()
+        imports: List[Finding] = []
+        clients: List[Finding] = []
+        for f in sorted(findings, key=lambda f: f.sort_key):
+            rule = self.catalogue.get(f.rule_id)
+            site = f.site
+            if rule is None or site is None or not hasattr(site, "call_index"):
+                self.leave(f, "no automatic fix for this kind of file")
+                continue
+            if f.fix == MANUAL:
+                self.leave(f, f.reason or _manual_reason(rule))
+                continue
+            if f.fix == UNSAFE and not self.options.unsafe:
+                self.leave(f, "needs --unsafe-fixes", needs=UNSAFE)
+                continue
+            if rule.kind == "import":
+                imports.append(f)
+            elif rule.kind == "client":
+                clients.append(f)
+            elif site.call is None or site.call_index < 0 or site.wrapper is not None:
+                self.leave(f, f.reason or "the request is not sent at this call")
+            else:
+                calls.setdefault(site.call_index, []).append(f)
+        for index, group in calls.items():
+            self.plan_call(index, group)
+        self.plan_imports(imports, clients)
+        if self.options.unsafe:
+            self.plan_requests_swap()
+
+    def _my_call(self, index: int, f: Finding) -> Optional[ast.Call]:
+        call = self.sm.call(index)
+        if call is None or ast.dump(call) != ast.dump(f.site.call):
+            return None
+        return call
+
+    def plan_call(self, index: int, group: List[Finding]) -> None:
+        call = self._my_call(index, group[0])
+        if call is None:
+            for f in group:
+                self.leave(f, "the call could not be found again in the file")
+            return
+        endpoint = [f for f in group if self.catalogue[f.rule_id].kind == "endpoint"]
+        accept = [f for f in group if self.checks.get(f.rule_id) == ACCEPT_CHECK]
+        token = [f for f in group if self.checks.get(f.rule_id) == TOKEN_CHECK]
+        other = [f for f in group if f not in endpoint and f not in accept and f not in token]
+        for f in other:
+            self.leave(f, "no automatic fix for this rule")
+        covered = False
+        for f in endpoint:
+            covered = self.plan_endpoint(call, f) or covered
+        for f in accept:
+            if covered:
+                self.change(f, "Accept: application/json set by the v2 rewrite")
+                continue
+            self._attempt(f, lambda d: self._accept(d, call, f))
+        for f in token:
+            if covered:
+                self.change(f, "token moved to the Circle-Token header by the v2 rewrite")
+                continue
+            self._attempt(f, lambda d: self._token(d, call, f))
+
+    def _attempt(self, f: Finding, planner: Any) -> bool:
+        draft = Draft(self.sm)
+        try:
+            fix_class, text = planner(draft)
+            merge(self.edits, draft.edits)
+        except NeedsUnsafe as exc:
+            self.leave(f, f"needs --unsafe-fixes: {exc}", needs=UNSAFE)
+            return False
+        except CannotFix as exc:
+            self.leave(f, str(exc))
+            return False
+        self.change(f, text, fix_class)
+        return True
+
+    def plan_endpoint(self, call: ast.Call, f: Finding) -> bool:
+        """True when the call was rewritten to v2 (which also sets Accept and moves the token)."""
+        rule = self.catalogue[f.rule_id]
+        site = f.site
+        use = reply_use(self.sm, call)
+        decision = reply_decision(rule, use)
+        if decision == "manual":
+            fields = f" ({', '.join(use.fields)})" if use.fields else ""
+            note = rule.reply.get("note")
+            reason = f"the code uses the v1.1 reply: {use.detail}{fields}"
+            self.leave(f, reason + (f"; {note}" if note else ""))
+            return False
+        if decision == "shim":
+            # the call keeps its v1.1 URL: the Accept header and the token are still fixed below
+            self._attempt(f, lambda d: (SAFE, route_through_shim(d, call, site, rule)))
+            return False
+
+        def rewrite(draft: Draft) -> Tuple[str, str]:
+            return rewrite_endpoint(draft, call, site, rule, shape_of(site.library), self.options.unsafe,
+                                    self.token_markers)
+
+        return self._attempt(f, rewrite)
+
+    def _accept(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
+        add_accept(draft, call, shape_of(f.site.library), quote_of(self.sm.text_of(call)))
+        return SAFE, "Accept: application/json added"
+
+    def _token(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
+        site = f.site
+        shape = shape_of(site.library)
+        url: Optional[UrlSite] = None
+        problem = ""
+        if site.url is not None:
+            try:
+                url = UrlSite(self.sm, call, site.url_arg, site.url.url)
+            except CannotFix as exc:
+                problem = str(exc)
+        code = move_token(draft, call, shape, url, self.token_markers)
+        if code is None:
+            raise CannotFix(problem or "the token could not be taken out of the request")
+        return SAFE, "token moved from the query string to the Circle-Token header"
+
+    def plan_imports(self, imports: List[Finding], clients: List[Finding]) -> None:
+        planned: Dict[int, Optional[str]] = {}  # id(stmt) -> description, or None when it failed
+
+        def plan(stmt: ast.AST) -> str:
+            key = id(stmt)
+            if key not in planned:
+                try:
+                    planned[key] = plan_import(self.sm, stmt, self.table, self.edits)
+                except CannotFix as exc:
+                    planned[key] = None
+                    raise
+            if planned[key] is None:
+                raise CannotFix("the import could not be rewritten")
+            return planned[key]  # type: ignore[return-value]
+
+        for f in imports:
+            stmt = self.sm.same_node(f.site.import_node) if f.site.import_node is not None else None
+            if stmt is None:
+                self.leave(f, "the import could not be found again in the file")
+                continue
+            try:
+                self.change(f, plan(stmt))
+            except CannotFix as exc:
+                self.leave(f, str(exc))
+        for f in clients:
+            cm = f.site.client
+            package = cm.module.split(".")[0] if cm is not None else None
+            stmts = legacy_imports(self.sm, self.table, package) if package else []
+            if not stmts:
+                self.leave(f, "the client class is not imported in this file: change the import where it is, "
+                              f"to {cm.drop_in if cm is not None and cm.drop_in else 'the drop-in'}")
+                continue
+            try:
+                lines = [plan(s) and s.lineno for s in stmts]
+            except CannotFix as exc:
+                self.leave(f, str(exc))
+                continue
+            drop = cm.drop_in or "the drop-in"
+            self.change(f, f"the drop-in {drop} keeps this signature (import changed at line "
+                           f"{', '.join(str(n) for n in lines)})")
+
+    def plan_requests_swap(self) -> None:
+        """Unsafe: a file whose v1.1 calls through `requests` could not be rewritten imports the shim's requests."""
+        modules = {str(r.shim["route"]["module"]) for r in self.catalogue
+                   if isinstance(r.shim.get("route"), dict) and "requests" in r.shim["route"].get("libraries", ())}
+        if len(modules) != 1:
+            return
+        stay: List[Tuple[Finding, Left]] = []
+        move: List[Tuple[Finding, Left]] = []
+        for f, left in self._left_findings:
+            rule = self.catalogue.get(f.rule_id)
+            site = f.site
+            if (rule is not None and rule.kind == "endpoint" and rule.shim.get("translation") and site is not None
+                    and getattr(site, "library", None) in SHIM_LIBRARIES):
+                move.append((f, left))
+            else:
+                stay.append((f, left))
+        if not move:
+            return
+        module = modules.pop()
+        done = plan_requests_swap(self.sm, module, self.edits)
+        if not done:
+            return
+        moved = {id(left) for _, left in move}
+        keep_left = [l for l in self.left if id(l) not in moved]
+        index_map = {id(l): i for i, l in enumerate(keep_left)}
+        self._todo_of = {index_map[id(self.left[i])]: v for i, v in self._todo_of.items()
+                         if id(self.left[i]) in index_map}
+        self.todo_items = [t for t in self.todo_items
+                           if any(t[:2] == v for v in self._todo_of.values())]
+        self.left = keep_left
+        self._left_findings = stay
+        where = ", ".join(f"line {line}" for line, _ in done)
+        for f, _ in move:
+            self.change(f, f"runs through {module} now (`import requests` at {where} points at the shim, "
+                           "which translates this v1.1 call at run time)", UNSAFE)
+
+
+def _manual_reason(rule: Any) -> str:
+    if rule.fix == MANUAL:
+        return "no automatic rewrite: " + (rule.replacement.summary if rule.replacement.operations
+                                           else f"no v2 equivalent ({rule.replacement.summary})")
+    return "not rewritten automatically"

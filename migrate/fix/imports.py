@@ -1,0 +1,135 @@
+"""Move legacy client imports to the circleci_v2 drop-ins, and raw `requests` to the shim.
+
+The drop-ins keep every name and signature, so one import change migrates the
+file (the import rule's `imports` table says which drop-in replaces which
+module):
+
+    from circleci.api import Api            -> from circleci_v2.shim.circleci import Api
+    from circleci.error import CircleCIException
+                                            -> from circleci_v2.shim.circleci import CircleCIException
+    import circleci.api as ca               -> import circleci_v2.shim.circleci as ca
+    import circleci.api   (+ circleci.api.Api(...) in the code)
+                                            -> import circleci_v2.shim.circleci (+ circleci_v2.shim.circleci.Api(...))
+    from circleci import api                -> from circleci_v2.shim import circleci as api
+    import requests                         -> from circleci_v2.shim import requests   (unsafe; see engine.py)
+"""
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Tuple
+
+from circleci_v2.rules import Catalogue
+
+from .edits import Edits, StatementEdit
+from .model import CannotFix
+from .source_map import SourceMap
+
+
+def import_table(catalogue: Catalogue) -> Dict[str, str]:
+    """Legacy module -> drop-in module, from every import rule."""
+    table: Dict[str, str] = {}
+    for rule in catalogue.of_kind("import"):
+        for mapping in rule.imports:
+            table.setdefault(mapping.module, mapping.drop_in)
+    return table
+
+
+def imported_modules(stmt: ast.AST) -> List[str]:
+    """The modules an import statement names (for `from m import a`, both m and m.a)."""
+    if isinstance(stmt, ast.Import):
+        return [a.name for a in stmt.names]
+    if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+        return [stmt.module] + [f"{stmt.module}.{a.name}" for a in stmt.names]
+    return []
+
+
+def legacy_imports(sm: SourceMap, table: Dict[str, str], package: Optional[str] = None) -> List[ast.AST]:
+    """Import statements of legacy modules (of one top-level package, when given), in source order."""
+    out = []
+    for t in (ast.Import, ast.ImportFrom):
+        for stmt in sm.ordered[t]:
+            names = imported_modules(stmt)
+            if isinstance(stmt, ast.ImportFrom):
+                names = names[:1] if names and names[0] in table else names[1:]
+            hits = [n for n in names if n in table]
+            if hits and (package is None or any(h.split(".")[0] == package for h in hits)):
+                out.append(stmt)
+    out.sort(key=lambda s: (s.lineno, s.col_offset))
+    return out
+
+
+def _split(module: str) -> Tuple[str, str]:
+    parent, _, leaf = module.rpartition(".")
+    return parent, leaf
+
+
+def _alias(name: str, asname: Optional[str]) -> str:
+    return f"{name} as {asname}" if asname and asname != name else name
+
+
+def plan_import(sm: SourceMap, stmt: ast.AST, table: Dict[str, str], edits: Edits) -> str:
+    """Record the rewrite of one import statement; a one-line description. CannotFix when it cannot."""
+    text = sm.text_of(stmt) or ""
+    kind = type(stmt).__name__
+    key = (kind, sm.ordinal(stmt))
+    if isinstance(stmt, ast.ImportFrom):
+        if stmt.level or not stmt.module:
+            raise CannotFix("a relative import")
+        module = stmt.module
+        submodules = [a for a in stmt.names if f"{module}.{a.name}" in table]
+        if submodules and len(submodules) == len(stmt.names):
+            # from circleci import api -> from circleci_v2.shim import circleci as api
+            drops = {table[f"{module}.{a.name}"] for a in stmt.names}
+            if len(drops) != 1:
+                raise CannotFix("the imported modules map to different drop-ins; split the import")
+            parent, leaf = _split(drops.pop())
+            names = ", ".join(f"{leaf} as {a.asname or a.name}" if (a.asname or a.name) != leaf else leaf
+                              for a in stmt.names)
+            code = f"from {parent} import {names}"
+        elif module in table and not submodules:
+            names = ", ".join(_alias(a.name, a.asname) for a in stmt.names)
+            code = f"from {table[module]} import {names}"
+        else:
+            raise CannotFix("the import mixes modules and names; split it")
+    elif isinstance(stmt, ast.Import):
+        parts = []
+        for a in stmt.names:
+            if a.name not in table:
+                parts.append(_alias(a.name, a.asname))
+                continue
+            drop = table[a.name]
+            if a.asname:
+                parts.append(f"{drop} as {a.asname}")
+            elif "." in a.name:
+                # `import circleci.api` binds `circleci`; the code reads circleci.api.X: rename those chains
+                parts.append(drop)
+                root = a.name.split(".")[0]
+                for legacy, target in table.items():
+                    if legacy.split(".")[0] == root and "." in legacy:
+                        edits.chain_renames[legacy] = target
+            else:
+                # `import circleci` -> the drop-in under the same name; circleci.api.X -> circleci.X
+                parts.append(f"{drop} as {a.name}")
+                for legacy, target in table.items():
+                    if legacy.startswith(a.name + ".") and target == drop:
+                        edits.chain_renames[legacy] = a.name
+        code = "import " + ", ".join(parts)
+    else:
+        raise CannotFix("not an import")
+    edits.imports[key] = StatementEdit(expect=text, code=code)
+    return f"{' '.join(text.split())} -> {code}"
+
+
+def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[int, str]]:
+    """`import requests [as x]` -> `from <parent> import requests [as x]`; (line, description) per statement."""
+    parent, leaf = _split(module)
+    done = []
+    for stmt in sm.ordered[ast.Import]:
+        if len(stmt.names) != 1 or stmt.names[0].name != "requests":  # type: ignore[attr-defined]
+            continue
+        alias = stmt.names[0].asname  # type: ignore[attr-defined]
+        code = f"from {parent} import {_alias(leaf, alias)}" if leaf == "requests" else \
+            f"from {parent} import {leaf} as {alias or 'requests'}"
+        edits.imports[("Import", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code=code)
+        done.append((stmt.lineno, f"{' '.join((sm.text_of(stmt) or '').split())} -> {code}"))
+    return done

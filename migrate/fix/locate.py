@@ -1,0 +1,314 @@
+"""Find the planned nodes in the libcst tree by ordinal, check them, and apply the edits.
+
+The analyser and the planner speak `ast`; the rewrite is libcst. A node is
+found by its ordinal among nodes of its type: libcst visits in pre-order,
+which is source order, the same order the ast nodes were sorted in
+(source_map.sort_key). Each located node is VERIFIED against what the plan
+expects (the callee's text, the dict's keys, the assignment's target, the
+import's text); one mismatch refuses the whole file (LocateError) rather than
+rewrite the wrong code.
+
+One transformer pass, no metadata, no deep copy.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+import libcst as cst
+
+from .edits import AssignEdit, CallEdit, DictEdit, Edits, NewDict, StatementEdit, squash
+
+
+class LocateError(Exception):
+    """A planned node was not where the plan says: the file is left as it was."""
+
+
+def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
+    transformer = _Apply(module, edits)
+    result = module.visit(transformer)
+    missing = transformer.missing()
+    if missing:
+        raise LocateError(f"could not find {missing} in the parsed file; nothing was changed")
+    return result  # type: ignore[return-value]
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, module: cst.Module, edits: Edits) -> None:
+        super().__init__()
+        self.module = module
+        self.edits = edits
+        self.count: Dict[str, int] = {"Call": 0, "Dict": 0, "Assign": 0, "Import": 0, "ImportFrom": 0}
+        self.ordinal: Dict[int, int] = {}
+        self.done: set = set()
+        self.in_import = 0
+
+    def _visit(self, kind: str, node: cst.CSTNode) -> None:
+        self.ordinal[id(node)] = self.count[kind]
+        self.count[kind] += 1
+
+    def missing(self) -> Optional[str]:
+        wanted = ([("call", i) for i in self.edits.calls] + [("dict", i) for i in self.edits.dicts]
+                  + [("assign", i) for i in self.edits.assigns] + [("import", k[1]) for k in self.edits.imports])
+        for kind, index in wanted:
+            if (kind, index) not in self.done:
+                return f"{kind} #{index}"
+        return None
+
+    def _code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # ---- calls ------------------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._visit("Call", node)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        index = self.ordinal[id(original)]
+        edit = self.edits.calls.get(index)
+        if edit is None:
+            return updated
+        if squash(self._code(original.func)) != squash(edit.expect_func):
+            raise LocateError(f"call #{index} is `{self._code(original.func)}`, expected `{edit.expect_func}`")
+        self.done.add(("call", index))
+        return _edit_call(updated, edit)
+
+    # ---- dicts ------------------------------------------------------------------------------------
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self._visit("Dict", node)
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        index = self.ordinal[id(original)]
+        edit = self.edits.dicts.get(index)
+        if edit is None:
+            return updated
+        keys = tuple(squash(self._code(e.key)) if isinstance(e, cst.DictElement) else "**"
+                     for e in original.elements)
+        if keys != tuple(squash(k) for k in edit.expect_keys):
+            raise LocateError(f"dict #{index} has keys {keys}, expected {edit.expect_keys}")
+        self.done.add(("dict", index))
+        return _edit_dict(updated, edit, self._code)
+
+    # ---- assignments ------------------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._visit("Assign", node)
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        index = self.ordinal[id(original)]
+        edit: Optional[AssignEdit] = self.edits.assigns.get(index)
+        if edit is None:
+            return updated
+        target = squash("".join(self._code(t.target) for t in original.targets))
+        if target != squash(edit.expect_target):
+            raise LocateError(f"assignment #{index} is to `{target}`, expected `{edit.expect_target}`")
+        self.done.add(("assign", index))
+        return updated.with_changes(value=cst.parse_expression(edit.value))
+
+    # ---- imports ----------------------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._visit("Import", node)
+        self.in_import += 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._visit("ImportFrom", node)
+        self.in_import += 1
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> Any:
+        self.in_import -= 1
+        return self._statement("Import", original, updated)
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> Any:
+        self.in_import -= 1
+        return self._statement("ImportFrom", original, updated)
+
+    def _statement(self, kind: str, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
+        index = self.ordinal[id(original)]
+        edit: Optional[StatementEdit] = self.edits.imports.get((kind, index))
+        if edit is None:
+            return updated
+        text = self._code(original)
+        if squash(text) != squash(edit.expect):
+            raise LocateError(f"import #{index} is `{text.strip()}`, expected `{edit.expect}`")
+        self.done.add(("import", index))
+        new = cst.parse_statement(edit.code + "\n")
+        assert isinstance(new, cst.SimpleStatementLine)
+        small = new.body[0]
+        semicolon = getattr(updated, "semicolon", cst.MaybeSentinel.DEFAULT)
+        return small.with_changes(semicolon=semicolon)
+
+    # ---- attribute chains (import circleci.api -> circleci_v2.shim.circleci) ----------------------
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if not self.edits.chain_renames or self.in_import:
+            return updated
+        name = _dotted(original)
+        if name is not None and name in self.edits.chain_renames:
+            new = cst.parse_expression(self.edits.chain_renames[name])
+            return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[call-arg]
+        return updated
+
+    # ---- new imports ------------------------------------------------------------------------------
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.edits.new_imports:
+            return updated
+        body = list(updated.body)
+        at = _import_insertion_point(body)
+        new = [cst.parse_statement(code + "\n") for code in self.edits.new_imports]
+        if at == 0 and body:
+            # keep the file's leading comments (shebang, licence) above the new lines
+            first = body[0]
+            new[0] = new[0].with_changes(leading_lines=first.leading_lines)
+            body[0] = first.with_changes(leading_lines=())
+        return updated.with_changes(body=body[:at] + new + body[at:])
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.body) and \
+        all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
+        isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _import_insertion_point(body: Sequence[cst.CSTNode]) -> int:
+    """After the last import of the module's leading block (docstring, imports); else after the docstring."""
+    at = 0
+    if body and _is_docstring(body[0]):
+        at = 1
+    last = None
+    for i, stmt in enumerate(body):
+        if _is_import_line(stmt):
+            last = i
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef, cst.For, cst.While, cst.With)):
+            break  # the module's code starts here; later imports are local business
+    return (last + 1) if last is not None else at
+
+
+# ---- call and dict surgery --------------------------------------------------------------------
+
+
+def _positional(args: Sequence[cst.Arg]) -> List[int]:
+    return [i for i, a in enumerate(args) if a.keyword is None and a.star != "**"]
+
+
+def _index_of(args: Sequence[cst.Arg], selector: Any) -> Optional[int]:
+    if isinstance(selector, int):
+        pos = _positional(args)
+        return pos[selector] if selector < len(pos) else None
+    for i, a in enumerate(args):
+        if a.keyword is not None and a.keyword.value == selector:
+            return i
+    return None
+
+
+def _edit_call(call: cst.Call, edit: CallEdit) -> cst.Call:
+    args = list(call.args)
+    for selector, code in edit.arg_values.items():
+        i = _index_of(args, selector)
+        if i is None:
+            raise LocateError(f"argument {selector!r} not found")
+        args[i] = args[i].with_changes(value=cst.parse_expression(code))
+    removed = sorted((i for i in (_index_of(args, s) for s in edit.remove_args) if i is not None), reverse=True)
+    for i in removed:
+        args = _remove_item(args, i, call_args=True)
+    new_args = []
+    for name, value in edit.add_kwargs.items():
+        code = value.code() if isinstance(value, NewDict) else value
+        new_args.append(cst.Arg(keyword=cst.Name(name), value=cst.parse_expression(code),
+                                equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                      whitespace_after=cst.SimpleWhitespace(""))))
+    if new_args:
+        args = _append_items(args, new_args, call.whitespace_before_args, call_args=True)
+    func = call.func
+    if edit.receiver is not None:
+        if not isinstance(func, cst.Attribute):
+            raise LocateError("the callee is not an attribute")
+        func = func.with_changes(value=cst.Name(edit.receiver))
+    return call.with_changes(args=args, func=func)
+
+
+def _edit_dict(node: cst.Dict, edit: DictEdit, code_of: Any) -> cst.Dict:
+    elements = list(node.elements)
+    for i, e in enumerate(elements):
+        if isinstance(e, cst.DictElement):
+            key = squash(code_of(e.key))
+            for old, new in edit.rename.items():
+                if squash(old) == key:
+                    elements[i] = e.with_changes(key=cst.parse_expression(new))
+    for i in sorted((i for i, e in enumerate(elements)
+                     if isinstance(e, cst.DictElement) and _key_text(e.key) in edit.remove), reverse=True):
+        elements = _remove_item(elements, i, call_args=False)
+    present = {(_key_text(e.key) or "").lower() for e in elements if isinstance(e, cst.DictElement)}
+    new = []
+    for key_text, key_code, value_code in edit.ensure:
+        if key_text.lower() in present:
+            continue
+        new.append(cst.DictElement(key=cst.parse_expression(key_code), value=cst.parse_expression(value_code)))
+    if new:
+        elements = _append_items(elements, new, node.lbrace.whitespace_after, call_args=False)
+    return node.with_changes(elements=elements)
+
+
+def _key_text(key: cst.BaseExpression) -> Optional[str]:
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _sep_ws(items: Sequence[Any], opening_ws: Any) -> Any:
+    if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
+        return items[-2].comma.whitespace_after
+    if isinstance(opening_ws, cst.ParenthesizedWhitespace):
+        return opening_ws
+    return cst.SimpleWhitespace(" ")
+
+
+def _append_items(items: List[Any], new: List[Any], opening_ws: Any, call_args: bool) -> List[Any]:
+    if not items:
+        return new
+    sep = _sep_ws(items, opening_ws)
+    last = items[-1]
+    comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=sep)
+    multiline = isinstance(sep, cst.ParenthesizedWhitespace)
+    new = [n.with_changes(comma=comma) if multiline else n for n in new]
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: it moves to the new last item
+        trailing = last.comma
+        items = items[:-1] + [last.with_changes(comma=comma)]
+        new[-1] = new[-1].with_changes(comma=trailing)
+    else:
+        changes: Dict[str, Any] = {"comma": comma}
+        if call_args:
+            # the whitespace before `)` lives on the last argument: hand it to the new last one
+            changes["whitespace_after_arg"] = cst.SimpleWhitespace("")
+            new[-1] = new[-1].with_changes(whitespace_after_arg=last.whitespace_after_arg)
+        items = items[:-1] + [last.with_changes(**changes)]
+        new[-1] = new[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return items + new
+
+
+def _remove_item(items: List[Any], index: int, call_args: bool) -> List[Any]:
+    removed = items[index]
+    rest = items[:index] + items[index + 1:]
+    if index == len(items) - 1 and rest:
+        changes: Dict[str, Any] = {"comma": removed.comma}
+        if call_args:
+            changes["whitespace_after_arg"] = removed.whitespace_after_arg
+        rest[-1] = rest[-1].with_changes(**changes)
+    return rest

@@ -1,0 +1,95 @@
+"""Fixes for properties of any v1.1 request: the Accept header, and a token in the query string.
+
+missing-accept-header: add `Accept: application/json` (merged into a headers
+dict literal, or as a new headers= argument). token-in-query: take
+`circle-token=...` out of the URL (or out of params=) and send it as the
+`Circle-Token` header. Both are safe: the request means the same to the server.
+"""
+from __future__ import annotations
+
+import ast
+from typing import List, Optional, Sequence, Tuple
+
+from .model import CannotFix
+from .segments import expression_for
+from .shape import Draft, Shape, arg, ensure_headers, literal_keys, resolve_dict
+from .url_site import UrlSite, token_pair
+
+ACCEPT = ("Accept", '"application/json"')
+CONTENT_TYPE = ("Content-Type", '"application/json"')
+TOKEN_HEADER = "Circle-Token"
+
+
+def add_accept(draft: Draft, call: ast.Call, shape: Shape, quote: str) -> None:
+    ensure_headers(draft, call, shape, [(ACCEPT[0], _q(ACCEPT[1], quote))], quote)
+
+
+def token_from_query(url: UrlSite, markers: Sequence[str]) -> Tuple[Optional[str], list]:
+    """(code for the token value, the query pairs to keep); (None, all pairs) when the URL has no token."""
+    pair, rest = token_pair(url, markers)
+    if pair is None:
+        return None, rest
+    value = url.cut(pair.value_start, pair.end, "token")
+    if not value:
+        raise CannotFix("the token in the query string is empty")
+    return expression_for(value, url.sm.expr_source, url.quote), rest
+
+
+def token_from_params(draft: Draft, call: ast.Call, shape: Shape, markers: Sequence[str]) -> Optional[str]:
+    """Take the token out of params={...}; code for its value, or None when params holds none."""
+    if shape.params is None:
+        return None
+    node = arg(call, shape.params)
+    if node is None:
+        return None
+    target = resolve_dict(draft.sm, node)
+    if target is None:
+        return None
+    wanted = {m.lower() for m in markers}
+    keys = literal_keys(target)
+    hit = next((k for k in keys if k.lower() in wanted), None)
+    if hit is None:
+        return None
+    value = target.values[list(keys).index(hit)]
+    code = draft.sm.expr_source(value)
+    if code is None:
+        raise CannotFix("the token's expression in params= could not be copied")
+    if target is node and len(keys) == 1:
+        draft.call(call).remove_args.add(shape.params.keyword)
+    else:
+        draft.dict(target).remove.add(hit)
+    return code
+
+
+def move_token(draft: Draft, call: ast.Call, shape: Shape, url: Optional[UrlSite], markers: Sequence[str],
+               rewrite_url: bool = True) -> Optional[str]:
+    """Move the token to the Circle-Token header; returns the token code (None when there was none).
+
+    With rewrite_url False the caller writes the URL itself (the endpoint fix builds a new one).
+    """
+    code: Optional[str] = None
+    if url is not None:
+        code, rest = token_from_query(url, markers)
+        if code is not None and rewrite_url:
+            segs = url.cut(0, url.path_end, "URL") + url.query_segs(rest) + url.fragment()
+            url.write(draft, url.render(segs))
+    if code is None:
+        code = token_from_params(draft, call, shape, markers)
+    if code is not None:
+        quote = url.quote if url is not None else '"'
+        ensure_headers(draft, call, shape, [(TOKEN_HEADER, code)], quote)
+    return code
+
+
+def _q(code: str, quote: str) -> str:
+    """A double-quoted literal in the file's own quote style."""
+    if quote == "'" and code.startswith('"') and "'" not in code:
+        return "'" + code[1:-1] + "'"
+    return code
+
+
+def header_pairs(quote: str, json_body: bool) -> List[Tuple[str, str]]:
+    pairs = [(ACCEPT[0], _q(ACCEPT[1], quote))]
+    if json_body:
+        pairs.insert(0, (CONTENT_TYPE[0], _q(CONTENT_TYPE[1], quote)))
+    return pairs

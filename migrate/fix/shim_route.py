@@ -1,0 +1,40 @@
+"""Route one call through the runtime shim instead of rewriting it.
+
+When the code reads v1.1 fields of the reply (build_num, lifecycle, ...) and
+the rule says `reads-fields: shim`, the call keeps its v1.1 URL and body and
+only its module changes: `requests.post(...)` becomes `shim_requests.post(...)`
+with `from circleci_v2.shim import requests as shim_requests`. The shim's
+`requests` keeps the library's signatures, runs the call on v2 and answers
+with the v1.1 shape the code reads. Which module, which name and which
+libraries come from the rule's `shim.route` block.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Mapping
+
+from .model import CannotFix
+from .shape import Draft, module_bound, need_import
+
+
+def route_through_shim(draft: Draft, call: ast.Call, site, rule) -> str:
+    route = rule.shim.get("route") if isinstance(rule.shim, Mapping) else None
+    if not isinstance(route, Mapping) or not route.get("module"):
+        raise CannotFix(f"{rule.id} names no shim function to route this call through")
+    libraries = tuple(route.get("libraries", ()))
+    if site.library not in libraries:
+        raise CannotFix(f"only calls through {', '.join(libraries) or 'no library'} can be routed through "
+                        f"{route['module']}; this call uses {site.library}")
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        raise CannotFix("the callee is not `module.function`; route it through the shim by hand")
+    library_module = site.library.split(".")[0]
+    if not module_bound(draft.sm, func.value.id, library_module):
+        raise CannotFix(f"`{func.value.id}` is not bound by `import {library_module}` at the top of the file")
+    module: str = route["module"]
+    parent, _, leaf = module.rpartition(".")
+    alias = str(route.get("name") or f"shim_{leaf}")
+    need_import(draft, alias, module, f"from {parent} import {leaf} as {alias}")
+    draft.call(call).receiver = alias
+    return f"routed through {module} (keeps the v1.1 reply the code reads): {func.value.id}.{func.attr} -> " \
+           f"{alias}.{func.attr}"
