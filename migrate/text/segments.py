@@ -526,11 +526,15 @@ def dockerfile_segments(source: str) -> List[Segment]:
             continue
         seg = Segment("dockerfile", unfixable=None if escape == "\\" else "the Dockerfile's escape character is not `\\`")
         for n, (s, e) in enumerate(group):
-            seg.add_source(source, s, e)
             if n + 1 < len(group):
-                seg.add("\n", e, group[n + 1][0])
-        heredoc = _HEREDOC_START.search(seg.text) if "<<" in rest else None
+                # Docker joins the lines: the escape character and the line break go
+                cut = s + len(source[s:e].rstrip("\r")) - 1
+                seg.add_source(source, s, cut)
+                seg.add("", cut, group[n + 1][0])
+            else:
+                seg.add_source(source, s, e)
         segments.append(seg.finish())
+        heredoc = _HEREDOC_START.search(seg.text) if "<<" in rest else None
         if heredoc is not None:  # RUN <<EOF ... EOF: the body is a script
             delim, strip_tabs = heredoc.group(3), heredoc.group(1) == "-"
             hseg = Segment("dockerfile")
