@@ -598,12 +598,14 @@ def _reply_readers(site: TextSite) -> List[str]:
         holders.append(output.literal or "")
     for name in holders:
         ref = re.compile(r"\$\{?%s\b" % re.escape(name)) if re.match(r"^\w+$", name) else None
+        following = False  # the rest of a pipeline that starts with a command reading the holder
         for other in commands:
             if other.start <= cmd.end:
                 continue
             body = seg.text[other.start:other.end]
-            if (ref is not None and ref.search(body)) or (ref is None and name in body):
+            if following or (ref is not None and ref.search(body)) or (ref is None and name in body):
                 texts.append(body)
+                following = other.pipe_out
     return texts
 
 
