@@ -277,6 +277,12 @@ def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_
     return result if isinstance(result, int) else EXIT_CLEAN
 
 
+# fix and diff (migrate/fix/command.py) share check's file and rule options and its pipeline
+from .fix.command import register_fix_commands  # noqa: E402  (imports only click; the fixer loads on use)
+
+register_fix_commands(cli, file_selection_options, check_options_from, UserError)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console entry point: run the command, turn every failure into one line and exit 2."""
     try:
