@@ -3,13 +3,26 @@
     fix_source(source, path, findings, options) -> FixResult
 
 takes the analyser's findings for one Python file and returns the fixed text
-with what changed and what is left for a person. See engine.py for the steps
-and docs/fix.md for the user's view. libcst is imported only when a file has
-an edit to make.
+with what changed and what is left for a person. See engine.py for the steps.
+
+Importing this package is cheap (the command line registers `fix` and `diff`
+from it on every run): the engine is imported on first use, and libcst only
+when a file has an edit to make.
 """
 from __future__ import annotations
 
-from .engine import fix_source
-from .model import Change, FixOptions, FixResult, Left
+from typing import Any
 
 __all__ = ["fix_source", "FixOptions", "FixResult", "Change", "Left"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "fix_source":
+        from .engine import fix_source
+
+        return fix_source
+    if name in ("FixOptions", "FixResult", "Change", "Left"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(name)

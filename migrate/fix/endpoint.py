@@ -158,16 +158,26 @@ def _json_dumps_dict(sm, node: ast.expr, style: str) -> Optional[ast.Dict]:
     return None
 
 
-def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
-               unsafe: bool) -> Tuple[str, List[str]]:
+class BodyPlan:
+    """What becomes of each field of the v1.1 body, decided before anything is edited."""
+
+    def __init__(self) -> None:
+        self.fix_class = SAFE
+        self.notes: List[str] = []
+        self.body: Optional[ast.Dict] = None
+        self.renames: Dict[str, str] = {}
+        self.additions: List[Tuple[str, str]] = []
+
+
+def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
+              unsafe: bool) -> BodyPlan:
+    """Check every body field against the rule; CannotFix for a manual or unknown one, NeedsUnsafe when needed."""
     if shape.body is None:
         raise CannotFix("this call shape cannot carry a JSON body")
     sm = draft.sm
-    fix_class = SAFE
-    notes: List[str] = []
-    body, present = _body_dict(draft, call, shape)
-    keys = literal_keys(body) if body is not None else {}
-    renames: Dict[str, str] = {}
+    plan = BodyPlan()
+    plan.body, _present = _body_dict(draft, call, shape)
+    keys = literal_keys(plan.body) if plan.body is not None else {}
     final_keys = []
     for key, key_node in keys.items():
         mapping = rule.field_mapping(key)
@@ -179,14 +189,13 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
             if not unsafe:
                 raise NeedsUnsafe(f"`{key}` -> `{mapping.to}`: {mapping.note}")
             new_key = mapping.to or key
-            fix_class = UNSAFE
-            notes.append(f"{key} -> {new_key} (unsafe: {mapping.note})")
+            plan.fix_class = UNSAFE
+            plan.notes.append(f"{key} -> {new_key} (unsafe: {mapping.note})")
         else:  # drop or manual: v2 has no place for it; a person decides
             raise CannotFix(f"`{key}`: {mapping.note}")
         if new_key != key:
-            renames[key] = _retext(sm.text_of(key_node) or string_literal(key, quote), key, new_key)
+            plan.renames[key] = _retext(sm.text_of(key_node) or string_literal(key, quote), key, new_key)
         final_keys.append(new_key)
-    additions: List[Tuple[str, str]] = []
     for mapping in rule.body:
         if mapping.source != "path" or mapping.name not in params:
             continue
@@ -195,26 +204,33 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
         to = mapping.to or mapping.name
         if to in final_keys:
             raise CannotFix(f"`{to}` is both in the URL and in the body")
-        additions.append((to, _path_value(sm, params[mapping.name], quote)))
+        plan.additions.append((to, _path_value(sm, params[mapping.name], quote)))
         final_keys.append(to)
-        notes.append(f"{mapping.name} moved from the URL into the JSON body")
+        plan.notes.append(f"{mapping.name} moved from the URL into the JSON body")
     if "branch" in final_keys and "tag" in final_keys:
         raise CannotFix("v2 triggers a branch or a tag, not both")
-    if body is not None:
-        edit = draft.dict(body)
-        edit.rename.update(renames)
-        for to, value in additions:
+    return plan
+
+
+def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
+               unsafe: bool) -> Tuple[str, List[str]]:
+    plan = body_plan(draft, call, shape, rule, params, quote, unsafe)
+    assert shape.body is not None
+    if plan.body is not None:
+        edit = draft.dict(plan.body)
+        edit.rename.update(plan.renames)
+        for to, value in plan.additions:
             edit.add(to, string_literal(to, quote), value)
-        return fix_class, notes
+        return plan.fix_class, plan.notes
     if has_kwsplat(call):
         raise CannotFix("the body may come in through **kwargs")
     new = NewDict(wrapper="{}" if shape.body_style == "json" else "json.dumps({}).encode()")
-    for to, value in additions:
+    for to, value in plan.additions:
         new.ensure(to, string_literal(to, quote), value)
     if shape.body_style == "bytes":
         need_import(draft, "json", "json", "import json")
     draft.call(call).add_kwargs[shape.body.keyword] = new
-    return fix_class, notes
+    return plan.fix_class, plan.notes
 
 
 def _retext(key_source: str, old: str, new: str) -> str:

@@ -267,7 +267,7 @@ class _Planner:
             return False
         if decision == "shim":
             # the call keeps its v1.1 URL: the Accept header and the token are still fixed below
-            self._attempt(f, lambda d: (SAFE, route_through_shim(d, call, site, rule)))
+            self._attempt(f, lambda d: route_through_shim(d, call, site, rule, self.options.unsafe))
             return False
 
         def rewrite(draft: Draft) -> Tuple[str, str]:

@@ -247,10 +247,9 @@ def _edit_dict(node: cst.Dict, edit: DictEdit, code_of: Any) -> cst.Dict:
     elements = list(node.elements)
     for i, e in enumerate(elements):
         if isinstance(e, cst.DictElement):
-            key = squash(code_of(e.key))
-            for old, new in edit.rename.items():
-                if squash(old) == key:
-                    elements[i] = e.with_changes(key=cst.parse_expression(new))
+            key = _key_text(e.key)
+            if key is not None and key in edit.rename:
+                elements[i] = e.with_changes(key=cst.parse_expression(edit.rename[key]))
     for i in sorted((i for i, e in enumerate(elements)
                      if isinstance(e, cst.DictElement) and _key_text(e.key) in edit.remove), reverse=True):
         elements = _remove_item(elements, i, call_args=False)

@@ -11,13 +11,15 @@ libraries come from the rule's `shim.route` block.
 from __future__ import annotations
 
 import ast
-from typing import Mapping
+from typing import Mapping, Tuple
 
-from .model import CannotFix
-from .shape import Draft, module_bound, need_import
+from .endpoint import body_plan
+from .model import SAFE, CannotFix
+from .shape import Draft, module_bound, need_import, shape_of
 
 
-def route_through_shim(draft: Draft, call: ast.Call, site, rule) -> str:
+def route_through_shim(draft: Draft, call: ast.Call, site, rule, unsafe: bool) -> Tuple[str, str]:
+    """Plan the route into `draft`; (fix class, description). The body fields decide the class, as for a rewrite."""
     route = rule.shim.get("route") if isinstance(rule.shim, Mapping) else None
     if not isinstance(route, Mapping) or not route.get("module"):
         raise CannotFix(f"{rule.id} names no shim function to route this call through")
@@ -31,10 +33,14 @@ def route_through_shim(draft: Draft, call: ast.Call, site, rule) -> str:
     library_module = site.library.split(".")[0]
     if not module_bound(draft.sm, func.value.id, library_module):
         raise CannotFix(f"`{func.value.id}` is not bound by `import {library_module}` at the top of the file")
+    fix_class = SAFE
+    if rule.body:
+        # the shim carries the fields over as the rule says: the same fields need the same care
+        fix_class = body_plan(draft, call, shape_of(site.library), rule, {}, '"', unsafe).fix_class
     module: str = route["module"]
     parent, _, leaf = module.rpartition(".")
     alias = str(route.get("name") or f"shim_{leaf}")
     need_import(draft, alias, module, f"from {parent} import {leaf} as {alias}")
     draft.call(call).receiver = alias
-    return f"routed through {module} (keeps the v1.1 reply the code reads): {func.value.id}.{func.attr} -> " \
+    return fix_class, f"routed through {module} (keeps the v1.1 reply the code reads): {func.value.id}.{func.attr} -> " \
            f"{alias}.{func.attr}"

@@ -1,0 +1,219 @@
+"""`circleci-v2 fix` and `circleci-v2 diff`: the check pipeline, then the fixer, then safe writes.
+
+Files, rules, configuration and suppression comments are chosen exactly as
+for `check` (cli.file_selection_options, cli.check_options_from, run.CheckRun);
+the analysis keeps its evidence (keep_sites) so the fixer does not analyse
+twice. Only files with findings reach the fixer, and only files whose text
+changed are written.
+
+    fix PATHS           rewrite in place; what is left goes to stdout
+    fix --diff PATHS    print a unified diff (git apply accepts it), write nothing
+    diff PATHS          the same as fix --diff
+    fix -               read stdin, write the fixed text to stdout
+
+Exit status: 0 nothing to do; 1 a file changed (or would) or findings remain;
+2 errors (a file that cannot be read, parsed, fixed or written; bad options).
+This module imports only click at load time: the command line registers
+these commands on every run, and `check` must not pay for the fixer.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Dict, List, Optional
+
+import click
+
+FIX_EXIT_HELP = (
+    "\b\nExit status:\n"
+    "  0  nothing to do: no findings\n"
+    "  1  a file changed (with --diff: would change), or findings remain for a person\n"
+    "  2  errors: a file could not be read, parsed, fixed or written; a bad option or configuration"
+)
+
+# kind -> "module:function" fixing one file: fn(source, path, findings, options, catalogue, newline) -> FixResult.
+# Kinds without a fixer keep their findings (reported as left for a person).
+FIXERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:fix_source"}
+
+
+def register_fixer(kind: str, target: str) -> None:
+    FIXERS[kind] = target
+
+
+def _fixer(kind: str) -> Optional[Callable[..., Any]]:
+    target = FIXERS.get(kind)
+    if target is None:
+        return None
+    import importlib
+
+    module, _, name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError:
+        return None
+
+
+def fix_options(command: Callable) -> Callable:
+    decorators = [
+        click.option("--unsafe-fixes", "unsafe", is_flag=True,
+                     help="Also apply fixes that change behaviour in a documented way "
+                          "(build_parameters -> pipeline parameters; raw requests -> the shim's)."),
+        click.option("--add-todo", is_flag=True,
+                     help="Put a `# TODO(circleci-v2): CCI1xx ...` comment above each site left for a person."),
+        click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
+                     help="Write a migration report: per file what changed and what is left (.md or .json)."),
+        click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def register_fix_commands(cli: click.Group, selection_options: Callable, options_from: Callable,
+                          user_error: type) -> None:
+    """Add `fix` and `diff` to the command group, with check's file and rule options."""
+
+    @cli.command(epilog=FIX_EXIT_HELP)
+    @selection_options
+    @fix_options
+    @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing the files.")
+    def fix(show_diff: bool, unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool,
+            **params: Any) -> int:
+        """Rewrite CircleCI API v1.1 calls in PATHS to API v2 (default `.`; `-` reads stdin, writes stdout).
+
+        Safe fixes are applied by default; --unsafe-fixes adds those that change
+        behaviour in a documented way; manual sites are never rewritten (see
+        --add-todo and --report). Files are written atomically, and only when
+        they change.
+        """
+        return run_fix(params, options_from, user_error, diff=show_diff, unsafe=unsafe, add_todo=add_todo,
+                       report_path=report_path, quiet=quiet)
+
+    @cli.command(epilog=FIX_EXIT_HELP)
+    @selection_options
+    @fix_options
+    def diff(unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool, **params: Any) -> int:
+        """Print what `fix` would change in PATHS as a unified diff (`git apply` accepts it); write nothing."""
+        return run_fix(params, options_from, user_error, diff=True, unsafe=unsafe, add_todo=add_todo,
+                       report_path=report_path, quiet=quiet)
+
+
+def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, diff: bool, unsafe: bool,
+            add_todo: bool, report_path: Optional[str], quiet: bool) -> int:
+    from ..migration_report import FileOutcome, ReportError, report_format, write_report
+    from ..run import STDIN, CheckRun
+    from .model import FixOptions
+
+    if report_path:
+        try:
+            report_format(report_path)
+        except ReportError as exc:
+            raise user_error(str(exc)) from None
+    options, selection = options_from(params)
+    options.keep_sites = True
+    from_stdin = STDIN in options.paths
+    if from_stdin and len(options.paths) > 1:
+        raise user_error("`-` (stdin) cannot be combined with other paths for fix")
+    stdin_data = sys.stdin.buffer.read() if from_stdin else None
+    fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
+    out = click.get_text_stream("stdout")
+    err = click.get_text_stream("stderr")
+    run = CheckRun(options, selection, stdin=stdin_data)
+    outcomes: List[FileOutcome] = []
+    catalogue = None
+    errors = 0
+    diffs: List[bytes] = []
+    stdout_text: Optional[bytes] = None
+    for result in run.results():
+        outcome = FileOutcome(result.path, errors=list(result.errors))
+        for note in result.notes:
+            click.echo(f"{result.path}: {note}", err=True)
+        if result.findings and not result.errors:
+            if catalogue is None:
+                from circleci_v2.rules import load_catalogue
+
+                catalogue = load_catalogue()
+            _fix_one(result, outcome, fix_opts, catalogue, diff, from_stdin, diffs)
+            if from_stdin and outcome.changed and not diff and not outcome.errors:
+                stdout_text = outcome.new_bytes
+        errors += len(outcome.errors)
+        if outcome.changes or outcome.left or outcome.errors:
+            outcomes.append(outcome)
+    if from_stdin and not diff:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(stdout_text if stdout_text is not None else (stdin_data or b""))
+        sys.stdout.buffer.flush()
+    for chunk in diffs:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    listing = err if (from_stdin or diff) else out
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        for e in outcome.errors:
+            click.echo(f"{outcome.path}: error: {e}", err=True)
+        for left in outcome.left:
+            needs = "needs --unsafe-fixes" if left.needs == "unsafe" else "manual"
+            click.echo(f"{outcome.path}:{left.line}:{left.column}: {left.rule_id} [{needs}] {left.reason}",
+                       file=listing)
+    if report_path:
+        try:
+            write_report(report_path, outcomes, applied=not diff)
+        except ReportError as exc:
+            raise user_error(str(exc)) from None
+    changed = sum(1 for o in outcomes if o.changed)
+    left = sum(len(o.left) for o in outcomes)
+    fixed = sum(len(o.changes) for o in outcomes)
+    if not quiet:
+        verb = "would fix" if diff else "fixed"
+        files = "file" if changed == 1 else "files"
+        line = f"circleci-v2: {verb} {fixed} finding(s) in {changed} {files}; {left} left for a person"
+        if errors:
+            line += f"; {errors} error(s)"
+        click.echo(line + ".", file=err)
+    if errors or run.stats.errors:
+        return 2
+    return 1 if (changed or left) else 0
+
+
+def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,
+             diffs: List[bytes]) -> None:
+    from .model import Left
+    from .writing import WriteError, encode, unified_diff, write_atomically
+
+    fixer = _fixer(result.kind)
+    if fixer is None:
+        for f in result.findings:
+            rule = catalogue.get(f.rule_id)
+            outcome.left.append(Left(f.rule_id, f.line, f.column, f.message,
+                                     f"no automatic fix for {result.kind} files", rule.guidance if rule else "",
+                                     "manual"))
+        return
+    source = result.source
+    fixed = fixer(source.text, result.path, result.findings, fix_opts, catalogue, newline=source.newline)
+    outcome.changes, outcome.left, outcome.errors = fixed.changes, fixed.left, list(fixed.errors)
+    if fixed.errors or not fixed.changed:
+        outcome.changes = [] if fixed.errors else outcome.changes
+        return
+    try:
+        data = encode(fixed.text, source.encoding, source.bom)
+    except WriteError as exc:
+        outcome.errors.append(str(exc))
+        outcome.changes = []
+        return
+    outcome.changed = True
+    outcome.new_bytes = data
+    if diff:
+        before = ("\ufeff" if source.bom else "") + source.text
+        after = ("\ufeff" if source.bom else "") + fixed.text.lstrip("\ufeff")
+        text = unified_diff(before, after, result.path)
+        try:
+            diffs.append(text.encode(source.encoding))
+        except UnicodeEncodeError:
+            diffs.append(text.encode("utf-8"))
+        return
+    if from_stdin:
+        return
+    try:
+        write_atomically(result.path, data, expected=encode(source.text, source.encoding, source.bom))
+    except WriteError as exc:
+        outcome.errors.append(str(exc))
+        outcome.changed = False
