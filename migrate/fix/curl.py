@@ -45,26 +45,112 @@ def _unsafe_allowed(options: Any) -> bool:
 
 def fix_text(source: str, path: str, kind: str, findings: Sequence[Finding], options: Any = None) -> str:
     """`source` with the given findings' curl rewrites applied; unchanged when none applies."""
+    return fix_file(source, path, findings, options, kind=kind).text
+
+
+def fix_file(source: str, path: str, findings: Sequence[Finding], options: Any = None, catalogue: Any = None,
+             newline: Optional[str] = None, kind: Optional[str] = None) -> Any:
+    """The fix engine's entry point for text files: a FixResult with the changes made and the findings left.
+
+    Same signature as the Python fixer (migrate/fix/command.py FIXERS); `kind`
+    is taken from the path when not given.
+    """
     from circleci_v2.rules import load_catalogue
 
+    from ..discover import kind_from_shebang, kind_of
     from ..text.analyze import analyze_sites
+    from .model import MANUAL, UNSAFE, Change, FixResult, Left
 
+    catalogue = catalogue or getattr(options, "catalogue", None) or load_catalogue()
+    if kind is None:
+        kind = kind_of(path.replace("\\", "/").rsplit("/", 1)[-1]) or "shell"
+        if kind == "shebang":
+            kind = kind_from_shebang(source.lstrip("\ufeff").encode("utf-8", "replace")[:200]) or "shell"
+    result = FixResult(path=path, source=source, text=source)
+    if not findings:
+        return result
     bom = source.startswith("\ufeff")
     text = source[1:] if bom else source
-    catalogue = getattr(options, "catalogue", None) or load_catalogue()
     unsafe = _unsafe_allowed(options)
-    wanted = {(f.rule_id, f.line, f.column) for f in findings}
-    allowed = {"safe", "unsafe"} if unsafe else {"safe"}
+    try:
+        analysed = {(f.rule_id, f.line, f.column): (f, site) for f, site in analyze_sites(text, path, catalogue, kind)}
+    except Exception as exc:  # an analyser bug must not lose the file: leave everything, say why
+        result.errors.append(f"internal error in the text fixer: {type(exc).__name__}: {exc}")
+        return result
     by_command: Dict[int, List[Tuple[Finding, TextSite]]] = {}
-    for finding, site in analyze_sites(text, path, catalogue, kind):
-        if (finding.rule_id, finding.line, finding.column) not in wanted or finding.fix not in allowed:
+    applied: List[Tuple[Finding, TextSite]] = []
+    for given in sorted(findings, key=lambda f: f.sort_key):
+        rule = catalogue.get(given.rule_id)
+        guidance = rule.guidance if rule is not None else ""
+        found = analysed.get((given.rule_id, given.line, given.column))
+        if rule is not None and rule.kind == "config":
+            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
+                                    "the config is never rewritten: add the stanza to .circleci/config.yml",
+                                    guidance, MANUAL))
+            continue
+        if found is None:
+            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
+                                    "no automatic fix for this finding", guidance, MANUAL))
+            continue
+        finding, site = found
+        if finding.fix == MANUAL:
+            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
+                                    finding.reason or _manual_reason(rule), guidance, MANUAL))
+            continue
+        if finding.fix == UNSAFE and not unsafe:
+            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
+                                    "needs --unsafe-fixes" + (f": {finding.reason}" if finding.reason else ""),
+                                    guidance, UNSAFE))
             continue
         by_command.setdefault(id(site.request.command), []).append((finding, site))
+        applied.append((finding, site))
     edits: List[Edit] = []
+    descriptions: Dict[Tuple[str, int, int], str] = {}
     for group in by_command.values():
-        edits.extend(_command_edits(text, group, catalogue, unsafe))
-    result = apply_edits(text, edits)
-    return ("\ufeff" + result) if bom else result
+        command_edits, described = _command_edits(text, group, catalogue, unsafe)
+        edits.extend(command_edits)
+        descriptions.update(described)
+    new_text = apply_edits(text, edits)
+    if new_text != text:
+        problem = _broken(text, new_text, kind)
+        if problem is not None:
+            result.errors.append(f"the rewrite would {problem}; the file is left as it was (please report it)")
+            return result
+    for finding, _ in applied:
+        key = (finding.rule_id, finding.line, finding.column)
+        if key in descriptions:
+            result.changes.append(Change(finding.rule_id, finding.line, descriptions[key], finding.fix))
+        else:  # made moot by the trigger rewrite of the same command
+            result.changes.append(Change(finding.rule_id, finding.line, "done by the v2 trigger rewrite of "
+                                         "this command", finding.fix))
+    result.text = ("\ufeff" + new_text) if bom else new_text
+    return result
+
+
+def _manual_reason(rule: Any) -> str:
+    if rule is None:
+        return "no automatic fix"
+    if not rule.replacement.operations:
+        return f"no v2 equivalent ({rule.replacement.summary})"
+    return "no automatic rewrite: " + rule.replacement.summary
+
+
+def _broken(before: str, after: str, kind: str) -> Optional[str]:
+    """Why the rewritten text is worse off than the original (a YAML file that no longer parses), or None."""
+    if kind != "yaml":
+        return None
+    import yaml
+
+    def parses(text: str) -> bool:
+        try:
+            list(yaml.safe_load_all(text))
+            return True
+        except yaml.YAMLError:
+            return False
+
+    if parses(before) and not parses(after):
+        return "break the YAML"
+    return None
 
 
 def apply_edits(text: str, edits: List[Edit]) -> str:
@@ -82,27 +168,41 @@ def apply_edits(text: str, edits: List[Edit]) -> str:
     return out
 
 
-def _command_edits(source: str, group: List[Tuple[Finding, TextSite]], catalogue: Any, unsafe: bool) -> List[Edit]:
+def _command_edits(source: str, group: List[Tuple[Finding, TextSite]], catalogue: Any,
+                   unsafe: bool) -> Tuple[List[Edit], Dict[Tuple[str, int, int], str]]:
+    """The edits for one command, and a description of each finding they resolve."""
     triggers = [(f, s) for f, s in group if s.match is not None and f.rule_id == s.match.rule.id
                 and is_trigger(catalogue[f.rule_id])]
     if triggers:
         finding, site = triggers[0]
         plan = plan_for(catalogue[finding.rule_id], site)
         if plan is None:
-            return []
-        return _plan_edits(source, site, plan, unsafe)
+            return [], {}
+        what = "branch" if any(n == "branch" for n, _ in plan.body) else (
+            "tag" if any(n == "tag" for n, _ in plan.body) else "default branch")
+        text = f"curl trigger -> POST .../api/v2/project/<slug>/pipeline ({what} in the JSON body"
+        if plan.parameters and unsafe:
+            text += ", build_parameters as pipeline parameters"
+        text += ", token in the Circle-Token header)" if plan.token else ")"
+        return _plan_edits(source, site, plan, unsafe), {(finding.rule_id, finding.line, finding.column): text}
     # request rules only: merge their plans into one (new URL without the token, extra headers)
     merged = Plan()
     site = group[0][1]
+    described: Dict[Tuple[str, int, int], str] = {}
     for finding, s in group:
         plan = plan_for(catalogue[finding.rule_id], s)
         if plan is None:
             continue
+        key = (finding.rule_id, finding.line, finding.column)
         if plan.url is not None:
             merged.url, merged.url_style = plan.url, plan.url_style
-        merged.token = merged.token or plan.token
-        merged.add_accept = merged.add_accept or plan.add_accept
-    return _plan_edits(source, site, merged, unsafe)
+        if plan.token is not None:
+            merged.token = plan.token
+            described[key] = "token moved from ?circle-token= to the Circle-Token header"
+        if plan.add_accept:
+            merged.add_accept = True
+            described[key] = "added -H \"Accept: application/json\""
+    return _plan_edits(source, site, merged, unsafe), described
 
 
 def _plan_edits(source: str, site: TextSite, plan: Plan, unsafe: bool) -> List[Edit]:
