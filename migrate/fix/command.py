@@ -33,6 +33,9 @@ FIX_EXIT_HELP = (
 # kind -> "module:function" fixing one file: fn(source, path, findings, options, catalogue, newline) -> FixResult.
 # Kinds without a fixer keep their findings (reported as left for a person).
 FIXERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:fix_source"}
+# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl.py)
+for _kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
+    FIXERS[_kind] = "circleci_v2.migrate.fix.curl:fix_file"
 
 
 def register_fixer(kind: str, target: str) -> None:
