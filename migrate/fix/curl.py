@@ -99,7 +99,7 @@ def fix_file(source: str, path: str, findings: Sequence[Finding], options: Any =
             continue
         if finding.fix == UNSAFE and not unsafe:
             result.left.append(Left(given.rule_id, given.line, given.column, given.message,
-                                    "needs --unsafe-fixes" + (f": {finding.reason}" if finding.reason else ""),
+                                    finding.reason or "needs --unsafe-fixes",
                                     guidance, UNSAFE))
             continue
         by_command.setdefault(id(site.request.command), []).append((finding, site))
