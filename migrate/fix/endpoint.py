@@ -48,6 +48,8 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
     """Plan the v2 rewrite into `draft`; (fix class used, description). Raises CannotFix / NeedsUnsafe."""
     sm = draft.sm
     rep = rule.replacement
+    if shape.body is None and shape.headers is None:
+        raise CannotFix(f"calls through {site.library} in this form are not rewritten automatically")
     if not rep.path or not rep.path.startswith("/api/v2/"):
         raise CannotFix(f"{rule.id} has no single v2 endpoint to rewrite to")
     if site.verb is None:

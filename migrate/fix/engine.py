@@ -30,7 +30,7 @@ from .model import MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResul
 from .reply import reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
-from .shape import Draft, merge, shape_of
+from .shape import Draft, merge, shape_for
 from .shim_route import route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
@@ -271,18 +271,18 @@ class _Planner:
             return False
 
         def rewrite(draft: Draft) -> Tuple[str, str]:
-            return rewrite_endpoint(draft, call, site, rule, shape_of(site.library), self.options.unsafe,
+            return rewrite_endpoint(draft, call, site, rule, shape_for(call, site.library), self.options.unsafe,
                                     self.token_markers)
 
         return self._attempt(f, rewrite)
 
     def _accept(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
-        add_accept(draft, call, shape_of(f.site.library), quote_of(self.sm.text_of(call)))
+        add_accept(draft, call, shape_for(call, f.site.library), quote_of(self.sm.text_of(call)))
         return SAFE, "Accept: application/json added"
 
     def _token(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
         site = f.site
-        shape = shape_of(site.library)
+        shape = shape_for(call, site.library)
         url: Optional[UrlSite] = None
         problem = ""
         if site.url is not None:

@@ -12,7 +12,9 @@ from typing import List, Optional, Sequence, Tuple
 
 from .model import CannotFix
 from .segments import expression_for
-from .shape import Draft, Shape, arg, ensure_headers, literal_keys, resolve_dict
+from .segments import string_literal
+from .shape import (URLOPEN, Draft, Param, Shape, arg, ensure_headers, literal_keys, module_bound, resolve_dict,
+                    selector_of)
 from .url_site import UrlSite, token_pair
 
 ACCEPT = ("Accept", '"application/json"')
@@ -21,7 +23,33 @@ TOKEN_HEADER = "Circle-Token"
 
 
 def add_accept(draft: Draft, call: ast.Call, shape: Shape, quote: str) -> None:
-    ensure_headers(draft, call, shape, [(ACCEPT[0], _q(ACCEPT[1], quote))], quote)
+    pairs = [(ACCEPT[0], _q(ACCEPT[1], quote))]
+    if shape is URLOPEN:
+        wrap_in_request(draft, call, pairs, quote)
+    else:
+        ensure_headers(draft, call, shape, pairs, quote)
+
+
+def wrap_in_request(draft: Draft, call: ast.Call, pairs: List[Tuple[str, str]], quote: str) -> None:
+    """urlopen(url) -> urlopen(urllib.request.Request(url, headers={...})): urlopen takes no headers itself."""
+    sm = draft.sm
+    url = arg(call, Param("url", 0))
+    if url is None or isinstance(url, ast.Starred):
+        raise CannotFix("the URL argument of urlopen could not be found")
+    func_text = sm.text_of(call.func) or ""
+    if func_text.endswith(".urlopen"):
+        request = func_text[: -len("urlopen")] + "Request"
+    elif module_bound(sm, "Request", "urllib.request.Request"):
+        request = "Request"
+    else:
+        raise CannotFix("urlopen(url) sends no headers: pass it a urllib.request.Request with the headers")
+    src = sm.expr_source(url)
+    if src is None:
+        raise CannotFix("the URL expression could not be copied")
+    headers = ", ".join(f"{string_literal(k, quote)}: {v}" for k, v in pairs)
+    if isinstance(url, ast.Call) and (sm.text_of(url.func) or "").endswith("Request"):
+        raise CannotFix("the Request passed to urlopen is built here: add the headers to it")
+    draft.call(call).arg_values[selector_of(call, url)] = f"{request}({src}, headers={{{headers}}})"
 
 
 def token_from_query(url: UrlSite, markers: Sequence[str]) -> Tuple[Optional[str], list]:
@@ -77,7 +105,14 @@ def move_token(draft: Draft, call: ast.Call, shape: Shape, url: Optional[UrlSite
         code = token_from_params(draft, call, shape, markers)
     if code is not None:
         quote = url.quote if url is not None else '"'
-        ensure_headers(draft, call, shape, [(TOKEN_HEADER, code)], quote)
+        if shape is URLOPEN:
+            if url is not None and url.assign is None and url.selector == 0 and rewrite_url:
+                # the URL argument is replaced whole: write Request(<new url>, headers=...) instead
+                raise CannotFix("urlopen(url) sends no headers: pass it a urllib.request.Request with "
+                                "the Circle-Token header")
+            wrap_in_request(draft, call, [(TOKEN_HEADER, code)], quote)
+        else:
+            ensure_headers(draft, call, shape, [(TOKEN_HEADER, code)], quote)
     return code
 
 

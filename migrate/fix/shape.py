@@ -46,6 +46,19 @@ SHAPES: Dict[str, Shape] = {
 }
 
 
+# urlopen(url) takes no headers: a fix wraps the URL in a Request (request_rules.wrap_in_request)
+URLOPEN = Shape(headers=None, body=None)
+
+
+def shape_for(call: ast.Call, library: str) -> Shape:
+    """The shape of this call: as its library's, except urlopen(url), which has none of its own."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if library == "urllib.request" and name == "urlopen":
+        return URLOPEN
+    return shape_of(library)
+
+
 def shape_of(library: str) -> Shape:
     shape = SHAPES.get(library)
     if shape is None:
