@@ -27,7 +27,7 @@ from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
 from .imports import import_table, legacy_imports, plan_import, plan_requests_swap
 from .model import MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe, first_line
-from .reply import reply_use
+from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
 from .shape import Draft, merge, shape_for
@@ -184,11 +184,11 @@ class _Planner:
         for f in sorted(findings, key=lambda f: f.sort_key):
             rule = self.catalogue.get(f.rule_id)
             site = f.site
-            if rule is None or site is None or not hasattr(site, "call_index"):
-                self.leave(f, "no automatic fix for this kind of file")
-                continue
-            if f.fix == MANUAL:
+            if rule is not None and f.fix == MANUAL:
                 self.leave(f, f.reason or _manual_reason(rule))
+                continue
+            if rule is None or site is None or not hasattr(site, "call_index"):
+                self.leave(f, "no automatic fix for this kind of finding")
                 continue
             if f.fix == UNSAFE and not self.options.unsafe:
                 self.leave(f, "needs --unsafe-fixes", needs=UNSAFE)
@@ -258,6 +258,11 @@ class _Planner:
         rule = self.catalogue[f.rule_id]
         site = f.site
         use = reply_use(self.sm, call)
+        assumed = False
+        if use.kind != STATUS_ONLY and self.options.unsafe:
+            followed = reply_use(self.sm, call, follow_returns=True)
+            if followed.kind == STATUS_ONLY and reply_decision(rule, followed) == "rewrite":
+                use, assumed = followed, True
         decision = reply_decision(rule, use)
         if decision == "manual":
             fields = f" ({', '.join(use.fields)})" if use.fields else ""
@@ -271,8 +276,12 @@ class _Planner:
             return False
 
         def rewrite(draft: Draft) -> Tuple[str, str]:
-            return rewrite_endpoint(draft, call, site, rule, shape_for(call, site.library), self.options.unsafe,
-                                    self.token_markers)
+            fix_class, text = rewrite_endpoint(draft, call, site, rule, shape_for(call, site.library),
+                                               self.options.unsafe, self.token_markers)
+            if assumed:
+                # unsafe: another module importing this function could still read the v1.1 reply
+                return UNSAFE, f"{text}; the reply is {use.detail} (unsafe: assumes no other module calls it)"
+            return fix_class, text
 
         return self._attempt(f, rewrite)
 

@@ -34,14 +34,20 @@ class ReplyUse:
     kind: str  # status-only | reads-fields
     detail: str  # how: "unused", "raise_for_status()", "reads .json()", "returned", ...
     fields: Tuple[str, ...] = ()  # v1.1 field names read with ["x"] or .get("x"), when seen
+    assumed: bool = False  # status-only only because no other module is assumed to call the function
 
 
-def reply_use(sm: SourceMap, call: ast.Call) -> ReplyUse:
-    """How the value of `call` (a request, or a urllib Request object later opened) is used."""
-    return _use_of_value(sm, call, depth=0)
+def reply_use(sm: SourceMap, call: ast.Call, follow_returns: bool = False) -> ReplyUse:
+    """How the value of `call` (a request, or a urllib Request object later opened) is used.
+
+    A reply returned from a function counts as read, since any caller may read
+    it. With `follow_returns`, the function's callers in this file are looked
+    at instead (one level), assuming no other module calls it: --unsafe-fixes.
+    """
+    return _use_of_value(sm, call, depth=0, follow=follow_returns)
 
 
-def _use_of_value(sm: SourceMap, node: ast.expr, depth: int) -> ReplyUse:
+def _use_of_value(sm: SourceMap, node: ast.expr, depth: int, follow: bool = False) -> ReplyUse:
     parent = sm.parent(node)
     while isinstance(parent, ast.Await):
         node, parent = parent, sm.parent(parent)
@@ -57,18 +63,20 @@ def _use_of_value(sm: SourceMap, node: ast.expr, depth: int) -> ReplyUse:
         return ReplyUse(STATUS_ONLY, "truth value (ok)")
     if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 \
             and isinstance(parent.targets[0], ast.Name):
-        return _name_use(sm, parent.targets[0], parent, depth)
+        return _name_use(sm, parent.targets[0], parent, depth, follow)
     if isinstance(parent, (ast.AnnAssign,)) and parent.value is node and isinstance(parent.target, ast.Name):
-        return _name_use(sm, parent.target, parent, depth)
+        return _name_use(sm, parent.target, parent, depth, follow)
     if isinstance(parent, ast.withitem) and parent.context_expr is node:
         if parent.optional_vars is None:
             return ReplyUse(STATUS_ONLY, "the reply is not used")
         if isinstance(parent.optional_vars, ast.Name):
-            return _name_use(sm, parent.optional_vars, sm.parent(parent), depth)
+            return _name_use(sm, parent.optional_vars, sm.parent(parent), depth, follow)
     if isinstance(parent, ast.Call) and depth == 0 and node in parent.args and _is_urlopen(parent):
         # urllib: Request(...) is opened by urlopen(req); the reply is urlopen's value
-        return _use_of_value(sm, parent, depth + 1)
+        return _use_of_value(sm, parent, depth + 1, follow)
     if isinstance(parent, ast.Return):
+        if follow and depth < 2:
+            return _callers_use(sm, parent, depth)
         return ReplyUse(READS_FIELDS, "the reply is returned to the caller")
     return ReplyUse(READS_FIELDS, "the reply is passed on")
 
@@ -89,14 +97,15 @@ def _attribute_use(sm: SourceMap, attr: ast.Attribute) -> ReplyUse:
     return ReplyUse(READS_FIELDS, f"reads {what}", fields)
 
 
-def _name_use(sm: SourceMap, target: ast.Name, binding: Optional[ast.AST], depth: int) -> ReplyUse:
+def _name_use(sm: SourceMap, target: ast.Name, binding: Optional[ast.AST], depth: int,
+              follow: bool = False) -> ReplyUse:
     scope = sm.scope_of(target)
     uses: List[ReplyUse] = []
     for node in ast.walk(scope):
         if isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load):
             if binding is not None and (node.lineno, node.col_offset) < (binding.lineno, binding.col_offset):
                 continue
-            uses.append(_use_of_value(sm, node, depth))
+            uses.append(_use_of_value(sm, node, depth, follow))
     reads = [u for u in uses if u.kind == READS_FIELDS]
     if reads:
         fields = tuple(dict.fromkeys(f for u in reads for f in u.fields))
@@ -104,6 +113,27 @@ def _name_use(sm: SourceMap, target: ast.Name, binding: Optional[ast.AST], depth
     if not uses:
         return ReplyUse(STATUS_ONLY, "the reply is not used")
     return ReplyUse(STATUS_ONLY, f"`{target.id}`: " + ", ".join(dict.fromkeys(u.detail for u in uses)))
+
+
+def _callers_use(sm: SourceMap, ret: ast.Return, depth: int) -> ReplyUse:
+    """The reply is returned from a module-level function: how do this file's callers use it?"""
+    func = sm.scope_of(ret)
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or sm.parent(func) is not sm.tree:
+        return ReplyUse(READS_FIELDS, "the reply is returned to the caller")
+    uses: List[ReplyUse] = []
+    for node in ast.walk(sm.tree):
+        if isinstance(node, ast.Name) and node.id == func.name and isinstance(node.ctx, ast.Load):
+            call = sm.parent(node)
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return ReplyUse(READS_FIELDS, f"{func.name}() is passed around; its callers cannot be seen")
+            uses.append(_use_of_value(sm, call, depth + 1, follow=True))
+    if not uses:
+        return ReplyUse(READS_FIELDS, f"the reply is returned by {func.name}(), which this file never calls")
+    reads = [u for u in uses if u.kind == READS_FIELDS]
+    if reads:
+        return ReplyUse(READS_FIELDS, f"returned by {func.name}(), whose caller {reads[0].detail}", reads[0].fields)
+    return ReplyUse(STATUS_ONLY, f"returned by {func.name}(), whose callers in this file only check the status",
+                    assumed=True)
 
 
 def _fields_read(sm: SourceMap, value: ast.expr) -> Tuple[str, ...]:
