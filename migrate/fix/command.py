@@ -118,8 +118,6 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         raise user_error("`-` (stdin) cannot be combined with other paths for fix")
     stdin_data = sys.stdin.buffer.read() if from_stdin else None
     fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
-    out = click.get_text_stream("stdout")
-    err = click.get_text_stream("stderr")
     run = CheckRun(options, selection, stdin=stdin_data)
     outcomes: List[FileOutcome] = []
     catalogue = None
@@ -149,14 +147,14 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         sys.stdout.flush()
         sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
-    listing = err if (from_stdin or diff) else out
+    listing_to_stderr = from_stdin or diff  # stdout carries the code or the diff
     for outcome in sorted(outcomes, key=lambda o: o.path):
         for e in outcome.errors:
             click.echo(f"{outcome.path}: error: {e}", err=True)
         for left in outcome.left:
             needs = "needs --unsafe-fixes" if left.needs == "unsafe" else "manual"
             click.echo(f"{outcome.path}:{left.line}:{left.column}: {left.rule_id} [{needs}] {left.reason}",
-                       file=listing)
+                       err=listing_to_stderr)
     if report_path:
         try:
             write_report(report_path, outcomes, applied=not diff)
@@ -171,7 +169,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         line = f"circleci-v2: {verb} {fixed} finding(s) in {changed} {files}; {left} left for a person"
         if errors:
             line += f"; {errors} error(s)"
-        click.echo(line + ".", file=err)
+        click.echo(line + ".", err=True)
     if errors or run.stats.errors:
         return 2
     return 1 if (changed or left) else 0
