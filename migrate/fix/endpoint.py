@@ -48,7 +48,7 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
     """Plan the v2 rewrite into `draft`; (fix class used, description). Raises CannotFix / NeedsUnsafe."""
     sm = draft.sm
     rep = rule.replacement
-    if shape.body is None and shape.headers is None:
+    if shape.body is None and (rule.body or shape.headers is None):
         raise CannotFix(f"calls through {site.library} in this form are not rewritten automatically")
     if not rep.path or not rep.path.startswith("/api/v2/"):
         raise CannotFix(f"{rule.id} has no single v2 endpoint to rewrite to")
@@ -58,7 +58,7 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
         raise CannotFix(f"v2 needs {rep.method} where the code sends {site.verb}")
     if site.match is None or site.url is None:
         raise CannotFix("the URL was not resolved")
-    url = UrlSite(sm, call, site.url_arg, site.url.url)
+    url = UrlSite(sm, call, site.url_arg, site.url.url, site.library)
     spans = url.path_params(site.match.endpoint.template.relative)
     params = {name: url.cut(a, b, name.replace("_", " ")) for name, (a, b) in spans.items()}
     fix_class = SAFE
@@ -183,6 +183,8 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
     final_keys = []
     for key, key_node in keys.items():
         mapping = rule.field_mapping(key)
+        if mapping is not None and mapping.source == "path" and mapping.name in params:
+            raise CannotFix(f"`{key}` is both in the URL and in the body")
         if mapping is None or mapping.source != "body":
             raise CannotFix(f"the body field `{key}` has no v2 equivalent in {rule.id}")
         if mapping.action == "keep":

@@ -296,7 +296,7 @@ class _Planner:
         problem = ""
         if site.url is not None:
             try:
-                url = UrlSite(self.sm, call, site.url_arg, site.url.url)
+                url = UrlSite(self.sm, call, site.url_arg, site.url.url, site.library)
             except CannotFix as exc:
                 problem = str(exc)
         code = move_token(draft, call, shape, url, self.token_markers)

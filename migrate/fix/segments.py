@@ -172,7 +172,32 @@ class Segments:
         self.template = template
 
     @classmethod
-    def align(cls, segs: List[Seg], template: str) -> "Segments":
+    def align(cls, segs: List[Seg], template: str, prefix: bool = False) -> "Segments":
+        """Line `segs` up with `template`; with `prefix`, the template may start with text the segments lack
+        (a client's base URL), which becomes a literal segment when it is all known."""
+        if prefix:
+            m = re.match(f"(.*?){cls._pattern(segs)}$", template, re.DOTALL)
+            if m is None:
+                raise CannotFix("the URL expression does not line up with the URL check resolved")
+            pre = m.group(1)
+            if re.search(PLACEHOLDER_CLASS, pre):
+                raise CannotFix("the client's base URL is not a literal this fix can rewrite")
+            segs = [Seg(chars=list(pre))] + segs
+        return cls._align(segs, template)
+
+    @staticmethod
+    def _pattern(segs: List[Seg]) -> str:
+        parts: List[str] = []
+        for seg in segs:
+            if seg.is_lit:
+                for ch in seg.chars:
+                    parts.append(PLACEHOLDER_CLASS if len(ch) > 1 else re.escape(ch))
+            else:
+                parts.append("(?:.*?)")
+        return "".join(parts)
+
+    @classmethod
+    def _align(cls, segs: List[Seg], template: str) -> "Segments":
         parts: List[str] = []
         groups = 0
         for seg in segs:
@@ -199,7 +224,8 @@ class Segments:
             seg.end = pos
         return cls(segs, template)
 
-    def cut(self, a: int, b: int, what: str, inline: Optional[Callable[[Seg], Optional[str]]] = None) -> List[Seg]:
+    def cut(self, a: int, b: int, what: str, inline: Optional[Callable[[Seg], Optional[str]]] = None,
+            describe: Optional[Callable[[Seg, str], str]] = None) -> List[Seg]:
         """The segments covering template[a:b]; an expression that straddles an edge is inlined or refused."""
         out: List[Seg] = []
         for seg in self.segs:
@@ -215,6 +241,8 @@ class Segments:
             else:
                 text = inline(seg) if inline is not None else None
                 if text is None:
+                    if describe is not None:
+                        raise CannotFix(describe(seg, what))
                     raise CannotFix(f"one expression in the URL holds part of the {what} and more; "
                                     "split it, or rewrite the URL by hand")
                 lo, hi = max(a, seg.start) - seg.start, min(b, seg.end) - seg.start

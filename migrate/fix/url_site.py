@@ -31,7 +31,7 @@ class QueryPair:
 
 
 class UrlSite:
-    def __init__(self, sm: SourceMap, call: ast.Call, url_arg: object, template: str) -> None:
+    def __init__(self, sm: SourceMap, call: ast.Call, url_arg: object, template: str, library: str = "") -> None:
         self.sm = sm
         self.call = call
         expr = arg(call, url_arg)  # type: ignore[arg-type]
@@ -46,7 +46,14 @@ class UrlSite:
                 self.assign, source = assign, assign.value
         self.selector = selector_of(call, expr)
         self.quote = quote_of(sm.text_of(source))
-        self.segments = Segments.align(flatten(source), template)
+        segs = flatten(source)
+        try:
+            self.segments = Segments.align(segs, template)
+        except CannotFix:
+            # httpx.Client(base_url=...): the call passes only the rest; an absolute URL overrides the base
+            if not library.startswith("httpx"):
+                raise
+            self.segments = Segments.align(segs, template, prefix=True)
         self.template = template
         root = API_ROOT.search(template)
         if root is None:
@@ -71,7 +78,20 @@ class UrlSite:
         return text if text is not None and text == seg.resolved else None
 
     def cut(self, a: int, b: int, what: str) -> List[Seg]:
-        return self.segments.cut(a, b, what, self.inline)
+        return self.segments.cut(a, b, what, self.inline, self.describe)
+
+    def describe(self, seg: Seg, what: str) -> str:
+        """Why an expression that straddles a cut cannot be split, in the user's terms."""
+        src = " ".join((self.sm.text_of(seg.expr) or "an expression").split())  # type: ignore[arg-type]
+        if len(src) > 40:
+            src = src[:37] + "..."
+        if seg.start == 0 and seg.end == len(self.template):
+            return (f"the URL comes from `{src}`, which is assigned more than once or read elsewhere too; "
+                    "rewrite it where it is built")
+        if seg.start <= self.root.start() < seg.end:
+            return (f"the base URL `{src}` holds /api/{self.root.group(1)} and is not a constant; "
+                    "point it at /api/v2 where it is defined, or rewrite this call by hand")
+        return f"`{src}` holds part of the {what} and more; split it, or rewrite the URL by hand"
 
     def host(self) -> List[Seg]:
         return self.cut(0, self.root.start(), "host")
