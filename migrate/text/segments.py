@@ -100,6 +100,8 @@ class Segment:
         """Source offsets covering segment text [start, end)."""
         if not self.starts:
             return 0, 0
+        start = max(0, min(start, len(self.starts)))
+        end = max(0, min(end, len(self.starts)))
         if end <= start:
             pos = self.starts[start] if start < len(self.starts) else self.ends[-1]
             return pos, pos

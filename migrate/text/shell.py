@@ -90,6 +90,7 @@ class Command:
         self.end = -1
         self.heredoc: Optional[Tuple[int, int]] = None  # segment span of a here-document body
         self.index = 0  # order in the segment
+        self.unbalanced = False  # its script has a quote that never closes: the lexing is a guess
 
     def program(self) -> Tuple[Optional[str], int]:
         """(the program run, index of its word), looking through sudo/env/timeout and the like."""
@@ -127,6 +128,7 @@ class _Lexer:
         self.n = len(self.text)
         self.commands: List[Command] = []
         self.pending_heredocs: List[Tuple[Command, str, bool]] = []
+        self.unbalanced = False
 
     # -- lists of commands -------------------------------------------------------------------
     def parse_list(self, pos: int, stop: str, captured: bool) -> int:
@@ -307,14 +309,15 @@ class _Lexer:
                     continue
                 if not lit:
                     lit_start = pos
-                if pos + 1 < n:
-                    lit.append(text[pos + 1])
-                pos += 2
+                lit.append(text[pos + 1] if pos + 1 < n else "\\")  # a backslash at the very end stays
+                pos = min(pos + 2, n)
                 continue
             if ch == "'":
                 flush(pos)
                 end = text.find("'", pos + 1)
-                end = n if end == -1 else end
+                if end == -1:
+                    self.unbalanced = True
+                    end = n
                 parts.append(Part(LIT, text[pos + 1:end], pos + 1, end, "'"))
                 pos = min(end + 1, n)
                 lit_start = pos
@@ -398,6 +401,8 @@ class _Lexer:
             pos += 1
         if lit:
             parts.append(Part(LIT, "".join(lit), lit_start, pos, '"'))
+        if pos >= n:
+            self.unbalanced = True
         if len(parts) == before:  # "" is an empty word, not no word
             parts.append(Part(LIT, "", pos, pos, '"'))
         return min(pos + 1, n)
@@ -426,6 +431,7 @@ class _Lexer:
             inner._stop_backtick = True
             inner.commands = self.commands
             end = inner.parse_list(pos + 1, "`", True)
+            self.unbalanced = self.unbalanced or inner.unbalanced
             return Part(SUBST, text[pos:end], pos, end, quote), end
         if ch in "<>":  # <(...) >(...)
             end = self._sub_list(pos + 2)
@@ -569,6 +575,7 @@ def lex(seg: Segment) -> List[Command]:
     commands = sorted(lexer.commands, key=lambda c: (c.start, c.index))
     for i, c in enumerate(commands):
         c.index = i
+        c.unbalanced = lexer.unbalanced
     return commands
 
 

@@ -81,6 +81,9 @@ def plan_fix(rule: Rule, site: TextSite, confidence: str) -> Tuple[str, List[str
         return MANUAL, [f"`fix` rewrites curl commands only: rewrite this {req.tool} call by hand"]
     if site.segment.unfixable:
         return MANUAL, [site.segment.unfixable]
+    if req.command.unbalanced:
+        return MANUAL, ["a quote in this script never closes, so where the command ends is a guess: "
+                        "rewrite it by hand"]
     plan = plan_for(rule, site)
     if plan is None:
         return MANUAL, [f"`fix` rewrites the curl trigger calls of {site.kind} files, not this call: "
