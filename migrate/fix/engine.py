@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -40,6 +41,7 @@ from .url_site import UrlSite
 ACCEPT_CHECK = "accept"
 TOKEN_CHECK = "query-token"
 SHIM_LIBRARIES = ("requests", "requests.Session")
+RECURSION_LIMIT = 20000
 
 
 def fix_source(source: str, path: str, findings: Sequence[Finding], options: Optional[FixOptions] = None,
@@ -92,11 +94,20 @@ def _apply(text: str, edits: Edits) -> str:
 
     from .locate import apply_edits
 
+    # libcst recurses once per level of nesting, and implicitly concatenated strings nest: a module such as
+    # pydoc_data/topics.py needs more than the default limit. The limit is put back afterwards.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
-        module = libcst.parse_module(text)
-    except libcst.ParserSyntaxError as exc:
-        raise ValueError(f"libcst cannot parse this file: {' '.join(str(exc).split())[:200]}") from None
-    return apply_edits(module, edits).code
+        try:
+            module = libcst.parse_module(text)
+        except libcst.ParserSyntaxError as exc:
+            raise ValueError(f"libcst cannot parse this file: {' '.join(str(exc).split())[:200]}") from None
+        return apply_edits(module, edits).code
+    except RecursionError:
+        raise ValueError("too deeply nested for the rewriter (recursion limit); left unchanged") from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _one_line(exc: BaseException) -> str:
