@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..findings import Finding
 from ..text.trigger import Item, Plan, is_trigger, plan_for
-from ..text.shell import LIT, TEMPLATE, Part, Word
+from ..text.shell import LIT, TEMPLATE, Part
 from ..text.site import TextSite
 
 Edit = Tuple[int, int, str]

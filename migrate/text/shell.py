@@ -129,6 +129,7 @@ class _Lexer:
         self.commands: List[Command] = []
         self.pending_heredocs: List[Tuple[Command, str, bool]] = []
         self.unbalanced = False
+        self.in_backticks = False
 
     # -- lists of commands -------------------------------------------------------------------
     def parse_list(self, pos: int, stop: str, captured: bool) -> int:
@@ -298,7 +299,7 @@ class _Lexer:
                     pass  # arr=(a b): taken as text
                 else:
                     break
-            if ch == "`" and self._in_backtick_list(pos):
+            if ch == "`" and self.in_backticks:  # the closing backtick of the substitution being lexed
                 break
             if ch == "\\":
                 if pos + 1 < n and text[pos + 1] in "\r\n":
@@ -352,9 +353,6 @@ class _Lexer:
             pos += 1
         flush(pos)
         return Word(_merge(parts), start, pos), pos
-
-    def _in_backtick_list(self, pos: int) -> bool:
-        return getattr(self, "_stop_backtick", False)
 
     def _double(self, pos: int, parts: List[Part]) -> int:
         """Inside "...": from just after the opening quote; returns the position after the closing one."""
@@ -428,7 +426,7 @@ class _Lexer:
         ch = text[pos]
         if ch == "`":
             inner = _Lexer(self.seg)
-            inner._stop_backtick = True
+            inner.in_backticks = True
             inner.commands = self.commands
             end = inner.parse_list(pos + 1, "`", True)
             self.unbalanced = self.unbalanced or inner.unbalanced

@@ -33,7 +33,7 @@ from circleci_v2.rules import Rule, placeholder, v2_project_slug
 from ..findings import LOW
 from .http_tools import Arg, HttpRequest
 from .resolve import Resolved
-from .shell import LIT, SUBST, TEMPLATE, VAR, Part, Word
+from .shell import LIT, TEMPLATE, VAR, Part, Word
 from .site import TextSite
 
 Item = Tuple[str, object]
@@ -335,8 +335,6 @@ def _path_params(site: TextSite, start: int, end: int, template: str,
         s, e = bounds[n]
         if n == len(tmpl) - 1:
             e = bounds[-1][1]  # the last parameter takes the rest (a branch may hold slashes)
-        elif len(bounds) != len(tmpl) and n == len(tmpl) - 1:
-            pass
         items = _items_for(site, s, e, plan, name[1:])
         if items is None:
             return None
