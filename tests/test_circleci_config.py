@@ -243,3 +243,57 @@ def test_config_is_never_written(tmp_path):
 
 def test_files_without_parameters_cost_nothing(tmp_path):
     assert parameter_uses("curl https://circleci.com/api/v1.1/me\n", "x.sh", "shell") == []
+
+
+# ---- through the command line ---------------------------------------------------------------------------
+
+TRIGGER = ('import requests\n'
+           'requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main",\n'
+           '              json={"build_parameters": {"RUN_E2E": "true"}},\n'
+           '              headers={"Circle-Token": token, "Accept": "application/json"})\n')
+
+
+def _cli(*args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "circleci_v2.migrate", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_cli_reports_cci140_with_the_stanza(tmp_path):
+    _project(tmp_path)
+    (tmp_path / "trigger.py").write_text(TRIGGER)
+    result = _cli("check", "--select", "CCI140", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("trigger.py:3:42: CCI140 Pipeline parameter `RUN_E2E`")
+    assert 'RUN_E2E: {type: string, default: "true"}' in result.stdout  # a string in Python stays one
+
+
+def test_cli_circleci_config_option(tmp_path):
+    (tmp_path / "trigger.py").write_text(TRIGGER)
+    (tmp_path / "ci.yml").write_text("version: 2.1\nparameters:\n  RUN_E2E: {type: boolean, default: false}\n")
+    assert _cli("check", "--select", "CCI140", "--circleci-config", "ci.yml", "trigger.py",
+                cwd=tmp_path).returncode == 0
+    missing = _cli("check", "--circleci-config", "nope.yml", "trigger.py", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.strip() == "circleci-v2: error: --circleci-config nope.yml: no such file"
+
+
+def test_cli_unreadable_config_is_one_error(tmp_path):
+    (tmp_path / "trigger.py").write_text(TRIGGER)
+    (tmp_path / "ci.yml").write_text("version: 2.1\nparameters: [RUN_E2E]\n")
+    result = _cli("check", "--circleci-config", "ci.yml", "trigger.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ci.yml: error: `parameters:` is not a mapping" in result.stderr and "Traceback" not in result.stderr
+    ignored = _cli("check", "--ignore", "CCI140", "--circleci-config", "ci.yml", "trigger.py", cwd=tmp_path)
+    assert ignored.returncode == 1 and "error" not in ignored.stderr  # not asked for: the config is not read
+
+
+def test_cli_suppression_comment_silences_cci140(tmp_path):
+    _project(tmp_path)
+    (tmp_path / "trigger.py").write_text(TRIGGER.replace(
+        '              json={"build_parameters"',
+        '              # circleci-v2: ignore[CCI140] -- declared by the config generator\n'
+        '              json={"build_parameters"'))
+    result = _cli("check", "--select", "CCI140", ".", cwd=tmp_path)
+    assert result.returncode == 0 and "1 suppressed" in result.stderr
