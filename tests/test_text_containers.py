@@ -268,3 +268,20 @@ def test_shell_script_without_suffix_is_found_by_its_shebang(tmp_path):
         "#!/usr/bin/env bash\ncurl -X DELETE https://circleci.com/api/v1.1/project/github/a/b/build-cache\n")
     result = _run(["check", "--select", "CCI106", "."], tmp_path)
     assert result.returncode == 1 and "bin/deploy:2:1: CCI106" in result.stdout
+
+
+def test_ci_env_values_are_followed():
+    source = """\
+        env:
+          CIRCLE_API: https://circleci.com/api/v1.1
+        jobs:
+          t:
+            environment:
+              ORG: "acme"
+            steps:
+              - run: curl -X DELETE "$CIRCLE_API/project/github/$ORG/app/build-cache" -u "$T:"
+    """
+    assert endpoint(source, "yaml") == [("CCI106", 8, 16, "high")]
+    # one name set to two values in the file: not followed
+    twice = source + "          other:\n            env:\n              CIRCLE_API: https://example.com/api/v1.1\n"
+    assert endpoint(twice, "yaml")[0][3] == "low"

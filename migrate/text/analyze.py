@@ -19,8 +19,8 @@ from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_v1_url
 from ..findings import HIGH, LOW, Finding
 from .http_tools import HttpRequest, parse_request
 from .resolve import Env, Resolved, resolve
-from .segments import Segment, segments_for
-from .shell import Command, assignments, lex
+from .segments import Segment, segments_for, yaml_env
+from .shell import LIT, Command, Part, Word, assignments, lex
 from .site import TextSite
 
 # The property each request rule (kind: request) is about, by rule name, and
@@ -54,11 +54,15 @@ def analyze(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Fin
 
 def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Command], Env, HttpRequest]]:
     """Every curl, wget and httpie command of a file, with its segment, its neighbours and the variables."""
+    outer: Dict[str, Optional[str]] = yaml_env(source) if kind == "yaml" else {}
     for seg in segments_for(source, kind):
         if seg.argv is None and not _TOOLS.search(seg.text):
             continue
         commands = lex(seg)
         env = assignments(commands)
+        for name, value in outer.items():  # the CI's env: values, set before the script starts
+            if value is not None and name not in env:
+                env[name] = [(-1, Word([Part(LIT, value, 0, 0, "")], 0, 0))]
         for cmd in commands:
             req = parse_request(cmd)
             if req is not None and req.url is not None:

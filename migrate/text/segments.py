@@ -459,6 +459,52 @@ def _skip_line_break(source: str, pos: int) -> int:
     return pos + 1
 
 
+_ENV_KEYS = {"env", "environment", "variables"}
+_ENV_ENTRY = re.compile(r"""^(?P<indent>[ ]*)(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ ]*:[ ]+(?P<value>"[^"\\]*"|'[^']*'|[^\s#'"{\[][^#]*?)[ ]*(?:#.*)?\r?$""")
+
+
+def yaml_env(source: str) -> Dict[str, Optional[str]]:
+    """Variables a CI file sets to plain text under `env:` (GitHub Actions), `environment:` (CircleCI) or
+    `variables:` (GitLab), by name; None when the file sets one name to different values.
+
+    The run: blocks of the file see them as environment variables. Scopes (workflow,
+    job, step) are not told apart: a name set to two values is not used at all.
+    """
+    values: Dict[str, Optional[str]] = {}
+    lines = _lines(source)
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        text = source[s:e]
+        i += 1
+        m = re.match(r"^([ ]*)(?:-[ ]+)?(env|environment|variables)[ ]*:[ ]*(?:#.*)?\r?$", text)
+        if m is None:
+            continue
+        parent = len(m.group(1))
+        while i < len(lines):
+            s2, e2 = lines[i]
+            line = source[s2:e2]
+            if not line.strip() or line.lstrip().startswith("#"):
+                i += 1
+                continue
+            if _indent_of(line) <= parent:
+                break
+            entry = _ENV_ENTRY.match(line)
+            i += 1
+            if entry is None:
+                continue
+            name, value = entry.group("name"), entry.group("value")
+            if value[:1] in "\"'":
+                value = value[1:-1]
+            if "${{" in value or "<<" in value or "$" in value:
+                values[name] = None
+            elif name in values and values[name] != value:
+                values[name] = None
+            else:
+                values[name] = value
+    return values
+
+
 def yaml_templates(seg: Segment) -> Segment:
     """Re-make a YAML segment with CI expressions (`${{ }}`, `<< >>`) as templates."""
     if not _CI_EXPR.search(seg.text):
