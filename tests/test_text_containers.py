@@ -281,7 +281,7 @@ def test_ci_env_values_are_followed():
             steps:
               - run: curl -X DELETE "$CIRCLE_API/project/github/$ORG/app/build-cache" -u "$T:"
     """
-    assert endpoint(source, "yaml") == [("CCI106", 8, 16, "high")]
+    assert endpoint(source, "yaml") == [("CCI106", 8, 14, "high")]
     # one name set to two values in the file: not followed
     twice = source + "          other:\n            env:\n              CIRCLE_API: https://example.com/api/v1.1\n"
     assert endpoint(twice, "yaml")[0][3] == "low"
