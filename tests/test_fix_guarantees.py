@@ -102,7 +102,7 @@ def test_a_result_that_does_not_parse_leaves_the_file_untouched(tmp_path, monkey
 
     path = write(tmp_path, "t.py", TRIGGER)
     before = snapshot(path)
-    monkeypatch.setattr(engine, "_apply", lambda text, edits: text.replace("import requests", "import (requests"))
+    monkeypatch.setattr(engine, "_apply", lambda text, edits, **kw: text.replace("import requests", "import (requests"))
     code = run_main(["fix", "t.py"], monkeypatch, tmp_path)
     err = capsys.readouterr().err
     assert code == 2

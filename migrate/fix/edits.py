@@ -8,7 +8,7 @@ that both need an Accept header add it once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 Selector = Union[int, str]  # positional index or keyword name of an argument
 
@@ -31,7 +31,8 @@ class NewDict:
 
 @dataclass
 class CallEdit:
-    expect_func: str  # the callee's source text: the located libcst node must show the same
+    expect_func: str  # the callee's source text, for messages
+    expect_shape: str = ""  # signature.ast_shape of the callee: the located libcst node must show the same
     arg_values: Dict[Selector, str] = field(default_factory=dict)  # new code for an argument's value
     remove_args: Set[Selector] = field(default_factory=set)
     add_kwargs: Dict[str, Union[str, NewDict]] = field(default_factory=dict)
@@ -40,7 +41,7 @@ class CallEdit:
 
 @dataclass
 class DictEdit:
-    expect_keys: Tuple[str, ...]  # source text of each key ("**" for a splat)
+    expect_keys: Tuple[str, ...]  # signature.ast_dict_keys: the located libcst dict must show the same
     ensure: List[Tuple[str, str, str]] = field(default_factory=list)  # (key text, key code, value code)
     rename: Dict[str, str] = field(default_factory=dict)  # key text -> new key code
     remove: Set[str] = field(default_factory=set)  # key texts
@@ -52,16 +53,18 @@ class DictEdit:
 
 @dataclass
 class AssignEdit:
-    expect_target: str
+    expect_target: str  # the target's source text, for messages
     value: str  # new code for the assigned value
+    expect_shapes: Tuple[str, ...] = ()  # signature.ast_shape of each target
 
 
 @dataclass
 class StatementEdit:
     """Replace an import statement (Import / ImportFrom) by new code."""
 
-    expect: str  # the statement's source text, whitespace removed
+    expect: str  # the statement's source text, for messages
     code: str
+    expect_sig: Tuple[object, ...] = ()  # signature.ast_import of the statement
 
 
 @dataclass
@@ -72,6 +75,9 @@ class Edits:
     imports: Dict[Tuple[str, int], StatementEdit] = field(default_factory=dict)  # ("Import"|"ImportFrom", ordinal)
     chain_renames: Dict[str, str] = field(default_factory=dict)  # dotted `circleci.api` -> `circleci_v2.shim.circleci`
     new_imports: List[str] = field(default_factory=list)  # statements to add after the module's imports
+    # the statements holding planned nodes, as paths of body indexes (see SourceMap.scope); None: the whole module
+    scope: Optional[Set[Tuple[int, ...]]] = None
+    locator: Optional[Any] = None  # counts_at(path), start_line(path): the SourceMap the plan was made on
 
     def __bool__(self) -> bool:
         return bool(self.calls or self.dicts or self.assigns or self.imports or self.chain_renames

@@ -71,8 +71,9 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
         planner.mark_todos(marked)
     result.left = sorted(planner.left, key=lambda l: (l.line, l.column, l.rule_id))
     if planner.edits:
+        planner.set_scope()
         try:
-            new_text = _apply(new_text, planner.edits)
+            new_text = _apply(new_text, planner.edits, splice=new_text == text)
         except Exception as exc:  # libcst or our own locate check: the file stays as it was
             result.errors.append(_one_line(exc))
             result.changes = []
@@ -89,7 +90,7 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
     return result
 
 
-def _apply(text: str, edits: Edits) -> str:
+def _apply(text: str, edits: Edits, splice: bool = True) -> str:
     import libcst
 
     from .locate import apply_edits
@@ -103,7 +104,7 @@ def _apply(text: str, edits: Edits) -> str:
             module = libcst.parse_module(text)
         except libcst.ParserSyntaxError as exc:
             raise ValueError(f"libcst cannot parse this file: {' '.join(str(exc).split())[:200]}") from None
-        return apply_edits(module, edits).code
+        return apply_edits(module, edits, text if splice else None)
     except RecursionError:
         raise ValueError("too deeply nested for the rewriter (recursion limit); left unchanged") from None
     finally:
@@ -178,6 +179,19 @@ class _Planner:
             line = todo_line(self.sm, mine) if mine is not None else f.line
             self.todo_items.append((line, f.rule_id, first_line(guidance)))
             self._todo_of[len(self.left) - 1] = (line, f.rule_id)
+
+    def set_scope(self) -> None:
+        """Tell locate.py which top-level statements hold planned nodes (all of them for attribute renames)."""
+        edits = self.edits
+        if edits.chain_renames:
+            edits.scope = None
+            return
+        sm = self.sm
+        nodes = ([sm.ordered[ast.Call][i] for i in edits.calls] + [sm.ordered[ast.Dict][i] for i in edits.dicts]
+                 + [sm.ordered[ast.Assign][i] for i in edits.assigns]
+                 + [sm.ordered[getattr(ast, kind)][i] for kind, i in edits.imports])
+        edits.scope = sm.scope(nodes)
+        edits.locator = sm
 
     def mark_todos(self, marked: Dict[Tuple[int, str], bool]) -> None:
         for i, key in self._todo_of.items():

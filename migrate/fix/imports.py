@@ -22,6 +22,7 @@ from circleci_v2.rules import Catalogue
 
 from .edits import Edits, StatementEdit
 from .model import CannotFix
+from .signature import ast_import
 from .source_map import SourceMap
 
 
@@ -116,7 +117,7 @@ def plan_import(sm: SourceMap, stmt: ast.AST, table: Dict[str, str], edits: Edit
         code = "import " + ", ".join(parts)
     else:
         raise CannotFix("not an import")
-    edits.imports[key] = StatementEdit(expect=text, code=code)
+    edits.imports[key] = StatementEdit(expect=text, code=code, expect_sig=ast_import(stmt))
     return f"{' '.join(text.split())} -> {code}"
 
 
@@ -130,6 +131,7 @@ def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[i
         alias = stmt.names[0].asname  # type: ignore[attr-defined]
         code = f"from {parent} import {_alias(leaf, alias)}" if leaf == "requests" else \
             f"from {parent} import {leaf} as {alias or 'requests'}"
-        edits.imports[("Import", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code=code)
+        edits.imports[("Import", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code=code,
+                                                                    expect_sig=ast_import(stmt))
         done.append((stmt.lineno, f"{' '.join((sm.text_of(stmt) or '').split())} -> {code}"))
     return done

@@ -12,32 +12,134 @@ One transformer pass, no metadata, no deep copy.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+import keyword
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from .edits import AssignEdit, CallEdit, DictEdit, Edits, NewDict, StatementEdit, squash
+from .edits import AssignEdit, CallEdit, DictEdit, Edits, NewDict, StatementEdit
+from .signature import cst_dict_keys, cst_import, cst_shape
 
 
 class LocateError(Exception):
     """A planned node was not where the plan says: the file is left as it was."""
 
 
-def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
-    transformer = _Apply(module, edits)
-    result = module.visit(transformer)
-    missing = transformer.missing()
+def apply_edits(module: cst.Module, edits: Edits, source: Optional[str] = None) -> str:
+    """The module's text with the edits applied; LocateError when a planned node is missing or does not match.
+
+    With `edits.scope` (statement paths from SourceMap.scope), only the
+    statements holding a planned node are visited, each starting from the node
+    counts the plan computed for it: the rest of the tree is neither visited
+    nor rebuilt. With `source` (the text parsed), only the changed top-level
+    statements are generated again and spliced in; the rest of the text is
+    copied. Otherwise the whole module is visited and generated.
+    """
+    if edits.scope is None or edits.locator is None:
+        transformer = _Apply(edits, {})
+        result = module.visit(transformer)
+        _check_done(edits, transformer.done)
+        return result.code
+    done: set = set()
+    body, changed = _apply_level(list(module.body), (), edits, done)
+    _check_done(edits, done)
+    new_module = module.with_changes(body=body)
+    if edits.new_imports:
+        return _insert_imports(new_module, edits.new_imports).code
+    # splicing generates the changed statements twice (old, to check the cut, and new): worth it only when
+    # they are a small part of the file
+    if source is not None and _changed_share(changed, module, edits.locator, source) < SPLICE_SHARE:
+        text = _splice(source, module, new_module, changed, edits.locator)
+        if text is not None:
+            return text
+    return new_module.code
+
+
+def _check_done(edits: Edits, done: set) -> None:
+    missing = _missing(edits, done)
     if missing:
         raise LocateError(f"could not find {missing} in the parsed file; nothing was changed")
-    return result  # type: ignore[return-value]
+
+
+_BLOCKS = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If, cst.Try)
+
+
+def _apply_level(stmts: List[Any], prefix: Tuple[int, ...], edits: Edits, done: set) -> Tuple[List[Any], List[Tuple[int, int]]]:
+    """Apply the edits under the statements at `prefix`; (new statements, [(list index, ast index)] changed)."""
+    assert edits.scope is not None and edits.locator is not None
+    depth = len(prefix)
+    out = list(stmts)
+    changed: List[Tuple[int, int]] = []
+    index = 0  # the ast index of stmts[k]: a simple statement line holds one ast statement per small statement
+    for k, stmt in enumerate(stmts):
+        width = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        mine = [p for p in edits.scope if len(p) > depth and p[:depth] == prefix and index <= p[depth] < index + width]
+        if mine:
+            here = prefix + (index,)
+            whole = width > 1 or any(len(p) == depth + 1 for p in mine) or not (
+                isinstance(stmt, _BLOCKS) and isinstance(stmt.body, cst.IndentedBlock))
+            if whole:
+                transformer = _Apply(edits, edits.locator.counts_at(here))
+                out[k] = stmt.visit(transformer)
+                done |= transformer.done
+            else:
+                inner, _ = _apply_level(list(stmt.body.body), here, edits, done)
+                out[k] = stmt.with_changes(body=stmt.body.with_changes(body=inner))
+            changed.append((k, index))
+        index += width
+    return out, changed
+
+
+SPLICE_SHARE = 0.3
+
+
+def _changed_share(changed: List[Tuple[int, int]], module: cst.Module, locator: Any, source: str) -> float:
+    """The share of the file's lines the changed top-level statements span (from the ast positions)."""
+    total = source.count("\n") + 1
+    lines = 0
+    for _, ast_index in changed:
+        stmt = locator.statement_at((ast_index,))
+        lines += (getattr(stmt, "end_lineno", None) or stmt.lineno) - locator.start_line((ast_index,)) + 1
+    return lines / total
+
+
+def _splice(source: str, old: cst.Module, new: cst.Module, changed: List[Tuple[int, int]], locator: Any) -> Optional[str]:
+    """Regenerate only the changed top-level statements and put them where the old ones were; None to give up."""
+    from .todo import split_lines
+
+    lines = split_lines(source)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    text = source
+    for k, ast_index in sorted(changed, reverse=True):
+        old_stmt, new_stmt = old.body[k], new.body[k]
+        first = locator.start_line((ast_index,)) - len(old_stmt.leading_lines)
+        if not 1 <= first <= len(lines):
+            return None
+        offset = starts[first - 1]
+        old_code = old.code_for_node(old_stmt)
+        if not text.startswith(old_code, offset):
+            return None  # the text does not match what libcst would write: generate the whole module
+        text = text[:offset] + new.code_for_node(new_stmt) + text[offset + len(old_code):]
+    return text
+
+
+def _missing(edits: Edits, done: set) -> Optional[str]:
+    wanted = ([("call", i) for i in edits.calls] + [("dict", i) for i in edits.dicts]
+              + [("assign", i) for i in edits.assigns] + [("import", k[1]) for k in edits.imports])
+    for kind, index in wanted:
+        if (kind, index) not in done:
+            return f"{kind} #{index}"
+    return None
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, module: cst.Module, edits: Edits) -> None:
+    def __init__(self, edits: Edits, start: Dict[str, int]) -> None:
         super().__init__()
-        self.module = module
         self.edits = edits
-        self.count: Dict[str, int] = {"Call": 0, "Dict": 0, "Assign": 0, "Import": 0, "ImportFrom": 0}
+        self.count: Dict[str, int] = {k: start.get(k, 0) for k in ("Call", "Dict", "Assign", "Import", "ImportFrom")}
         self.ordinal: Dict[int, int] = {}
         self.done: set = set()
         self.in_import = 0
@@ -45,17 +147,6 @@ class _Apply(cst.CSTTransformer):
     def _visit(self, kind: str, node: cst.CSTNode) -> None:
         self.ordinal[id(node)] = self.count[kind]
         self.count[kind] += 1
-
-    def missing(self) -> Optional[str]:
-        wanted = ([("call", i) for i in self.edits.calls] + [("dict", i) for i in self.edits.dicts]
-                  + [("assign", i) for i in self.edits.assigns] + [("import", k[1]) for k in self.edits.imports])
-        for kind, index in wanted:
-            if (kind, index) not in self.done:
-                return f"{kind} #{index}"
-        return None
-
-    def _code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
 
     # ---- calls ------------------------------------------------------------------------------------
 
@@ -67,8 +158,9 @@ class _Apply(cst.CSTTransformer):
         edit = self.edits.calls.get(index)
         if edit is None:
             return updated
-        if squash(self._code(original.func)) != squash(edit.expect_func):
-            raise LocateError(f"call #{index} is `{self._code(original.func)}`, expected `{edit.expect_func}`")
+        found = cst_shape(original.func)
+        if found != edit.expect_shape:
+            raise LocateError(f"call #{index} is `{found}(...)`, expected `{edit.expect_func}(...)`")
         self.done.add(("call", index))
         return _edit_call(updated, edit)
 
@@ -82,12 +174,11 @@ class _Apply(cst.CSTTransformer):
         edit = self.edits.dicts.get(index)
         if edit is None:
             return updated
-        keys = tuple(squash(self._code(e.key)) if isinstance(e, cst.DictElement) else "**"
-                     for e in original.elements)
-        if keys != tuple(squash(k) for k in edit.expect_keys):
+        keys = cst_dict_keys(original)
+        if keys != tuple(edit.expect_keys):
             raise LocateError(f"dict #{index} has keys {keys}, expected {edit.expect_keys}")
         self.done.add(("dict", index))
-        return _edit_dict(updated, edit, self._code)
+        return _edit_dict(updated, edit)
 
     # ---- assignments ------------------------------------------------------------------------------
 
@@ -99,11 +190,11 @@ class _Apply(cst.CSTTransformer):
         edit: Optional[AssignEdit] = self.edits.assigns.get(index)
         if edit is None:
             return updated
-        target = squash("".join(self._code(t.target) for t in original.targets))
-        if target != squash(edit.expect_target):
-            raise LocateError(f"assignment #{index} is to `{target}`, expected `{edit.expect_target}`")
+        shapes = tuple(cst_shape(t.target) for t in original.targets)
+        if shapes != tuple(edit.expect_shapes):
+            raise LocateError(f"assignment #{index} is to `{shapes}`, expected `{edit.expect_target}`")
         self.done.add(("assign", index))
-        return updated.with_changes(value=cst.parse_expression(edit.value))
+        return updated.with_changes(value=expression(edit.value))
 
     # ---- imports ----------------------------------------------------------------------------------
 
@@ -128,9 +219,9 @@ class _Apply(cst.CSTTransformer):
         edit: Optional[StatementEdit] = self.edits.imports.get((kind, index))
         if edit is None:
             return updated
-        text = self._code(original)
-        if squash(text) != squash(edit.expect):
-            raise LocateError(f"import #{index} is `{text.strip()}`, expected `{edit.expect}`")
+        found = cst_import(original)
+        if found != tuple(edit.expect_sig):
+            raise LocateError(f"import #{index} is {found}, expected `{edit.expect}`")
         self.done.add(("import", index))
         new = cst.parse_statement(edit.code + "\n")
         assert isinstance(new, cst.SimpleStatementLine)
@@ -154,15 +245,19 @@ class _Apply(cst.CSTTransformer):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.edits.new_imports:
             return updated
-        body = list(updated.body)
-        at = _import_insertion_point(body)
-        new = [cst.parse_statement(code + "\n") for code in self.edits.new_imports]
-        if at == 0 and body:
-            # keep the file's leading comments (shebang, licence) above the new lines
-            first = body[0]
-            new[0] = new[0].with_changes(leading_lines=first.leading_lines)
-            body[0] = first.with_changes(leading_lines=())
-        return updated.with_changes(body=body[:at] + new + body[at:])
+        return _insert_imports(updated, self.edits.new_imports)
+
+
+def _insert_imports(module: cst.Module, statements: Sequence[str]) -> cst.Module:
+    body = list(module.body)
+    at = _import_insertion_point(body)
+    new = [cst.parse_statement(code + "\n") for code in statements]
+    if at == 0 and body:
+        # keep the file's leading comments (shebang, licence) above the new lines
+        first = body[0]
+        new[0] = new[0].with_changes(leading_lines=first.leading_lines)
+        body[0] = first.with_changes(leading_lines=())
+    return module.with_changes(body=body[:at] + new + body[at:])
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
@@ -203,6 +298,26 @@ def _import_insertion_point(body: Sequence[cst.CSTNode]) -> int:
 # ---- call and dict surgery --------------------------------------------------------------------
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIMPLE_STRING = re.compile(r"""[rRbBuU]{0,2}(?:'[^'\\\n]*'|"[^"\\\n]*")""")
+
+
+def expression(code: str) -> cst.BaseExpression:
+    """A libcst node for `code`; names and plain string literals are built directly (a parse costs ~30 us)."""
+    if _SIMPLE_STRING.fullmatch(code):
+        return cst.SimpleString(code)
+    if _NAME.fullmatch(code) and not keyword.iskeyword(code):
+        return cst.Name(code)
+    return cst.parse_expression(code)
+
+
+def _new_dict(new: NewDict) -> cst.BaseExpression:
+    if new.wrapper != "{}":
+        return cst.parse_expression(new.code())
+    elements = [cst.DictElement(key=expression(k), value=expression(v)) for _, k, v in new.entries]
+    return cst.Dict(elements=elements)
+
+
 def _positional(args: Sequence[cst.Arg]) -> List[int]:
     return [i for i, a in enumerate(args) if a.keyword is None and a.star != "**"]
 
@@ -223,14 +338,14 @@ def _edit_call(call: cst.Call, edit: CallEdit) -> cst.Call:
         i = _index_of(args, selector)
         if i is None:
             raise LocateError(f"argument {selector!r} not found")
-        args[i] = args[i].with_changes(value=cst.parse_expression(code))
+        args[i] = args[i].with_changes(value=expression(code))
     removed = sorted((i for i in (_index_of(args, s) for s in edit.remove_args) if i is not None), reverse=True)
     for i in removed:
         args = _remove_item(args, i, call_args=True)
     new_args = []
     for name, value in edit.add_kwargs.items():
-        code = value.code() if isinstance(value, NewDict) else value
-        new_args.append(cst.Arg(keyword=cst.Name(name), value=cst.parse_expression(code),
+        node = _new_dict(value) if isinstance(value, NewDict) else expression(value)
+        new_args.append(cst.Arg(keyword=cst.Name(name), value=node,
                                 equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                                       whitespace_after=cst.SimpleWhitespace(""))))
     if new_args:
@@ -243,13 +358,13 @@ def _edit_call(call: cst.Call, edit: CallEdit) -> cst.Call:
     return call.with_changes(args=args, func=func)
 
 
-def _edit_dict(node: cst.Dict, edit: DictEdit, code_of: Any) -> cst.Dict:
+def _edit_dict(node: cst.Dict, edit: DictEdit) -> cst.Dict:
     elements = list(node.elements)
     for i, e in enumerate(elements):
         if isinstance(e, cst.DictElement):
             key = _key_text(e.key)
             if key is not None and key in edit.rename:
-                elements[i] = e.with_changes(key=cst.parse_expression(edit.rename[key]))
+                elements[i] = e.with_changes(key=expression(edit.rename[key]))
     for i in sorted((i for i, e in enumerate(elements)
                      if isinstance(e, cst.DictElement) and _key_text(e.key) in edit.remove), reverse=True):
         elements = _remove_item(elements, i, call_args=False)
@@ -258,7 +373,7 @@ def _edit_dict(node: cst.Dict, edit: DictEdit, code_of: Any) -> cst.Dict:
     for key_text, key_code, value_code in edit.ensure:
         if key_text.lower() in present:
             continue
-        new.append(cst.DictElement(key=cst.parse_expression(key_code), value=cst.parse_expression(value_code)))
+        new.append(cst.DictElement(key=expression(key_code), value=expression(value_code)))
     if new:
         elements = _append_items(elements, new, node.lbrace.whitespace_after, call_args=False)
     return node.with_changes(elements=elements)

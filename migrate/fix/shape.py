@@ -17,6 +17,7 @@ from .edits import CallEdit, DictEdit, Edits, NewDict, Selector, squash
 from .model import CannotFix
 from .source_map import SourceMap
 from .segments import string_literal
+from .signature import ast_dict_keys, ast_shape
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,15 @@ class Draft:
         index = self.sm.ordinal(call)
         edit = self.edits.calls.get(index)
         if edit is None:
-            edit = self.edits.calls[index] = CallEdit(expect_func=self.sm.text_of(call.func) or "")
+            edit = self.edits.calls[index] = CallEdit(expect_func=self.sm.text_of(call.func) or "",
+                                                      expect_shape=ast_shape(call.func))
         return edit
 
     def dict(self, node: ast.Dict) -> DictEdit:
         index = self.sm.ordinal(node)
         edit = self.edits.dicts.get(index)
         if edit is None:
-            keys = tuple(self.sm.text_of(k) or "" if k is not None else "**" for k in node.keys)
-            edit = self.edits.dicts[index] = DictEdit(expect_keys=keys)
+            edit = self.edits.dicts[index] = DictEdit(expect_keys=ast_dict_keys(node))
         return edit
 
 

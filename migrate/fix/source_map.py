@@ -9,11 +9,18 @@ is source order), which is how fix/locate.py finds the libcst node to rewrite.
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 import warnings
-from typing import Dict, Iterator, List, Optional, Tuple, Type
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Type
 
 # ast node types the fixer edits, and how they are ordered
 LOCATABLE: Tuple[Type[ast.AST], ...] = (ast.Call, ast.Dict, ast.Assign, ast.Import, ast.ImportFrom)
+
+
+# statements whose `body` a located node may be looked for in (libcst: an IndentedBlock of the same statements)
+_BLOCKS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor,
+           ast.While, ast.If, ast.Try) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 
 
 def sort_key(node: ast.AST) -> tuple:
@@ -30,12 +37,26 @@ class SourceMap:
             self.tree: ast.Module = ast.parse(source, filename=path)
         self.parents: Dict[int, ast.AST] = {}
         buckets: Dict[type, List[ast.AST]] = {t: [] for t in LOCATABLE}
-        for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+        # one pass for parents and buckets (ast.walk plus iter_child_nodes would walk every node twice)
+        parents = self.parents
+        AST = ast.AST
+        stack: List[ast.AST] = [self.tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
             bucket = buckets.get(type(node))
             if bucket is not None:
                 bucket.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, AST):
+                    parents[id(value)] = node
+                    push(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST):
+                            parents[id(item)] = node
+                            push(item)
         self.ordered: Dict[type, List[ast.AST]] = {}
         self._ordinal: Dict[int, int] = {}
         for t, nodes in buckets.items():
@@ -44,6 +65,7 @@ class SourceMap:
             for i, n in enumerate(nodes):
                 self._ordinal[id(n)] = i
         self._lines: Optional[List[str]] = None
+        self._start_keys: Dict[type, List[Tuple[int, int]]] = {}
 
     # ---- nodes ------------------------------------------------------------------------------------
 
@@ -103,10 +125,75 @@ class SourceMap:
             return True
         return any(a is outer for a in self.ancestors(inner))
 
+    def scope(self, nodes: Iterable[ast.AST]) -> Set[Tuple[int, ...]]:
+        """The innermost statements holding `nodes`, as paths of indexes into nested `body` lists.
+
+        locate.py visits only those statements. A path goes down into the body of
+        a def, class, with, for, while, if or try when the node lies in that body.
+        """
+        paths: Set[Tuple[int, ...]] = set()
+        for node in nodes:
+            chain = [node] + list(self.ancestors(node))
+            path: List[int] = []
+            container: ast.AST = self.tree
+            for a in reversed(chain[:-1]):  # from the module's child down to the node
+                body = getattr(container, "body", None)
+                if not isinstance(body, list) or not isinstance(a, ast.stmt) or a not in body:
+                    break
+                path.append(body.index(a))
+                if not isinstance(a, _BLOCKS):
+                    break
+                container = a
+            if path:
+                paths.add(tuple(path))
+        # a statement visited whole covers the statements inside it
+        return {p for p in paths if not any(q != p and p[:len(q)] == q for q in paths)}
+
+    def statement_at(self, path: Tuple[int, ...]) -> ast.stmt:
+        container: ast.AST = self.tree
+        for i in path:
+            container = container.body[i]  # type: ignore[attr-defined]
+        return container  # type: ignore[return-value]
+
+    def start_line(self, path: Tuple[int, ...]) -> int:
+        return self._start(self.statement_at(path))[0]
+
+    def counts_at(self, path: Tuple[int, ...]) -> Dict[str, int]:
+        """How many nodes of each locatable type come before the statement at `path`."""
+        start = self._start(self.statement_at(path))
+        return {t.__name__: bisect.bisect_left(self._starts(t), start) for t in LOCATABLE}
+
+    @staticmethod
+    def _start(stmt: ast.stmt) -> Tuple[int, int]:
+        start = (stmt.lineno, stmt.col_offset)
+        for deco in getattr(stmt, "decorator_list", None) or ():
+            start = min(start, (deco.lineno, deco.col_offset))
+        return start
+
+    def _starts(self, t: type) -> List[Tuple[int, int]]:
+        if t not in self._start_keys:
+            self._start_keys[t] = [(n.lineno, n.col_offset) for n in self.ordered[t]]
+        return self._start_keys[t]
+
     # ---- text -------------------------------------------------------------------------------------
 
     def text_of(self, node: ast.AST) -> Optional[str]:
-        return ast.get_source_segment(self.source, node)
+        """The source text of a node (as ast.get_source_segment, which splits the whole file on every call)."""
+        try:
+            line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+            col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        if end_line is None or end_col is None:
+            return None
+        lines = self.lines()
+        if not 1 <= line <= end_line <= len(lines):
+            return None
+        if line == end_line:
+            return _byte_slice(lines[line - 1], col, end_col)
+        first = _byte_slice(lines[line - 1], col, None)
+        last = _byte_slice(lines[end_line - 1], 0, end_col)
+        return first + "".join(lines[line:end_line - 1]) + last
 
     def expr_source(self, node: ast.AST) -> Optional[str]:
         """Source text of an expression, checked by parsing it back (f-string positions may be off before 3.12)."""
@@ -126,9 +213,21 @@ class SourceMap:
         return text.strip()
 
     def lines(self) -> List[str]:
+        """The lines with their ends, split where Python splits them (not at form feeds or U+2028)."""
         if self._lines is None:
-            self._lines = self.source.splitlines(keepends=True)
+            self._lines = _LINE.findall(self.source)
         return self._lines
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _byte_slice(line: str, start: int, end: Optional[int]) -> str:
+    """line[start:end] where start and end are UTF-8 byte offsets, as ast gives columns."""
+    if line.isascii():
+        return line[start:end]
+    data = line.encode("utf-8")
+    return data[start:end].decode("utf-8", "replace")
 
 
 def _pos(node: ast.AST) -> tuple:

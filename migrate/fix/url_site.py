@@ -15,6 +15,7 @@ from .edits import AssignEdit
 from .model import CannotFix
 from .segments import Seg, Segments, flatten, quote_of, render
 from .shape import Draft, arg, selector_of
+from .signature import ast_shape
 from .source_map import SourceMap
 
 API_ROOT = re.compile(r"/api/(v1\.1|v1)(?=[/?#]|$)")
@@ -157,7 +158,9 @@ class UrlSite:
     def write(self, draft: Draft, code: str) -> None:
         if self.assign is not None:
             target = self.sm.text_of(self.assign.targets[0]) or ""
-            draft.edits.assigns[self.sm.ordinal(self.assign)] = AssignEdit(expect_target=target, value=code)
+            shapes = tuple(ast_shape(t) for t in self.assign.targets)
+            draft.edits.assigns[self.sm.ordinal(self.assign)] = AssignEdit(expect_target=target, value=code,
+                                                                          expect_shapes=shapes)
         else:
             draft.call(self.call).arg_values[self.selector] = code  # type: ignore[index]
 
