@@ -213,3 +213,31 @@ def test_the_diff_of_several_fixes_applies_with_git(tmp_path):
     assert path.read_text() == COMPOSED_FIXED
     assert (tmp_path / "pkg/crlf.py").read_bytes() == (
         b'import requests\r\nrequests.get("https://circleci.com/api/v1.1/me", headers={"Accept": "application/json"})')
+
+
+def test_a_small_change_in_a_big_file_touches_only_its_statement():
+    """Big files get only the changed statements generated again (spliced in); every other byte is kept."""
+    from circleci_v2.migrate.fix import FixOptions, fix_source
+    from circleci_v2.migrate.python import analyze
+    from circleci_v2.rules import load_catalogue
+
+    catalogue = load_catalogue()
+    filler = "".join(f"def f{i}(x):\n    # keep   this   comment {i}\n    return  x + {i}  # odd  spacing\n\n\n"
+                     for i in range(60))
+    target = ('# a comment owned by the decorated function\n\n'
+              '@decorate(1)\n'
+              '@decorate(2)\n'
+              'def trigger(branch):\n'
+              '    """Docstring."""\n'
+              '    import requests\n'
+              '    r = requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/tree/{branch}")\n'
+              '    r.raise_for_status()\n'
+              '    # a trailing comment in the block\n')
+    source = filler + target + "\n\n" + filler.replace("def f", "def g")
+    result = fix_source(source, "big.py", analyze(source, "big.py", catalogue), FixOptions(), catalogue)
+    assert result.errors == []
+    expected = source.replace(
+        'r = requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/tree/{branch}")',
+        'r = requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={"branch": branch}, '
+        'headers={"Content-Type": "application/json", "Accept": "application/json"})')
+    assert result.text == expected
