@@ -7,9 +7,7 @@ says so too).
 """
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -54,6 +52,8 @@ def totals(outcomes: Sequence[FileOutcome]) -> Dict[str, int]:
 
 
 def render_json(outcomes: Sequence[FileOutcome], applied: bool) -> str:
+    import json
+
     t = totals(outcomes)
     data = {
         "tool": "circleci-v2",
@@ -130,6 +130,8 @@ def render(path: str, outcomes: Sequence[FileOutcome], applied: bool) -> str:
 
 def write_report(path: str, outcomes: Sequence[FileOutcome], applied: bool) -> None:
     """Write the whole report or nothing (a temporary file in the same folder, then a rename)."""
+    import tempfile
+
     text = render(path, outcomes, applied)
     folder = os.path.dirname(os.path.abspath(path))
     try:

@@ -102,11 +102,13 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
 
 def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, diff: bool, unsafe: bool,
             add_todo: bool, report_path: Optional[str], quiet: bool) -> int:
-    from ..migration_report import FileOutcome, ReportError, report_format, write_report
     from ..run import STDIN, CheckRun
-    from .model import FixOptions
 
+    # the report and the fixer's types are imported only once a file has something to say (a tree without
+    # candidates must cost what `check` costs)
     if report_path:
+        from ..migration_report import ReportError, report_format
+
         try:
             report_format(report_path)
         except ReportError as exc:
@@ -117,22 +119,29 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
     if from_stdin and len(options.paths) > 1:
         raise user_error("`-` (stdin) cannot be combined with other paths for fix")
     stdin_data = sys.stdin.buffer.read() if from_stdin else None
-    fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
+    fix_opts: Any = None
     run = CheckRun(options, selection, stdin=stdin_data)
-    outcomes: List[FileOutcome] = []
+    outcomes: List[Any] = []
     catalogue = None
     errors = 0
     diffs: List[bytes] = []
     stdout_text: Optional[bytes] = None
     for result in run.results():
-        outcome = FileOutcome(result.path, errors=list(result.errors))
         for note in result.notes:
             click.echo(f"{result.path}: {note}", err=True)
+        if not result.findings and not result.errors:
+            continue
+        from ..migration_report import FileOutcome
+
+        outcome = FileOutcome(result.path, errors=list(result.errors))
         if result.findings and not result.errors:
             if catalogue is None:
                 from circleci_v2.rules import load_catalogue
 
+                from .model import FixOptions
+
                 catalogue = load_catalogue()
+                fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
             _fix_one(result, outcome, fix_opts, catalogue, diff, from_stdin, diffs)
             if from_stdin and outcome.changed and not diff and not outcome.errors:
                 stdout_text = outcome.new_bytes
@@ -156,6 +165,8 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             click.echo(f"{outcome.path}:{left.line}:{left.column}: {left.rule_id} [{needs}] {left.reason}",
                        err=listing_to_stderr)
     if report_path:
+        from ..migration_report import ReportError, write_report
+
         try:
             write_report(report_path, outcomes, applied=not diff)
         except ReportError as exc:
