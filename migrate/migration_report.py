@@ -8,6 +8,7 @@ says so too).
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -29,6 +30,8 @@ class FileOutcome:
 
 
 def report_format(path: str) -> str:
+    if path == "-":  # standard output, after any diff: Markdown reads well in a terminal
+        return "markdown"
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
         raise ReportError(f"--report {path}: the file name must end in .md or .json")
@@ -133,6 +136,10 @@ def write_report(path: str, outcomes: Sequence[FileOutcome], applied: bool) -> N
     import tempfile
 
     text = render(path, outcomes, applied)
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")

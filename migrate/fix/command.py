@@ -63,7 +63,7 @@ def fix_options(command: Callable) -> Callable:
         click.option("--add-todo", is_flag=True,
                      help="Put a `# TODO(circleci-v2): CCI1xx ...` comment above each site left for a person."),
         click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
-                     help="Write a migration report: per file what changed and what is left (.md or .json)."),
+                     help="Write a migration report: per file what changed and what is left (.md or .json; `-`: Markdown on stdout)."),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
     ]
     for decorator in reversed(decorators):
