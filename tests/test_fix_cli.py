@@ -152,6 +152,16 @@ def test_report_json_with_totals(tmp_path):
     assert [c["rule"] for c in entry["changes"]] == ["CCI102", "CCI120"]
 
 
+def test_report_dash_prints_markdown_after_the_diff(tmp_path):
+    t = write(tmp_path, "t.py", TRIGGER)
+    proc = run_cli("diff", "--report", "-", ".", cwd=tmp_path)
+    assert proc.returncode == 1
+    diff, _, report = proc.stdout.partition("# circleci-v2 migration report")
+    assert diff.startswith("--- a/t.py") and "+++ b/t.py" in diff
+    assert "## t.py" in report and "CCI102 (safe)" in report
+    assert t.read_text() == TRIGGER and sorted(p.name for p in tmp_path.iterdir()) == ["t.py"]
+
+
 def test_report_with_a_bad_suffix_is_a_one_line_error(tmp_path):
     t = write(tmp_path, "t.py", TRIGGER)
     proc = run_cli("fix", "--report", "out.txt", ".", cwd=tmp_path)
