@@ -1,17 +1,15 @@
-"""Where the rules' files are, found without importing the circleci_v2.rules package.
+"""The two facts a check without candidates needs from rules/, without loading the catalogue.
 
-The package's __init__ imports the loader and the rule model (dataclasses,
-regexes, pathlib): about 12 ms, a sixth of a whole check of the standard
-library, while a check without candidates needs only two facts from it: the
-pre-filter markers (rules/markers.py) and the rule ids (the catalogue's file
-names). rules/ sits beside migrate/ in the source tree and in the installed
-wheel alike (circleci_v2/rules/ beside circleci_v2/migrate/); where it does
-not, the ordinary import answers.
+The pre-filter markers (rules/markers.py, generated) and the rule ids (the
+catalogue's file names, for --select/--ignore validation). Loading the catalogue
+means yaml and jsonschema; a tree with no candidate must not pay for them.
+rules/ sits beside migrate/ in the source tree and in the installed wheel alike
+(circleci_v2/rules/ beside circleci_v2/migrate/); where it does not, the loader's
+path answers.
 """
 from __future__ import annotations
 
 import os
-import sys
 from typing import FrozenSet, Tuple
 
 _BESIDE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
@@ -26,20 +24,10 @@ def rules_dir() -> str:
 
 
 def markers() -> Tuple[bytes, ...]:
-    """rules/markers.py's MARKERS (a generated file of constants, executed on its own)."""
-    loaded = sys.modules.get("circleci_v2.rules.markers")
-    if loaded is None:
-        path = os.path.join(rules_dir(), "markers.py")
-        try:
-            with open(path, "rb") as fh:
-                code = compile(fh.read(), path, "exec")
-        except OSError:
-            from circleci_v2.rules import markers as loaded
-        else:
-            namespace: dict = {}
-            exec(code, namespace)
-            return tuple(namespace["MARKERS"])
-    return tuple(loaded.MARKERS)
+    """The pre-filter's byte markers (rules/markers.py, generated from the catalogue)."""
+    from circleci_v2.rules.markers import MARKERS
+
+    return tuple(MARKERS)
 
 
 def rule_ids() -> FrozenSet[str]:

@@ -4,27 +4,38 @@ One YAML file per rule under rules/catalogue/, validated against
 rules/schema.json. The linter, the codemod, the shim and the docs read the
 catalogue through this package and keep no table of their own.
 
-Importing this package is cheap: yaml and jsonschema are imported only when the
-catalogue is first loaded.
+Importing this package costs nothing: its names are loaded on first use
+(PEP 562), so the pre-filter can read `circleci_v2.rules.markers` without the
+loader, the model, yaml or jsonschema.
 """
-from .endpoints import (
-    PLACEHOLDER,
-    EndpointMatch,
-    PathTemplate,
-    V1Url,
-    has_placeholder,
-    placeholder,
-    placeholder_index,
-    split_v1_url,
-    v2_project_slug,
-)
-from .loader import CATALOGUE_DIR, SCHEMA_PATH, SPEC_PATH, RuleError, load_catalogue, load_rules, parse_rule
-from .model import Catalogue, ClientMethod, Endpoint, Example, FieldMapping, ImportMapping, Replacement, Rule, RuleMatch
+from __future__ import annotations
 
-__all__ = [
-    "CATALOGUE_DIR", "SCHEMA_PATH", "SPEC_PATH", "PLACEHOLDER",
-    "Catalogue", "ClientMethod", "Endpoint", "EndpointMatch", "Example", "FieldMapping", "ImportMapping",
-    "PathTemplate", "Replacement", "Rule", "RuleError", "RuleMatch", "V1Url",
-    "has_placeholder", "placeholder", "placeholder_index",
-    "load_catalogue", "load_rules", "parse_rule", "split_v1_url", "v2_project_slug",
-]
+import importlib
+
+_EXPORTS = {
+    "endpoints": (
+        "PLACEHOLDER", "EndpointMatch", "PathTemplate", "V1Url", "has_placeholder", "placeholder",
+        "placeholder_index", "split_v1_url", "v2_project_slug",
+    ),
+    "loader": ("CATALOGUE_DIR", "SCHEMA_PATH", "SPEC_PATH", "RuleError", "load_catalogue", "load_rules", "parse_rule"),
+    "model": (
+        "Catalogue", "ClientMethod", "Endpoint", "Example", "FieldMapping", "ImportMapping", "Replacement",
+        "Rule", "RuleMatch",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(__all__))

@@ -237,7 +237,7 @@ def test_no_heavy_import_when_nothing_is_a_candidate(tmp_path):
         "    main(['check', '-q', '.'])\n"
         "except SystemExit as exc:\n"
         "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'requests', 'yaml', 'jsonschema'))\n"
-        "    loaded = 'circleci_v2.migrate.python' in sys.modules, 'circleci_v2.rules' in sys.modules\n"
+        "    loaded = 'circleci_v2.migrate.python' in sys.modules, 'circleci_v2.rules.loader' in sys.modules\n"
         "    print(exc.code, heavy, *loaded)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
