@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, List
 
-from .loader import RULES_DIR, load_catalogue
+from .loader import CATALOGUE_DIR, RULES_DIR, catalogue_digest, load_rules
 from .model import Catalogue
 
 MARKERS_PATH = RULES_DIR / "markers.py"
@@ -34,16 +34,21 @@ def derive_markers(catalogue: Catalogue) -> List[bytes]:
     return sorted(m.encode() for m in minimal)
 
 
-def render_markers(markers: Iterable[bytes]) -> str:
+def render_markers(markers: Iterable[bytes], digest: str) -> str:
     head = MARKERS_PATH.read_text(encoding="utf-8").split("MARKERS = (", 1)[0]
     body = "".join(f"    {m!r},\n" for m in markers)
-    return f"{head}MARKERS = (\n{body})\n"
+    return (f"{head}MARKERS = (\n{body})\n\n"
+            "# The schema and rule files as validated when this file was generated; the loader\n"
+            "# skips schema validation only for exactly these bytes.\n"
+            f"CATALOGUE_DIGEST = {digest!r}\n")
 
 
 def outputs() -> dict:
     """Each generated file and its expected content."""
-    catalogue = load_catalogue()
-    result = {MARKERS_PATH: render_markers(derive_markers(catalogue))}
+    paths = sorted(CATALOGUE_DIR.glob("*.yaml"))
+    catalogue = load_rules(paths)  # always validated: the digest below vouches for these bytes
+    digest = catalogue_digest({p: p.read_bytes() for p in paths})
+    result = {MARKERS_PATH: render_markers(derive_markers(catalogue), digest)}
     try:
         from circleci_v2.migrate.docs import DOCS_PATH, render_rules_markdown
     except ImportError:  # the docs renderer lives with the CLI; rules/ works without it

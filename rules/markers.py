@@ -12,3 +12,7 @@ MARKERS = (
     b'circleci',
     b'circleclient',
 )
+
+# The schema and rule files as validated when this file was generated; the loader
+# skips schema validation only for exactly these bytes.
+CATALOGUE_DIGEST = 'd2d421419cb0e434f5405cb9baef0d461cfa41792aec9129fe67b0decacca4c3'
