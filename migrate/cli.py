@@ -133,18 +133,12 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write the whole report or nothing: a temporary file in the same folder, then a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    """Write the whole report or nothing (see atomic.py)."""
+    from .atomic import replace_file
+
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise UserError(f"--output-file {path}: cannot write: {exc.strerror or exc}") from None
 
 

@@ -132,26 +132,15 @@ def render(path: str, outcomes: Sequence[FileOutcome], applied: bool) -> str:
 
 
 def write_report(path: str, outcomes: Sequence[FileOutcome], applied: bool) -> None:
-    """Write the whole report or nothing (a temporary file in the same folder, then a rename)."""
-    import tempfile
+    """Write the whole report or nothing (see atomic.py); `-` writes Markdown to stdout."""
+    from .atomic import replace_file
 
     text = render(path, outcomes, applied)
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
-        raise ReportError(f"--report {path}: cannot write: {(exc.strerror or str(exc)).lower()}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise ReportError(f"--report {path}: cannot write: {(exc.strerror or str(exc)).lower()}") from None

@@ -13,9 +13,9 @@ import codecs
 import difflib
 import os
 import re
-import stat
-import tempfile
 from typing import List, Optional
+
+from ..atomic import replace_file
 
 _GIT_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
@@ -36,30 +36,14 @@ def encode(text: str, encoding: str, bom: bool) -> bytes:
 
 def write_atomically(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
     """Replace the file's bytes with `data`; with `expected`, only if the file still holds exactly those bytes."""
-    real = os.path.realpath(path)  # a symlink keeps pointing at the file we fixed
-    folder = os.path.dirname(real) or "."
     try:
-        st = os.stat(real)
         if expected is not None:
-            with open(real, "rb") as fh:
+            with open(os.path.realpath(path), "rb") as fh:
                 if fh.read() != expected:
                     raise WriteError("the file changed on disk while it was being fixed; left unchanged")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(real)}.", suffix=".circleci-v2.tmp")
+        replace_file(path, data)
     except OSError as exc:
         raise WriteError(f"cannot write: {_reason(exc)}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        os.replace(tmp, real)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise WriteError(f"cannot write: {_reason(exc)}") from None
-        raise
 
 
 def _reason(exc: OSError) -> str:
