@@ -11,23 +11,9 @@ import re
 import shlex
 from typing import Dict, List, Optional
 
+from ..curl_options import CURL_DATA_LONG, CURL_DATA_SHORT, CURL_LONG_WITH_ARG, CURL_SHORT_WITH_ARG
 from .values import Piece, Str
 
-# curl options that take a value (the next token, or attached: -XPOST, --request=POST)
-_SHORT_WITH_ARG = set("XHdFuoTAebcwmErKxyYzCQDUhtPk") - {"k", "h"}
-_LONG_WITH_ARG = {
-    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
-    "--form", "--form-string", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--cookie",
-    "--cookie-jar", "--write-out", "--max-time", "--connect-timeout", "--retry", "--retry-delay",
-    "--retry-max-time", "--url", "--cert", "--key", "--cacert", "--capath", "--proxy", "--proxy-user", "--resolve",
-    "--limit-rate", "--config", "--oauth2-bearer", "--range", "--interface", "--dump-header", "--trace",
-    "--trace-ascii", "--stderr", "--max-filesize", "--speed-limit", "--speed-time", "--netrc-file", "--variable",
-    "--expand-url", "--aws-sigv4", "--unix-socket", "--abstract-unix-socket", "--connect-to", "--proto",
-    "--proto-redir", "--ciphers", "--tls-max", "--url-query",
-}
-_DATA_SHORT = {"d", "F"}
-_DATA_LONG = {"--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "--form",
-              "--form-string"}
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
 _MARK_BASE = 0xF000
 
@@ -120,7 +106,7 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
         if t.startswith("--"):
             name, eq, attached = t.partition("=")
             arg: Optional[Str] = None
-            if name in _LONG_WITH_ARG:
+            if name in CURL_LONG_WITH_ARG:
                 if eq:
                     arg = _suffix(tok, len(name) + 1)
                     i += 1
@@ -133,7 +119,7 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
                 explicit = arg
             elif name == "--header" and arg is not None:
                 cmd.headers.append(arg)
-            elif name in _DATA_LONG:
+            elif name in CURL_DATA_LONG:
                 data = True
             elif name == "--get":
                 get = True
@@ -151,7 +137,7 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
             consumed_next = False
             while j < len(t):
                 flag = t[j]
-                if flag in _SHORT_WITH_ARG:
+                if flag in CURL_SHORT_WITH_ARG:
                     rest = t[j + 1:]
                     if rest:
                         arg = _suffix(tok, j + 1)
@@ -162,7 +148,7 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
                         explicit = arg
                     elif flag == "H" and arg is not None:
                         cmd.headers.append(arg)
-                    elif flag in _DATA_SHORT:
+                    elif flag in CURL_DATA_SHORT:
                         data = True
                     elif flag == "T":
                         upload = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
+from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_WITH_ARG
 from .shell import LIT, Command, Word
 
 CURL_PROGRAMS = {"curl"}
@@ -15,22 +16,6 @@ WGET_PROGRAMS = {"wget"}
 HTTPIE_PROGRAMS = {"http", "https", "httpie", "xh", "xhs"}
 PROGRAMS = CURL_PROGRAMS | WGET_PROGRAMS | HTTPIE_PROGRAMS
 
-# curl short options that take a value (the rest of the word, or the next word)
-_CURL_SHORT_ARG = set("XHdFuoTAebcwmErKxyYzCQDUtPE")
-_CURL_LONG_ARG = {
-    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
-    "--form", "--form-string", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--cookie",
-    "--cookie-jar", "--write-out", "--max-time", "--connect-timeout", "--retry", "--retry-delay",
-    "--retry-max-time", "--url", "--cert", "--key", "--cacert", "--capath", "--proxy", "--proxy-user", "--resolve",
-    "--limit-rate", "--config", "--oauth2-bearer", "--range", "--interface", "--dump-header", "--trace",
-    "--trace-ascii", "--stderr", "--max-filesize", "--speed-limit", "--speed-time", "--netrc-file", "--variable",
-    "--expand-url", "--aws-sigv4", "--unix-socket", "--abstract-unix-socket", "--connect-to", "--proto",
-    "--proto-redir", "--ciphers", "--tls-max", "--url-query", "--output-dir", "--create-file-mode",
-    "--retry-all-errors-max", "--keepalive-time", "--dns-servers", "--happy-eyeballs-timeout-ms", "--max-redirs",
-}
-_CURL_SHORT_DATA = {"d": "--data", "F": "--form"}
-CURL_DATA = {"--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "--form",
-             "--form-string"}
 _WGET_SHORT_ARG = set("oOaietTwPUlARDIXQBe")
 _HTTPIE_ARG = {"-a", "--auth", "-A", "--auth-type", "-p", "--print", "-o", "--output", "--verify", "--timeout",
                "--session", "--session-read-only", "--raw", "--cert", "--cert-key", "--cert-key-pass", "--proxy",
@@ -170,7 +155,7 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
             continue
         if text.startswith("--"):
             name, eq, attached = text.partition("=")
-            if name in _CURL_LONG_ARG:
+            if name in CURL_LONG_WITH_ARG:
                 if eq and len(w.parts) >= 1:
                     value: Optional[Word] = _attached(w, len(name) + 1)
                     last = i
@@ -189,7 +174,7 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
         arg = Arg(text, i, i, None)
         while j < len(text):
             c = text[j]
-            if c in _CURL_SHORT_ARG:
+            if c in CURL_SHORT_WITH_ARG:
                 long = _short_to_long(c)
                 if j + 1 < len(text) or len(w.parts) > 1:
                     arg = Arg(long, i, i, _attached(w, j + 1))
@@ -211,7 +196,7 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
             explicit_verb = (lit.upper() if lit else None, _raw_label(arg.value))
         elif arg.name == "--header" and arg.value is not None:
             req.headers.append(arg.value)
-        elif arg.name in CURL_DATA:
+        elif arg.name in CURL_DATA_LONG:
             req.data.append(arg)
             if arg.name == "--json":
                 req.json_flag = True
