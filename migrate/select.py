@@ -8,7 +8,6 @@ YAML is parsed just to validate an option.
 """
 from __future__ import annotations
 
-import os
 from typing import FrozenSet, Iterable, Optional, Sequence, Tuple
 
 

@@ -337,7 +337,7 @@ class _Planner:
             if key not in planned:
                 try:
                     planned[key] = plan_import(self.sm, stmt, self.table, self.edits)
-                except CannotFix as exc:
+                except CannotFix:
                     planned[key] = None
                     raise
             if planned[key] is None:
