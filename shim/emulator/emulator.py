@@ -12,7 +12,7 @@ See docs/emulator.md for the behaviour it models and the choices it makes.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from circleci_v2.rules import load_catalogue
 
