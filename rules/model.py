@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
-from .endpoints import EndpointMatch, PathTemplate
+from .endpoints import EndpointMatch, PathTemplate, V1Url
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,24 @@ class Rule:
             if mapping.name == name:
                 return mapping
         return None
+
+    def covers_request(self, verb: Optional[str], url: "V1Url", best: Optional["RuleMatch"] = None,
+                       without_base: bool = False) -> bool:
+        """Does this request rule (kind "request": headers, query string) apply to a request to `url`?
+
+        With the API root resolved, the rule's endpoints say which versions and path
+        prefixes it covers. With the base unresolved (url.version None), it applies when
+        told so (`without_base`) or when the request's best route match is of a version
+        the rule covers; the caller reports that with low confidence.
+        """
+        endpoints = [e for e in self.endpoints if verb is None or e.method in ("ANY", verb)]
+        if url.version is not None:
+            return any(e.template.version == url.version
+                       and (e.template.relative == "/" or url.path.startswith(e.template.relative))
+                       for e in endpoints)
+        if without_base:
+            return True
+        return best is not None and any(e.template.version == best.endpoint.template.version for e in endpoints)
 
     @property
     def replacement_text(self) -> str:

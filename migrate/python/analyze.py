@@ -285,9 +285,10 @@ class _Analysis:
             for o in outcomes:
                 if not o.req.known_library or o.split is None:
                     continue
-                applies, low_reason = _applies(rule, o, without_base)
-                if not applies:
+                if not rule.covers_request(o.req.verb, o.split, o.best, without_base):
                     continue
+                low_reason = ("" if o.split.version is not None
+                              else f"base URL not resolved in this file ({_Analysis._base_label(o)})")
                 verdict = self.check(check, rule, o)
                 if verdict is None:
                     continue
@@ -521,28 +522,6 @@ def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str
             text.append(p.text[last:])
     url_node = node if node is not None else (s.pieces[0].node if s.pieces else None)
     return ResolvedUrl("".join(text), tuple(parts), url_node, s.via_names), labels  # type: ignore[arg-type]
-
-
-def _applies(rule: Rule, o: _Outcome, without_base: bool) -> Tuple[bool, str]:
-    """Does a request rule cover this request? (applies, reason it is only "low")."""
-    split = o.split
-    if split is None:
-        return False, ""
-    verb = o.req.verb
-    endpoints = [e for e in rule.endpoints if verb is None or e.method in ("ANY", verb)]
-    if split.version is not None:
-        for e in endpoints:
-            if e.template.version == split.version and (e.template.relative == "/"
-                                                        or split.path.startswith(e.template.relative)):
-                return True, ""
-        return False, ""
-    # base URL not resolved: only when the path is a v1.1 route of this rule's version, or the rule says so
-    reason = f"base URL not resolved in this file ({_Analysis._base_label(o)})"
-    if without_base:
-        return True, reason
-    if o.best is not None and any(e.template.version == o.best.endpoint.template.version for e in endpoints):
-        return True, reason
-    return False, ""
 
 
 def _wrapper_note(wrapper: Optional[Any]) -> Optional[str]:

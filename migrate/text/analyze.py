@@ -109,9 +109,9 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
         check = REQUEST_CHECKS.get(rule.name)
         if check is None:
             continue
-        applies, low_reason = _applies(rule, req, split, url, matches, check[1])
-        if not applies:
+        if not rule.covers_request(req.verb, split, matches[0] if matches else None, check[1]):
             continue
+        low_reason = "" if split.version is not None else f"base URL not resolved in this file ({_base_label(url)})"
         verdict = _check(check[0], rule, req, split)
         if verdict is None:
             continue
@@ -150,24 +150,6 @@ def _base_label(url: Resolved) -> str:
         if not atom.known:
             return atom.label
     return "a value the script does not show"
-
-
-def _applies(rule: Rule, req: HttpRequest, split, url: Resolved, matches: Sequence[RuleMatch],
-             without_base: bool) -> Tuple[bool, str]:
-    verb = req.verb
-    endpoints = [e for e in rule.endpoints if verb is None or e.method in ("ANY", verb)]
-    if split.version is not None:
-        for e in endpoints:
-            if e.template.version == split.version and (e.template.relative == "/"
-                                                        or split.path.startswith(e.template.relative)):
-                return True, ""
-        return False, ""
-    reason = f"base URL not resolved in this file ({_base_label(url)})"
-    if without_base:
-        return True, reason
-    if matches and any(e.template.version == matches[0].endpoint.template.version for e in endpoints):
-        return True, reason
-    return False, ""
 
 
 def _check(check: str, rule: Rule, req: HttpRequest, split) -> Optional[Tuple[str, Optional[str]]]:
