@@ -89,3 +89,21 @@ def test_new_runs_count_once_finished(emu):
     assert s.get(url).json()["items"][0]["metrics"]["total_runs"] == 5
     emu.advance(60)
     assert s.get(url).json()["items"][0]["metrics"]["total_runs"] == 6
+
+
+def test_workflow_runs_page_without_a_start_date_while_the_clock_moves(circleci_emulator_factory):
+    """The default window ends "now"; a page token must stay valid as the clock moves on."""
+    clock = Clock(start=1_700_000_000, frozen=True)
+    emu = circleci_emulator_factory(clock=clock, page_size=2)
+    emu.add_project(SLUG, config="version: 2.1\njobs: {build: {}}\nworkflows:\n  ci: {jobs: [build]}\n")
+    for days in (5, 4, 3, 2, 1):
+        emu.add_pipeline(SLUG, created_at=clock.now() - days * DAY, branch="main", outcomes={"build": "success"},
+                         durations={"build": 60})
+    s = session(emu)
+    url = f"{emu.v2_url}/insights/{SLUG}/workflows/ci"
+    first = s.get(url).json()
+    emu.advance(5)
+    second = s.get(url, params={"page-token": first["next_page_token"]})
+    assert second.status_code == 200, second.text
+    assert len(first["items"]) + len(second.json()["items"]) >= 4
+    emu.assert_valid()

@@ -447,7 +447,8 @@ def get_project_workflow_runs(ctx: Ctx) -> Reply:
                 "is_approval": any(j.type == "approval" for j in wf.jobs),
             }
 
-        scope = f"runs:{project.slug}:{ctx.params['workflow-name']}:{branch}:{start}:{end}"
+        # the page scope names the query as sent, not the window computed from "now", which moves
+        scope = f"runs:{project.slug}:{ctx.params['workflow-name']}:{branch}:{ctx.q('start-date')}:{ctx.q('end-date')}"
         return ctx.page(runs, scope, render)
 
 
