@@ -1,0 +1,246 @@
+"""`from circleci_v2.shim import requests`: the requests API, with deprecated CircleCI v1.1 calls translated.
+
+Everything is requests' own (Session, Response, exceptions, ...). The module-level
+request functions send through a Session with CircleCIAdapter mounted: requests to
+a CircleCI API v1.x path on a CircleCI host are looked up in the rule catalogue
+(catalogue.match_request) and, when the rule has a shim translation, carried out
+on API v2 (trigger, retry, recent-builds); DELETE build-cache answers 410 with the
+cache-key alternative. Other v1.x requests go out unchanged, with
+`Accept: application/json` added when the caller stated no preference, and an EDN
+reply is decoded so .json() works.
+"""
+from __future__ import annotations
+
+import base64
+import json as _json
+import threading
+from typing import Any, Dict, Iterable, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
+
+import requests as _requests
+from requests import *  # noqa: F401,F403  (the drop-in keeps requests' whole surface)
+from requests import (ConnectionError, HTTPError, PreparedRequest, Request, Response, Session,  # noqa: F401
+                      Timeout, codes, exceptions, utils)
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from . import translate
+from .client import CircleCIClient
+from .errors import CircleCIError
+from .slugs import project_slug
+from .warnings import catalogue, warn_deprecated
+
+__version__ = _requests.__version__
+
+# Hosts whose /api/v1.x requests are translated. None: any host (a v1.x CircleCI path is
+# distinctive enough); set_circleci_hosts() narrows it for server installs sharing a proxy.
+_hosts: Optional[Tuple[str, ...]] = None
+
+
+def set_circleci_hosts(hosts: Optional[Iterable[str]]) -> None:
+    """Translate only requests to these host names (e.g. ["circleci.com", "ci.example.com"]); None: any."""
+    global _hosts
+    _hosts = None if hosts is None else tuple(h.lower() for h in hosts)
+
+
+def _is_v1(url: str) -> bool:
+    parts = urlsplit(url)
+    if _hosts is not None and (parts.hostname or "").lower() not in _hosts:
+        return False
+    return "/api/v1.1/" in parts.path or "/api/v1/" in parts.path
+
+
+def _token(request: PreparedRequest) -> Optional[str]:
+    """The token the v1.1 request carried: Circle-Token header, Basic user, or circle-token query."""
+    headers = request.headers
+    if headers.get("Circle-Token"):
+        return headers["Circle-Token"]
+    auth = headers.get("Authorization", "")
+    if auth.startswith("Basic "):
+        user = base64.b64decode(auth[6:]).decode("utf-8", "replace").split(":", 1)[0]
+        if user:
+            return user
+    if auth.startswith("Bearer "):
+        return auth[7:]
+    query = parse_qs(urlsplit(request.url or "").query)
+    values = query.get("circle-token")
+    return values[0] if values else None
+
+
+def _body(request: PreparedRequest) -> Dict[str, Any]:
+    raw = request.body
+    if not raw:
+        return {}
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    ctype = request.headers.get("Content-Type", "")
+    if "json" in ctype or text.lstrip().startswith("{"):
+        value = _json.loads(text)
+        return dict(value) if isinstance(value, dict) else {}
+    return {k: v[-1] for k, v in parse_qs(text).items()}
+
+
+def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:
+    resp = Response()
+    resp.status_code = status
+    resp._content = _json.dumps(payload).encode("utf-8")
+    resp.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+    resp.url = request.url or ""
+    resp.request = request
+    resp.reason = {200: "OK", 201: "Created", 410: "Gone"}.get(status, "")
+    resp.encoding = "utf-8"
+    return resp
+
+
+class CircleCIAdapter(HTTPAdapter):
+    """A transport adapter that translates deprecated CircleCI v1.1 requests to API v2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: Dict[Tuple[str, str], CircleCIClient] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, token: str, url: str) -> CircleCIClient:
+        parts = urlsplit(url)
+        root = parts.path.split("/api/v1", 1)[0]
+        base = f"{parts.scheme}://{parts.netloc}{root}"
+        with self._lock:
+            client = self._clients.get((token, base))
+            if client is None:
+                client = self._clients[(token, base)] = CircleCIClient(token, base)
+            return client
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
+        url = request.url or ""
+        if not _is_v1(url):
+            return super().send(request, **kwargs)
+        for found in catalogue().match_request(request.method, url):
+            name = (found.rule.shim or {}).get("translation")
+            if name:
+                return self._translate(str(name), found, request)
+        accept = request.headers.get("Accept")
+        if not accept or accept.strip() == "*/*":
+            request.headers["Accept"] = "application/json"
+        return _decode_edn(super().send(request, **kwargs))
+
+    def _translate(self, name: str, found: Any, request: PreparedRequest) -> Response:
+        rule_id = found.rule.id
+        params = found.match.params
+        warn_deprecated(rule_id, stacklevel=_caller_depth())
+        if name == "clear-cache":
+            return _reply(request, 410, {"message": translate.CLEAR_CACHE_TEXT, "rule": rule_id,
+                                         "replacement": found.rule.replacement_text})
+        token = _token(request)
+        if not token:
+            return _reply(request, 401, {"message": "You must log in first."})
+        client = self._client(token, request.url or "")
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(request.url or "").query).items()}
+        try:
+            if name == "trigger":
+                slug = project_slug(f"{params['vcs']}/{params['user']}/{params['project']}")
+                body = _body(request)
+                if params.get("branch"):
+                    body.setdefault("branch", params["branch"])
+                return _reply(request, 201, translate.trigger(client, rule_id, slug, body))
+            if name == "retry":
+                slug = project_slug(f"{params['vcs']}/{params['user']}/{params['project']}")
+                ssh = "ssh" in urlsplit(request.url or "").path.rsplit("/", 1)[-1]
+                return _reply(request, 200, translate.retry(client, rule_id, slug, params["build_num"], ssh=ssh))
+            if name == "recent-builds":
+                return _reply(request, 200, translate.recent_builds(
+                    client, limit=int(query.get("limit", 30)), offset=int(query.get("offset", 0))))
+        except CircleCIError as exc:
+            if exc.response is not None:
+                return exc.response
+            raise ConnectionError(str(exc)) from exc
+        except translate.TranslationError as exc:
+            return _reply(request, 400, {"message": str(exc)})
+        raise NotImplementedError(f"{rule_id}: unknown shim translation {name!r}")
+
+
+def _caller_depth() -> int:
+    """How many frames up the user's call is: the first frame outside requests and this shim."""
+    import sys
+    frame = sys._getframe(1)
+    depth = 1
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module.startswith("requests") or module.startswith("circleci_v2.shim")
+                or module.startswith("urllib3")):
+            return depth
+        frame = frame.f_back  # type: ignore[assignment]
+        depth += 1
+    return 1
+
+
+def _decode_edn(resp: Response) -> Response:
+    """A v1.1 reply still in EDN (the caller asked for it) becomes JSON, so .json() works."""
+    if not resp.headers.get("Content-Type", "").startswith("application/edn"):
+        return resp
+    import edn_format
+    value = edn_format.loads(resp.content.decode("utf-8"))
+    resp._content = _json.dumps(_plain(value)).encode("utf-8")
+    resp.headers["Content-Type"] = "application/json"
+    return resp
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(getattr(k, "name", k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "name") and type(value).__name__ == "Keyword":
+        return value.name
+    return value
+
+
+class CircleCISession(_requests.Session):
+    """A requests.Session with CircleCIAdapter mounted for http and https."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        adapter = CircleCIAdapter()
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+
+def session() -> CircleCISession:
+    return CircleCISession()
+
+
+def request(method: str, url: str, **kwargs: Any) -> Response:
+    """requests.request, through CircleCIAdapter."""
+    with CircleCISession() as s:
+        return s.request(method=method, url=url, **kwargs)
+
+
+def get(url: str, params: Any = None, **kwargs: Any) -> Response:
+    return request("get", url, params=params, **kwargs)
+
+
+def options(url: str, **kwargs: Any) -> Response:
+    return request("options", url, **kwargs)
+
+
+def head(url: str, **kwargs: Any) -> Response:
+    kwargs.setdefault("allow_redirects", False)
+    return request("head", url, **kwargs)
+
+
+def post(url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Response:
+    return request("post", url, data=data, json=json, **kwargs)
+
+
+def put(url: str, data: Any = None, **kwargs: Any) -> Response:
+    return request("put", url, data=data, **kwargs)
+
+
+def patch(url: str, data: Any = None, **kwargs: Any) -> Response:
+    return request("patch", url, data=data, **kwargs)
+
+
+def delete(url: str, **kwargs: Any) -> Response:
+    return request("delete", url, **kwargs)
+
+
+# `requests.Session()` in migrated code gets the adapter too; it is still a requests.Session.
+Session = CircleCISession  # type: ignore[misc]  # noqa: F811
