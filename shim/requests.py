@@ -125,7 +125,7 @@ class CircleCIAdapter(HTTPAdapter):
     def _translate(self, name: str, found: Any, request: PreparedRequest) -> Response:
         rule_id = found.rule.id
         params = found.match.params
-        warn_deprecated(rule_id, stacklevel=_caller_depth())
+        warn_deprecated(rule_id)
         if name == "clear-cache":
             return _reply(request, 410, {"message": translate.CLEAR_CACHE_TEXT, "rule": rule_id,
                                          "replacement": found.rule.replacement_text})
@@ -155,21 +155,6 @@ class CircleCIAdapter(HTTPAdapter):
         except translate.TranslationError as exc:
             return _reply(request, 400, {"message": str(exc)})
         raise NotImplementedError(f"{rule_id}: unknown shim translation {name!r}")
-
-
-def _caller_depth() -> int:
-    """How many frames up the user's call is: the first frame outside requests and this shim."""
-    import sys
-    frame = sys._getframe(1)
-    depth = 1
-    while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if not (module.startswith("requests") or module.startswith("circleci_v2.shim")
-                or module.startswith("urllib3")):
-            return depth
-        frame = frame.f_back  # type: ignore[assignment]
-        depth += 1
-    return 1
 
 
 def _decode_edn(resp: Response) -> Response:

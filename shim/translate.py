@@ -7,12 +7,11 @@ each kind of translation with CircleCIClient and to shape the reply as v1.1 did.
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
-from .warnings import CircleCIDeprecationWarning, rule
+from .warnings import rule, warn_user
 
 
 class TranslationError(ValueError):
@@ -38,8 +37,7 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> 
         if mapping.action in ("keep", "unsafe") and mapping.to:
             out[mapping.to] = value
             if mapping.action == "unsafe":
-                warnings.warn(f"{rule_id}: {name} sent as v2 {mapping.to}: {mapping.note}",
-                              CircleCIDeprecationWarning, stacklevel=4)
+                warn_user(f"{rule_id}: {name} sent as v2 {mapping.to}: {mapping.note}")
         else:
             _lose(rule_id, name, mapping.note, strict)
     return out
@@ -49,7 +47,7 @@ def _lose(rule_id: str, name: str, note: str, strict: bool) -> None:
     text = f"{rule_id}: v1.1 field {name!r} has no v2 equivalent and was not sent: {note}"
     if strict:
         raise TranslationError(text)
-    warnings.warn(text, CircleCIDeprecationWarning, stacklevel=4)
+    warn_user(text)
 
 
 def _poll(fetch: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:

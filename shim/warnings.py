@@ -7,6 +7,7 @@ warning is visible even where DeprecationWarning is hidden by default.
 """
 from __future__ import annotations
 
+import sys
 import warnings as _warnings
 from functools import lru_cache
 
@@ -42,6 +43,31 @@ def message(rule_id: str, detail: str = "") -> str:
     return f"{text}. {detail}" if detail else text
 
 
-def warn_deprecated(rule_id: str, stacklevel: int = 2, detail: str = "") -> None:
-    """Warn about a deprecated call, attributed to the caller `stacklevel` frames up."""
-    _warnings.warn(message(rule_id, detail), CircleCIDeprecationWarning, stacklevel=stacklevel + 1)
+_INTERNAL = ("circleci_v2.shim", "requests", "urllib3")
+
+
+def user_stacklevel() -> int:
+    """The warnings stacklevel, for the function calling this, of the first frame outside the shim.
+
+    The warning then points at the user's call (file and line), so "once per call
+    site" holds however deep inside the shim the translation runs.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if not any(module == p or module.startswith(p + ".") for p in _INTERNAL):
+            return level
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return 1
+
+
+def warn_user(text: str) -> None:
+    """A CircleCIDeprecationWarning with `text`, attributed to the user's call site."""
+    _warnings.warn(text, CircleCIDeprecationWarning, stacklevel=user_stacklevel())
+
+
+def warn_deprecated(rule_id: str, detail: str = "") -> None:
+    """Warn about a deprecated call to rule `rule_id`, attributed to the user's call site."""
+    _warnings.warn(message(rule_id, detail), CircleCIDeprecationWarning, stacklevel=user_stacklevel())
