@@ -1,0 +1,135 @@
+"""Drop-in for circleclient 0.1.6: `from circleci_v2.shim import circleclient`.
+
+CircleClient keeps its nested resources (user, projects, build, cache) and their
+signatures. build.trigger, build.retry, build.recent_all_projects and cache.clear,
+deprecated with API v1, run on API v2 (CircleCIDeprecationWarning names the rule);
+the rest still call API v1 with the token in the Circle-Token header rather than
+the query string. circleclient hard-coded https://circleci.com; `url=` (keyword
+only) points it at a server install.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional
+
+import requests
+
+from . import translate
+from .circleci import CacheClearingRemoved
+from .client import CircleCIClient
+from .transport import v2_base_url
+from .warnings import warn_deprecated
+
+__version__ = "0.1.6"
+
+DEFAULT_URL = "https://circleci.com/api/v1"
+
+
+class CircleClient:
+    def __init__(self, api_token=None, *, url: str = DEFAULT_URL, wait: bool = True, timeout: float = 60.0):
+        self.api_token = api_token
+        self.url = url.rstrip("/")
+        self.wait = wait
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._v2 = CircleCIClient(api_token or "", v2_base_url(self.url), session=self._session) \
+            if api_token else None
+        self.user = User(self)
+        self.projects = Projects(self)
+        self.build = Build(self)
+        self.cache = Cache(self)
+
+    def v2(self) -> CircleCIClient:
+        if self._v2 is None:
+            raise ValueError("CircleClient: an api_token is needed for API v2")
+        return self._v2
+
+    def make_url(self, path):
+        return f"{self.url}/{path.lstrip('/')}"
+
+    def make_headers(self):
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if self.api_token:
+            headers["Circle-Token"] = self.api_token
+        return headers
+
+    def request(self, method, url, **kwargs):
+        resp = self._session.request(method, url, headers=self.make_headers(), **kwargs)
+        if not resp.ok:
+            raise Exception(f"{resp.status_code}: {resp.reason}.\nCircleCI Status NOT OK")
+        return resp.json()
+
+    def client_get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def client_post(self, url, **kwargs):
+        return self.request("POST", url, data=json.dumps(kwargs))
+
+    def client_delete(self, url, **kwargs):
+        return self.request("DELETE", url, **kwargs)
+
+
+class User:
+    def __init__(self, client):
+        self.client = client
+
+    def info(self):
+        return self.client.client_get(self.client.make_url("me"))
+
+
+class Projects:
+    def __init__(self, client):
+        self.client = client
+
+    def list_projects(self):
+        return self.client.client_get(self.client.make_url("projects"))
+
+
+class Build:
+    def __init__(self, client):
+        self.client = client
+
+    def _path(self, username: str, project: str, rest: str = "") -> str:
+        return self.client.make_url(f"project/{username}/{project}{rest}")
+
+    def trigger(self, username, project, branch, **build_params):
+        """triggerPipeline; keyword arguments become (declared) pipeline parameters, with a warning."""
+        warn_deprecated("CCI110")
+        body: Dict[str, Any] = {"branch": branch}
+        if build_params:
+            body["build_parameters"] = build_params
+        return translate.trigger(self.client.v2(), "CCI110", f"gh/{username}/{project}", body,
+                                 wait=self.client.wait, timeout=self.client.timeout)
+
+    def retry(self, username, project, build_num):
+        warn_deprecated("CCI111")
+        return translate.retry(self.client.v2(), "CCI111", f"gh/{username}/{project}", build_num,
+                               wait=self.client.wait, timeout=self.client.timeout)
+
+    def recent_all_projects(self, limit=30, offset=0):
+        warn_deprecated("CCI113")
+        return translate.recent_builds(self.client.v2(), limit=limit, offset=offset)
+
+    def cancel(self, username, project, build_num):
+        return self.client.client_post(self._path(username, project, f"/{build_num}/cancel"))
+
+    def artifacts(self, username, project, build_num):
+        return self.client.client_get(self._path(username, project, f"/{build_num}/artifacts"))
+
+    def status(self, username, project, build_num):
+        return self.client.client_get(self._path(username, project, f"/{build_num}"))
+
+    def recent(self, username, project, limit=1, offset=0, branch=None, status_filter=''):
+        rest = f"/tree/{branch}" if branch else ""
+        return self.client.client_get(self._path(username, project, rest),
+                                      params={"limit": limit, "offset": offset, "filter": status_filter})
+
+
+class Cache:
+    def __init__(self, client):
+        self.client = client
+
+    def clear(self, username, project):
+        """Raises CacheClearingRemoved: API v2 has no cache clearing (change the cache key)."""
+        warn_deprecated("CCI112")
+        raise CacheClearingRemoved(f"gh/{username}/{project}")
