@@ -71,3 +71,5 @@ def warn_user(text: str) -> None:
 def warn_deprecated(rule_id: str, detail: str = "") -> None:
     """Warn about a deprecated call to rule `rule_id`, attributed to the user's call site."""
     _warnings.warn(message(rule_id, detail), CircleCIDeprecationWarning, stacklevel=user_stacklevel())
+    from . import usage  # counted only when CIRCLECI_V2_USAGE names a file
+    usage.record(rule_id)

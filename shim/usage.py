@@ -1,0 +1,138 @@
+"""Which deprecated calls the shim translated at run time, for `circleci-v2 check --usage`.
+
+With CIRCLECI_V2_USAGE=path.json set, every translated call is counted by
+(rule id, caller file, line) and the counts are written to path.json at exit,
+merged with what other processes already wrote there under an exclusive lock.
+read_usage() turns such a file into Findings (source="usage").
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+ENV = "CIRCLECI_V2_USAGE"
+_INTERNAL = ("circleci_v2.shim", "requests", "urllib3")
+
+_counts: Dict[Tuple[str, str, int], int] = {}
+_lock = threading.Lock()
+_registered = False
+
+
+class UsageFileError(ValueError):
+    """A usage file that is not the JSON this module writes."""
+
+
+def _caller() -> Tuple[str, int]:
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if not any(module == p or module.startswith(p + ".") for p in _INTERNAL):
+            return os.path.abspath(frame.f_code.co_filename), frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>", 0
+
+
+def record(rule_id: str) -> None:
+    """Count one translated call of `rule_id` at the user's call site (only when CIRCLECI_V2_USAGE is set)."""
+    global _registered
+    if not os.environ.get(ENV):
+        return
+    path, line = _caller()
+    with _lock:
+        _counts[(rule_id, path, line)] = _counts.get((rule_id, path, line), 0) + 1
+        if not _registered:
+            atexit.register(flush)
+            _registered = True
+
+
+def _load(text: str, where: str) -> List[dict]:
+    if not text.strip():
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageFileError(f"{where}: not a usage file ({exc})") from None
+    sites = data.get("sites") if isinstance(data, dict) else None
+    if not isinstance(sites, list) or not all(
+            isinstance(s, dict) and {"rule", "path", "line", "count"} <= set(s) for s in sites):
+        raise UsageFileError(f"{where}: not a usage file (expected {{\"sites\": [{{rule, path, line, count}}]}})")
+    return sites
+
+
+def flush() -> None:
+    """Merge this process's counts into the CIRCLECI_V2_USAGE file, under an exclusive lock."""
+    target = os.environ.get(ENV)
+    with _lock:
+        counts = dict(_counts)
+        _counts.clear()
+    if not target or not counts:
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as fh:
+        _lock_file(fh)
+        try:
+            fh.seek(0)
+            merged: Dict[Tuple[str, str, int], int] = {}
+            try:
+                existing = _load(fh.read(), str(path))
+            except UsageFileError:
+                existing = []  # never lose this run's record to a damaged file
+            for s in existing:
+                key = (str(s["rule"]), str(s["path"]), int(s["line"]))
+                merged[key] = merged.get(key, 0) + int(s["count"])
+            for key, n in counts.items():
+                merged[key] = merged.get(key, 0) + n
+            sites = [{"rule": r, "path": p, "line": ln, "count": n} for (r, p, ln), n in sorted(merged.items())]
+            fh.seek(0)
+            fh.truncate()
+            fh.write(json.dumps({"sites": sites}, indent=1) + "\n")
+            fh.flush()
+        finally:
+            _unlock_file(fh)
+
+
+def _lock_file(fh) -> None:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover
+        import msvcrt
+        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+
+
+def _unlock_file(fh) -> None:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover
+        import msvcrt
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def read_usage(path: str) -> list:
+    """The recorded sites of a usage file as Findings (source="usage"), one per rule and call site."""
+    from ..migrate.findings import Finding
+    from .warnings import catalogue
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageFileError(f"{path}: cannot read usage file ({exc.strerror})") from None
+    cat = catalogue()
+    findings = []
+    for s in _load(text, path):
+        r = cat.get(str(s["rule"]))
+        if r is None:
+            raise UsageFileError(f"{path}: unknown rule {s['rule']!r}")
+        line = int(s["line"])
+        findings.append(Finding(
+            rule_id=r.id, path=str(s["path"]), line=line, column=1, end_line=line, end_column=1,
+            message=f"{r.message} (called {int(s['count'])} time(s) at run time through circleci_v2.shim)",
+            severity=r.severity, fix="manual", source="usage"))
+    return findings
