@@ -162,7 +162,11 @@ def cli() -> None:
               help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
                    "JSON with --output-format json, text otherwise.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
-def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool, **params: Any) -> int:
+@click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Also report the deprecated calls circleci_v2.shim recorded at run time "
+                   "(the file CIRCLECI_V2_USAGE named).")
+def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool,
+          usage_file: Optional[str] = None, **params: Any) -> int:
     """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
 
     Python files, shell scripts, Makefiles, YAML (CI configs), Dockerfiles and
@@ -187,7 +191,15 @@ def check(output_format: Optional[str], output_file: Optional[str], statistics: 
                 results.append(result)
     finally:
         progress.close()
-    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    findings = [f for r in results for f in r.findings]
+    if usage_file:
+        from circleci_v2.shim.usage import UsageFileError, read_usage
+
+        try:
+            findings += read_usage(usage_file)
+        except UsageFileError as exc:
+            raise UserError(f"--usage {exc}") from None
+    findings.sort(key=lambda f: f.sort_key)
     problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
     for result in results:
         for note in result.notes:
