@@ -138,7 +138,7 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
                     continue
                 builds.append((job["job_number"],
                                build_summary(p_slug, pipeline, workflow, job, web_root=web_root)))
-        if len(builds) >= want + 50:  # pipelines come newest first; enough to fill the page
+        if len(builds) >= want:  # pipelines come newest first, so older ones cannot rank higher
             break
     builds.sort(key=lambda b: -b[0])
     return [b for _, b in builds[offset:want]]
