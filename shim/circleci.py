@@ -17,6 +17,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 
 from . import translate
+from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .slugs import project_slug
 from .transport import v2_base_url
@@ -95,17 +96,20 @@ class Api:
       strict: raise StrictModeError for revision/parallel instead of warning;
       cache_env_var: clear_cache rotates this project env var (used in the config's
         cache keys) instead of raising CacheClearingRemoved;
-      timeout: seconds to wait for a workflow.
+      timeout: seconds to wait for a workflow;
+      use_v2: the methods v1.1 still serves (build info, artifacts, cancel, tests, env
+        vars, checkout keys) use their v2 operations too, answering in the v1.1 shapes.
     """
 
     def __init__(self, token, url=DEFAULT_URL, *, wait: bool = True, strict: bool = False,
-                 cache_env_var: Optional[str] = None, timeout: float = 60.0):
+                 cache_env_var: Optional[str] = None, timeout: float = 60.0, use_v2: bool = False):
         self.token = token
         self.url = url
         self.wait = wait
         self.strict = strict
         self.cache_env_var = cache_env_var
         self.timeout = timeout
+        self.use_v2 = use_v2
         self._session = requests.Session()  # keep-alive for the v1.1 calls
         self._v2 = CircleCIClient(token, v2_base_url(url), session=self._session)
 
@@ -193,9 +197,21 @@ class Api:
         return self._request('GET', f"{path}?{urlencode(query)}")
 
     def get_build_info(self, username, project, build_num, vcs_type='github'):
+        if self.use_v2:
+            slug = self._slug(vcs_type, username, project)
+            job = dict(self._v2.get_job(slug, build_num))
+            pipeline = dict(self._v2.get_pipeline(job["pipeline"]["id"]))
+            workflow = dict(job.get("latest_workflow") or {})
+            summary = build_summary(slug, pipeline, workflow, {**job, "job_number": job.get("number")},
+                                    web_root=app_url(self._v2.base_url))
+            summary["parallel"] = job.get("parallelism")
+            return summary
         return self._request('GET', f"{self._project(vcs_type, username, project)}/{build_num}")
 
     def get_artifacts(self, username, project, build_num, vcs_type='github'):
+        if self.use_v2:
+            return [{**a, "pretty_path": a.get("path")} for a in
+                    self._v2.list_job_artifacts(self._slug(vcs_type, username, project), build_num)]
         return self._request('GET', f"{self._project(vcs_type, username, project)}/{build_num}/artifacts")
 
     def get_latest_artifact(self, username, project, branch=None, status_filter='completed', vcs_type='github'):
@@ -209,6 +225,8 @@ class Api:
         return self._download(url, destdir, filename)
 
     def cancel_build(self, username, project, build_num, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.cancel_job(self._slug(vcs_type, username, project), build_num))
         return self._request('POST', f"{self._project(vcs_type, username, project)}/{build_num}/cancel")
 
     def add_ssh_user(self, username, project, build_num, vcs_type='github'):
@@ -219,37 +237,57 @@ class Api:
                              data={"hostname": hostname, "private_key": ssh_key})
 
     def list_checkout_keys(self, username, project, vcs_type='github'):
+        if self.use_v2:
+            return [dict(k) for k in self._v2.list_checkout_keys(self._slug(vcs_type, username, project))]
         return self._request('GET', self._project(vcs_type, username, project) + '/checkout-key')
 
     def create_checkout_key(self, username, project, key_type, vcs_type='github'):
         if key_type not in ('deploy-key', 'github-user-key'):
             raise BadKeyError(key_type)
+        if self.use_v2:  # v2 names the user key "user-key"
+            return dict(self._v2.create_checkout_key(self._slug(vcs_type, username, project),
+                                                     "deploy-key" if key_type == "deploy-key" else "user-key"))
         return self._request('POST', self._project(vcs_type, username, project) + '/checkout-key',
                              data={"type": key_type})
 
     def get_checkout_key(self, username, project, fingerprint, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.get_checkout_key(self._slug(vcs_type, username, project), fingerprint))
         return self._request('GET', f"{self._project(vcs_type, username, project)}/checkout-key/{fingerprint}")
 
     def delete_checkout_key(self, username, project, fingerprint, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.delete_checkout_key(self._slug(vcs_type, username, project), fingerprint))
         return self._request('DELETE', f"{self._project(vcs_type, username, project)}/checkout-key/{fingerprint}")
 
     def add_heroku_key(self, apikey):
         return self._request('POST', 'user/heroku-key', data={"apikey": apikey})
 
     def get_test_metadata(self, username, project, build_num, vcs_type='github'):
+        if self.use_v2:
+            return {"tests": [dict(t) for t in
+                              self._v2.list_job_tests(self._slug(vcs_type, username, project), build_num)]}
         return self._request('GET', f"{self._project(vcs_type, username, project)}/{build_num}/tests")
 
     def list_envvars(self, username, project, vcs_type='github'):
+        if self.use_v2:
+            return [dict(e) for e in self._v2.list_env_vars(self._slug(vcs_type, username, project))]
         return self._request('GET', self._project(vcs_type, username, project) + '/envvar')
 
     def add_envvar(self, username, project, name, value, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.create_env_var(self._slug(vcs_type, username, project), name, value))
         return self._request('POST', self._project(vcs_type, username, project) + '/envvar',
                              data={"name": name, "value": value})
 
     def get_envvar(self, username, project, name, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.get_env_var(self._slug(vcs_type, username, project), name))
         return self._request('GET', f"{self._project(vcs_type, username, project)}/envvar/{name}")
 
     def delete_envvar(self, username, project, name, vcs_type='github'):
+        if self.use_v2:
+            return dict(self._v2.delete_env_var(self._slug(vcs_type, username, project), name))
         return self._request('DELETE', f"{self._project(vcs_type, username, project)}/envvar/{name}")
 
 

@@ -152,3 +152,21 @@ def test_http_errors_stay_requests_httperror(emu):
     assert "404" in str(info.value)
     with pytest.raises(requests.HTTPError):
         Api("wrong", emu.url).get_recent_builds()
+
+
+def test_use_v2_moves_the_other_methods_to_v2(circleci_emulator_factory):
+    emu = circleci_emulator_factory()
+    emu.add_project(SLUG, config=CONFIG, artifacts={"build": ["dist/app.whl"]})
+    client = Api(emu.token, emu.url + "/api/v1.1", use_v2=True)
+    build = client.trigger_build("acme", "app", "main")
+    info = client.get_build_info("acme", "app", build["build_num"])
+    assert info["build_num"] == build["build_num"] and info["branch"] == "main"
+    assert isinstance(client.get_artifacts("acme", "app", build["build_num"]), list)
+    client.add_envvar("acme", "app", "FOO", "bar")
+    assert [e["name"] for e in client.list_envvars("acme", "app")] == ["FOO"]
+    client.delete_envvar("acme", "app", "FOO")
+    key = client.create_checkout_key("acme", "app", "deploy-key")
+    assert client.get_checkout_key("acme", "app", key["fingerprint"])["fingerprint"] == key["fingerprint"]
+    assert "tests" in client.get_test_metadata("acme", "app", build["build_num"])
+    assert all(c.api == "v2" for c in emu.calls)
+    emu.assert_valid()
