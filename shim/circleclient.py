@@ -10,7 +10,7 @@ only) points it at a server install.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import requests
 
