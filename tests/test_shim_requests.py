@@ -91,3 +91,13 @@ def test_other_v11_requests_get_json_and_non_circleci_pass_through(emu):
     assert r.status_code == 200
     import requests
     assert isinstance(shim_requests.Session(), requests.Session)
+
+
+def test_hosts_setting_limits_translation_to_the_named_hosts(emu):
+    shim_requests.set_circleci_hosts(["circleci.example.com"])
+    try:
+        r = shim_requests.post(v1(emu, "/tree/main"), headers={"Circle-Token": emu.token, "Accept": "application/json"})
+    finally:
+        shim_requests.set_circleci_hosts(None)
+    assert r.status_code in (200, 201)
+    assert [c.api for c in emu.calls] == ["v1.1"]  # not ours to translate: it went out as written
