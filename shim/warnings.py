@@ -39,7 +39,9 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 def message(rule_id: str, detail: str = "") -> str:
     r = rule(rule_id)
-    text = f"{r.id} {r.title}: deprecated CircleCI API v1.1 call; use {r.replacement_text}"
+    # replacement_text reads "no v2 equivalent: ..." when v2 has nothing to call instead
+    advice = r.replacement_text if not r.replacement.operations else f"use {r.replacement_text}"
+    text = f"{r.id} {r.title}: deprecated CircleCI API v1.1 call; {advice}"
     return f"{text}. {detail}" if detail else text
 
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import inspect
-import json
-from pathlib import Path
 
 import pytest
 
@@ -14,18 +12,10 @@ from circleci_v2.shim.warnings import CircleCIDeprecationWarning
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 from emulator_support import CONFIG, SLUG  # noqa: E402
 
-# The published signatures (shared/reference); the package itself when it is installed.
-REFERENCE = Path("/work/shared/reference/legacy-signatures.json")
-
-
 def _legacy():
-    try:
-        import circleclient.circleclient as legacy  # type: ignore
-    except ImportError:
-        if not REFERENCE.exists():
-            pytest.skip("needs circleclient==0.1.6 or the reference signatures")
-        data = json.loads(REFERENCE.read_text())
-        return {k.rsplit(".", 1)[1]: v for k, v in data.items() if k.startswith("circleclient.circleclient.")}
+    # the real package (pinned in the test extra), never a copy of its signatures
+    import circleclient.circleclient as legacy  # type: ignore
+
     return {name: {n: str(inspect.signature(f)) for n, f in inspect.getmembers(getattr(legacy, name), inspect.isfunction)
                    if not n.startswith("_") or n == "__init__"}
             for name in ("CircleClient", "User", "Projects", "Build", "Cache")}

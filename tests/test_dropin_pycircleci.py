@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import inspect
-import json
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +11,10 @@ from circleci_v2.shim.warnings import CircleCIDeprecationWarning
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 from emulator_support import CONFIG, SLUG  # noqa: E402
 
-REFERENCE = Path("/work/shared/reference/legacy-signatures.json")
-
-
 def _legacy():
-    try:
-        import pycircleci.api as legacy  # type: ignore
-    except ImportError:
-        if not REFERENCE.exists():
-            pytest.skip("needs pycircleci==0.7.0 or the reference signatures")
-        data = json.loads(REFERENCE.read_text())
-        return {**data["pycircleci.api.Api"], **data["pycircleci.api.Api#private"]}
+    # the real package (pinned in the test extra), never a copy of its signatures
+    import pycircleci.api as legacy  # type: ignore
+
     return {n: str(inspect.signature(f)) for n, f in inspect.getmembers(legacy.Api, inspect.isfunction)}
 
 
