@@ -71,7 +71,7 @@ class CacheClearingRemoved(CircleCIException):
     def __init__(self, argument: Any, rule_id: str = "CCI112") -> None:
         super().__init__(argument)
         self.rule_id = rule_id
-        self.message = translate.CLEAR_CACHE_TEXT
+        self.message = translate.clear_cache_text(rule_id)
 
     def __str__(self) -> str:
         return (f"{self.rule_id}: clear_cache({self.argument}) was removed with API v1.1. {self.message} "

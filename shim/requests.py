@@ -127,8 +127,9 @@ class CircleCIAdapter(HTTPAdapter):
         params = found.match.params
         warn_deprecated(rule_id)
         if name == "clear-cache":
-            return _reply(request, 410, {"message": translate.CLEAR_CACHE_TEXT, "rule": rule_id,
-                                         "replacement": found.rule.replacement_text})
+            return _reply(request, 410, {"message": translate.clear_cache_text(rule_id), "rule": rule_id,
+                                         "replacement": found.rule.replacement_text,
+                                         "guidance": found.rule.guidance})
         token = _token(request)
         if not token:
             return _reply(request, 401, {"message": "You must log in first."})

@@ -144,10 +144,9 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
     return [b for _, b in builds[offset:want]]
 
 
-CLEAR_CACHE_TEXT = ("API v2 has no cache clearing: caches are immutable and keyed. Change the cache key "
-                    "(for example add a version prefix, or a project environment variable such as "
-                    "{{ .Environment.CACHE_VERSION }} in the key, and bump it) so the next build saves "
-                    "and restores a new cache.")
+def clear_cache_text(rule_id: str) -> str:
+    """Why there is nothing to call instead of clearing the cache, and what to do: from the rule."""
+    return f"API v2 has no cache clearing: {rule(rule_id).replacement.summary}."
 
 
 def rotate_cache_env_var(client: CircleCIClient, slug: str, name: str) -> Dict[str, Any]:

@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 
+from circleci_v2.rules import load_catalogue  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
 from circleci_v2.shim.warnings import CircleCIDeprecationWarning  # noqa: E402
 from emulator_support import CONFIG, SLUG  # noqa: E402
@@ -76,6 +77,7 @@ def test_recent_builds_limit_and_offset(emu):
 def test_clear_cache_answers_410_with_the_cache_key_alternative(emu):
     r = shim_requests.delete(v1(emu, "/build-cache"), headers={"Circle-Token": emu.token})
     assert r.status_code == 410 and "cache key" in r.json()["message"]
+    assert r.json()["guidance"] == load_catalogue()[r.json()["rule"]].guidance  # the rule's own words
     with pytest.raises(shim_requests.HTTPError):
         r.raise_for_status()
     assert not emu.calls
