@@ -111,6 +111,8 @@ def _build_rule(path: Path, data: Dict[str, Any]) -> Rule:
         raise RuleError(path, "an endpoint rule needs at least one endpoint", "endpoints")
     if kind == "client" and not clients:
         raise RuleError(path, "a client rule needs at least one client method", "clients")
+    if kind == "request" and "request" not in data:
+        raise RuleError(path, "a request rule needs `request: {check: ...}`", "request")
     if kind == "import" and not imports:
         raise RuleError(path, "an import rule needs at least one import", "imports")
 
@@ -146,6 +148,8 @@ def _build_rule(path: Path, data: Dict[str, Any]) -> Rule:
         reply=dict(data.get("reply", {})),
         shim=dict(data.get("shim", {})),
         markers=tuple(data.get("markers", [])),
+        request_check=data.get("request", {}).get("check"),
+        request_without_base=bool(data.get("request", {}).get("without_base", False)),
         references=tuple(data.get("references", [])),
         valid_examples=examples("valid"),
         invalid_examples=examples("invalid"),

@@ -94,6 +94,8 @@ class Rule:
     reply: Mapping[str, object]
     shim: Mapping[str, object]
     markers: Tuple[str, ...]
+    request_check: Optional[str]  # kind request: accept | query-token
+    request_without_base: bool  # kind request: also covers requests whose base URL is not resolved
     references: Tuple[str, ...]
     valid_examples: Tuple[Example, ...]
     invalid_examples: Tuple[Example, ...]

@@ -157,7 +157,6 @@ def test_token_not_in_a_v1_query(call):
 
 
 def test_every_request_rule_has_a_check():
-    from circleci_v2.migrate.python.ruleset import REQUEST_CHECKS
-
+    # the rule names its check (rules/schema.json enum); the Python analyser implements both
     for rule in CATALOGUE.of_kind("request"):
-        assert rule.name in REQUEST_CHECKS, f"{rule.id} ({rule.name}) has no check in the Python analyser"
+        assert rule.request_check in ("accept", "query-token"), rule.id

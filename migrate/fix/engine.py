@@ -142,8 +142,6 @@ def _newline_of(text: str) -> str:
 
 class _Planner:
     def __init__(self, sm: SourceMap, catalogue: Catalogue, options: FixOptions) -> None:
-        from ..python.ruleset import REQUEST_CHECKS
-
         self.sm = sm
         self.catalogue = catalogue
         self.options = options
@@ -154,9 +152,8 @@ class _Planner:
         self._todo_of: Dict[int, Tuple[int, str]] = {}  # index in self.left -> (line, rule id)
         self.checks: Dict[str, str] = {}
         for rule in catalogue.of_kind("request"):
-            check = REQUEST_CHECKS.get(rule.name)
-            if check is not None:
-                self.checks[rule.id] = check[0]
+            if rule.request_check is not None:
+                self.checks[rule.id] = rule.request_check
         token_rules = [catalogue[r] for r, c in self.checks.items() if c == TOKEN_CHECK]
         self.token_markers: Tuple[str, ...] = tuple(m for r in token_rules for m in r.markers) or ("circle-token",)
         self.table = import_table(catalogue)

@@ -3,9 +3,7 @@
 Nothing here names a rule: endpoint rules are matched through
 `Catalogue.match_request`, client rules through their `clients` entries, import
 rules through their `imports` entries. Request rules (properties of any v1.1
-request) need code that knows what to look at; `REQUEST_CHECKS` maps the
-property a rule is named after to that code, and a test checks that every
-request rule of the catalogue has one.
+request) name the check that looks at them in their `request` block.
 """
 from __future__ import annotations
 
@@ -15,10 +13,6 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from circleci_v2.rules import Catalogue, ClientMethod, ImportMapping, Rule
 
 # rule name -> (check, applies when the base URL is not resolved)
-REQUEST_CHECKS: Dict[str, Tuple[str, bool]] = {
-    "missing-accept-header": ("accept", False),
-    "token-in-query": ("query-token", True),
-}
 
 
 class RuleSet:
@@ -32,9 +26,8 @@ class RuleSet:
                 self.imports.setdefault(mapping.module, (rule, mapping))
         self.request_rules: List[Tuple[Rule, str, bool]] = []
         for rule in catalogue.of_kind("request"):
-            check = REQUEST_CHECKS.get(rule.name)
-            if check is not None:
-                self.request_rules.append((rule, check[0], check[1]))
+            if rule.request_check is not None:
+                self.request_rules.append((rule, rule.request_check, rule.request_without_base))
 
     def find_client(self, cls: str, path: Tuple[str, ...]) -> Optional[Tuple[Rule, ClientMethod]]:
         """The client rule for method path[-1] of an instance of `cls` reached through path[:-1]."""

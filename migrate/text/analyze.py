@@ -26,10 +26,6 @@ from .site import TextSite
 # The property each request rule (kind: request) is about, by rule name, and
 # whether it applies when the API root is not visible in the file. A test checks
 # that every request rule of the catalogue is covered here.
-REQUEST_CHECKS: Dict[str, Tuple[str, bool]] = {
-    "missing-accept-header": ("accept", False),
-    "token-in-query": ("query-token", True),
-}
 
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
 
@@ -106,13 +102,12 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
     if split is None:
         return found
     for rule in catalogue.of_kind("request"):
-        check = REQUEST_CHECKS.get(rule.name)
-        if check is None:
+        if rule.request_check is None:
             continue
-        if not rule.covers_request(req.verb, split, matches[0] if matches else None, check[1]):
+        if not rule.covers_request(req.verb, split, matches[0] if matches else None, rule.request_without_base):
             continue
         low_reason = "" if split.version is not None else f"base URL not resolved in this file ({_base_label(url)})"
-        verdict = _check(check[0], rule, req, split)
+        verdict = _check(rule.request_check, rule, req, split)
         if verdict is None:
             continue
         confidence, reason = verdict

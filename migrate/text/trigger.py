@@ -96,12 +96,10 @@ def plan_fix(rule: Rule, site: TextSite, confidence: str) -> Tuple[str, List[str
 
 def plan_for(rule: Rule, site: TextSite) -> Optional[Plan]:
     """The plan for `rule` on this command; None when `fix` has nothing for this rule."""
-    from .analyze import REQUEST_CHECKS
-
     if rule.kind == "endpoint":
         return trigger_plan(rule, site) if is_trigger(rule) else None
     if rule.kind == "request":
-        check = REQUEST_CHECKS.get(rule.name, ("", False))[0]
+        check = rule.request_check
         if check == "accept":
             plan = Plan()
             plan.add_accept = True
