@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import List, Optional, Tuple, Union
 from urllib.parse import unquote
 
 from circleci_v2.rules.endpoints import VCS_SLUGS
@@ -109,21 +109,29 @@ def _check_part(value: str, what: str, vcs: str, text: str, kind: str) -> None:
         raise SlugError(f"invalid {kind} slug {text!r}: bad {what} {value!r}")
 
 
-def parse_project_slug(text: Union[str, ProjectSlug]) -> ProjectSlug:
-    """Parse and normalise a project slug; SlugError when it cannot be one."""
-    if isinstance(text, ProjectSlug):
-        return text
-    parts = _parts(text, "project", "gh/acme/app")
-    if len(parts) != 3:
+def _parse(text: str, kind: str, shape: str, example: str) -> Tuple[str, List[str]]:
+    """Split a `kind` slug into its normalised vcs and checked parts; SlugError naming the problem."""
+    names = shape.split("/")
+    parts = _parts(text, kind, example)
+    if len(parts) != len(names):
         raise SlugError(
-            f"invalid project slug {text!r}: expected vcs/org/repo (e.g. gh/acme/app), "
+            f"invalid {kind} slug {text!r}: expected {shape} (e.g. {example}), "
             f"got {len(parts)} part{'s' if len(parts) != 1 else ''}")
     try:
         vcs = normalise_vcs(parts[0])
     except SlugError as exc:
-        raise SlugError(f"invalid project slug {text!r}: {exc}") from None
-    _check_part(parts[1], "org" if vcs != _CIRCLECI else "org id", vcs, text, "project")
-    _check_part(parts[2], "repo" if vcs != _CIRCLECI else "project id", vcs, text, "project")
+        raise SlugError(f"invalid {kind} slug {text!r}: {exc}") from None
+    ids = {"org": "org id", "repo": "project id"}
+    for name, value in zip(names[1:], parts[1:]):
+        _check_part(value, ids[name] if vcs == _CIRCLECI else name, vcs, text, kind)
+    return vcs, parts
+
+
+def parse_project_slug(text: Union[str, ProjectSlug]) -> ProjectSlug:
+    """Parse and normalise a project slug; SlugError when it cannot be one."""
+    if isinstance(text, ProjectSlug):
+        return text
+    vcs, parts = _parse(text, "project", "vcs/org/repo", "gh/acme/app")
     return ProjectSlug(vcs, parts[1], parts[2])
 
 
@@ -131,16 +139,7 @@ def parse_org_slug(text: Union[str, OrgSlug]) -> OrgSlug:
     """Parse and normalise an org slug (`gh/acme`); SlugError when it cannot be one."""
     if isinstance(text, OrgSlug):
         return text
-    parts = _parts(text, "org", "gh/acme")
-    if len(parts) != 2:
-        raise SlugError(
-            f"invalid org slug {text!r}: expected vcs/org (e.g. gh/acme), "
-            f"got {len(parts)} part{'s' if len(parts) != 1 else ''}")
-    try:
-        vcs = normalise_vcs(parts[0])
-    except SlugError as exc:
-        raise SlugError(f"invalid org slug {text!r}: {exc}") from None
-    _check_part(parts[1], "org" if vcs != _CIRCLECI else "org id", vcs, text, "org")
+    vcs, parts = _parse(text, "org", "vcs/org", "gh/acme")
     return OrgSlug(vcs, parts[1])
 
 
