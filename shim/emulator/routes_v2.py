@@ -166,8 +166,9 @@ def get_pipeline_by_number(ctx: Ctx) -> Reply:
 
 @op("getPipelineConfigById")
 def get_pipeline_config(ctx: Ctx) -> Reply:
-    p = ctx.state.pipeline(ctx.params["pipeline-id"])
-    return Reply(200, {"source": p.config_source, "compiled": p.config_source})
+    with ctx.state.lock:  # like every other handler: the state's dicts change under other threads
+        p = ctx.state.pipeline(ctx.params["pipeline-id"])
+        return Reply(200, {"source": p.config_source, "compiled": p.config_source})
 
 
 @op("listWorkflowsByPipelineId")
