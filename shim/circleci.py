@@ -20,7 +20,7 @@ from . import translate
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .slugs import project_slug
-from .transport import v2_base_url
+from .transport import EnvOncePerHostSession, v2_base_url
 from .warnings import warn_deprecated, warn_user
 
 DEFAULT_URL = "https://circleci.com/api/v1.1"
@@ -110,7 +110,7 @@ class Api:
         self.cache_env_var = cache_env_var
         self.timeout = timeout
         self.use_v2 = use_v2
-        self._session = requests.Session()  # keep-alive for the v1.1 calls
+        self._session = EnvOncePerHostSession()  # keep-alive for the v1.1 calls
         self._v2 = CircleCIClient(token, v2_base_url(url), session=self._session)
 
     # -- plumbing ------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any, Dict
 
-import requests
+import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
 from . import translate
 from .circleci import CacheClearingRemoved
 from .client import CircleCIClient
-from .transport import v2_base_url
+from .transport import EnvOncePerHostSession, v2_base_url
 from .warnings import warn_deprecated
 
 __version__ = "0.1.6"
@@ -31,7 +31,7 @@ class CircleClient:
         self.url = url.rstrip("/")
         self.wait = wait
         self.timeout = timeout
-        self._session = requests.Session()
+        self._session = EnvOncePerHostSession()
         self._v2 = CircleCIClient(api_token or "", v2_base_url(self.url), session=self._session) \
             if api_token else None
         self.user = User(self)

@@ -14,12 +14,12 @@ import os
 from typing import Any, Dict, List
 from urllib.parse import quote
 
-import requests
+import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
 from . import translate
 from .client import CircleCIClient
 from .slugs import project_slug as _slug
-from .transport import v2_base_url
+from .transport import EnvOncePerHostSession, v2_base_url
 from .warnings import warn_deprecated
 
 API_BASE_URL = "https://circleci.com/api"
@@ -48,7 +48,7 @@ class Api:
         self.url = (url or os.getenv("CIRCLE_API_URL") or API_BASE_URL).rstrip("/")
         self.wait = wait
         self.timeout = timeout
-        self._session = requests.Session()  # keep-alive; no urllib3 retries (see the module doc)
+        self._session = EnvOncePerHostSession()  # keep-alive; no urllib3 retries (see the module doc)
         self._v2 = CircleCIClient(token, v2_base_url(self.url), session=self._session)
 
     # -- plumbing ------------------------------------------------------------------------------
