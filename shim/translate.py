@@ -6,11 +6,16 @@ each kind of translation with CircleCIClient and to shape the reply as v1.1 did.
 """
 from __future__ import annotations
 
+import threading
 import time
+import weakref
+from collections import OrderedDict
+from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
+from . import fanout
 from .warnings import rule, warn_user
 
 
@@ -123,25 +128,100 @@ def _named(client: CircleCIClient, workflow_id: str, name: Optional[str]) -> Opt
     return job if job and job.get("job_number") is not None else None
 
 
+# v2 workflow statuses after which the workflow's jobs never change (a rerun makes a new workflow).
+FINISHED_WORKFLOW = frozenset({"success", "failed", "error", "canceled", "unauthorized", "not_run"})
+
+
+class FinishedJobsCache:
+    """The job lists of finished workflows, which never change, kept per client (least recently used out).
+
+    A dashboard polling recent builds then asks v2 only for what can still
+    change: the pipelines and their workflows, and the jobs of running workflows.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._jobs: "OrderedDict[str, List[Dict[str, Any]]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def jobs(self, client: CircleCIClient, workflow: Mapping[str, Any]) -> List[Dict[str, Any]]:
+        """The workflow's jobs: from the cache when it is finished and was read before, else from v2."""
+        workflow_id = workflow["id"]
+        with self._lock:
+            cached = self._jobs.get(workflow_id)
+            if cached is not None:
+                self._jobs.move_to_end(workflow_id)
+                return cached
+        jobs = [dict(job) for job in client.list_workflow_jobs(workflow_id)]
+        if workflow.get("status") in FINISHED_WORKFLOW:
+            with self._lock:
+                self._jobs[workflow_id] = jobs
+                while len(self._jobs) > self.size:
+                    self._jobs.popitem(last=False)
+        return jobs
+
+    def clear(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+
+
+_finished_jobs: "weakref.WeakKeyDictionary[CircleCIClient, FinishedJobsCache]" = weakref.WeakKeyDictionary()
+_finished_jobs_lock = threading.Lock()
+
+
+def finished_jobs_cache(client: CircleCIClient) -> FinishedJobsCache:
+    """The client's cache of finished workflows' jobs (made on first use, gone with the client)."""
+    with _finished_jobs_lock:
+        cache = _finished_jobs.get(client)
+        if cache is None:
+            cache = _finished_jobs[client] = FinishedJobsCache()
+        return cache
+
+
 def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: int = 30, offset: int = 0,
                   slug: Optional[str] = None) -> List[Dict[str, Any]]:
-    """listPipelines (+ workflows + jobs) as v1.1 build dicts, newest first; limit/offset emulated."""
+    """listPipelines (+ workflows + jobs) as v1.1 build dicts, newest first; limit/offset emulated.
+
+    Pipelines come newest first; their builds are ranked by that order, then by
+    job number. Pipelines are read in batches sized by the builds per pipeline
+    seen so far, each batch's workflows and then their jobs fetched side by side
+    (fanout.fan_out); reading stops once `offset + limit` builds are in hand, since an
+    older pipeline cannot rank higher.
+    """
     want = max(0, int(offset)) + max(0, int(limit))
-    builds: List[Tuple[int, Dict[str, Any]]] = []
-    pipelines = client.list_project_pipelines(slug) if slug else client.list_pipelines(org)
+    if want == 0:
+        return []
+    pipelines = iter(client.list_project_pipelines(slug) if slug else client.list_pipelines(org))
+    cache = finished_jobs_cache(client)
     web_root = app_url(client.base_url)
-    for pipeline in pipelines:
-        p_slug = pipeline.get("project_slug") or slug
-        for workflow in client.list_pipeline_workflows(pipeline["id"]):
-            for job in client.list_workflow_jobs(workflow["id"]):
-                if job.get("job_number") is None:
-                    continue
-                builds.append((job["job_number"],
-                               build_summary(p_slug, pipeline, workflow, job, web_root=web_root)))
-        if len(builds) >= want:  # pipelines come newest first, so older ones cannot rank higher
+    builds: List[Tuple[int, int, Dict[str, Any]]] = []
+    read = 0
+    while len(builds) < want:
+        batch = list(islice(pipelines, _batch_size(want - len(builds), len(builds), read)))
+        if not batch:
             break
-    builds.sort(key=lambda b: -b[0])
-    return [b for _, b in builds[offset:want]]
+        flows = fanout.fan_out(client, lambda p: list(client.list_pipeline_workflows(p["id"])), batch)
+        pairs = [(read + i, pipeline, workflow)
+                 for i, (pipeline, workflows) in enumerate(zip(batch, flows)) for workflow in workflows]
+        job_lists = fanout.fan_out(client, lambda pair: cache.jobs(client, pair[2]), pairs)
+        for (rank, pipeline, workflow), jobs in zip(pairs, job_lists):
+            p_slug = pipeline.get("project_slug") or slug
+            for job in jobs:
+                if job.get("job_number") is not None:
+                    builds.append((rank, -job["job_number"],
+                                   build_summary(p_slug, pipeline, workflow, job, web_root=web_root)))
+        read += len(batch)
+    builds.sort(key=lambda b: b[:2])
+    return [b[2] for b in builds[offset:want]]
+
+
+def _batch_size(missing: int, found: int, read: int) -> int:
+    """Pipelines to read next: one at first, then enough for `missing` builds at the rate seen so far."""
+    if read == 0:
+        return 1
+    if found == 0:
+        return fanout.WIDTH
+    return max(1, min(fanout.WIDTH, -(-missing * read // found)))
 
 
 def clear_cache_text(rule_id: str) -> str:
