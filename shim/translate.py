@@ -183,10 +183,10 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
     """listPipelines (+ workflows + jobs) as v1.1 build dicts, newest first; limit/offset emulated.
 
     Pipelines come newest first; their builds are ranked by that order, then by
-    job number. Pipelines are read in batches sized by the builds per pipeline
-    seen so far, each batch's workflows and then their jobs fetched side by side
-    (fanout.fan_out); reading stops once `offset + limit` builds are in hand, since an
-    older pipeline cannot rank higher.
+    job number. Pipelines are read in batches (_batch_size), each batch's
+    workflows and then their jobs side by side (fanout.fan_out); reading stops
+    once `offset + limit` builds are in hand, since an older pipeline cannot
+    rank higher.
     """
     want = max(0, int(offset)) + max(0, int(limit))
     if want == 0:
@@ -216,7 +216,11 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
 
 
 def _batch_size(missing: int, found: int, read: int) -> int:
-    """Pipelines to read next: one at first, then enough for `missing` builds at the rate seen so far."""
+    """Pipelines to read next: one at first, then enough for `missing` builds at the rate seen so far.
+
+    Starting with one costs a round trip when many builds are wanted, and saves
+    reading pipelines that are not needed when a few are (each may hold many jobs).
+    """
     if read == 0:
         return 1
     if found == 0:
