@@ -98,11 +98,14 @@ class Api:
         cache keys) instead of raising CacheClearingRemoved;
       timeout: seconds to wait for a workflow;
       use_v2: the methods v1.1 still serves (build info, artifacts, cancel, tests, env
-        vars, checkout keys) use their v2 operations too, answering in the v1.1 shapes.
+        vars, checkout keys) use their v2 operations too, answering in the v1.1 shapes;
+      org: the organisation get_recent_builds lists (gh/acme; default $CIRCLECI_ORG_SLUG),
+        since v2 lists pipelines per organisation.
     """
 
     def __init__(self, token, url=DEFAULT_URL, *, wait: bool = True, strict: bool = False,
-                 cache_env_var: Optional[str] = None, timeout: float = 60.0, use_v2: bool = False):
+                 cache_env_var: Optional[str] = None, timeout: float = 60.0, use_v2: bool = False,
+                 org: Optional[str] = None):
         self.token = token
         self.url = url
         self.wait = wait
@@ -110,6 +113,7 @@ class Api:
         self.cache_env_var = cache_env_var
         self.timeout = timeout
         self.use_v2 = use_v2
+        self.org = org
         self._session = EnvOncePerHostSession()  # keep-alive for the v1.1 calls
         self._v2 = CircleCIClient(token, v2_base_url(url), session=self._session)
 
@@ -173,7 +177,7 @@ class Api:
     def get_recent_builds(self, limit=30, offset=0):
         """listPipelines + workflows + jobs as v1.1 build dicts, newest first."""
         warn_deprecated("CCI113")
-        return translate.recent_builds(self._v2, limit=limit, offset=offset)
+        return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
 
     # -- still served by v1.1 ------------------------------------------------------------------
 

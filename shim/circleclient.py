@@ -10,7 +10,7 @@ only) points it at a server install.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
@@ -26,11 +26,13 @@ DEFAULT_URL = "https://circleci.com/api/v1"
 
 
 class CircleClient:
-    def __init__(self, api_token=None, *, url: str = DEFAULT_URL, wait: bool = True, timeout: float = 60.0):
+    def __init__(self, api_token=None, *, url: str = DEFAULT_URL, wait: bool = True, timeout: float = 60.0,
+                 org: Optional[str] = None):
         self.api_token = api_token
         self.url = url.rstrip("/")
         self.wait = wait
         self.timeout = timeout
+        self.org = org  # recent_all_projects lists this organisation (default $CIRCLECI_ORG_SLUG)
         self._session = EnvOncePerHostSession()
         self._v2 = CircleCIClient(api_token or "", v2_base_url(self.url), session=self._session) \
             if api_token else None
@@ -108,7 +110,7 @@ class Build:
 
     def recent_all_projects(self, limit=30, offset=0):
         warn_deprecated("CCI113")
-        return translate.recent_builds(self.client.v2(), limit=limit, offset=offset)
+        return translate.recent_builds(self.client.v2(), self.client.org, limit=limit, offset=offset)
 
     def cancel(self, username, project, build_num):
         return self.client.client_post(self._path(username, project, f"/{build_num}/cancel"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
@@ -40,7 +40,10 @@ class CircleciError(Exception):
 
 
 class Api:
-    def __init__(self, token=None, url=None, *, wait: bool = True, timeout: float = 60.0):
+    def __init__(self, token=None, url=None, *, wait: bool = True, timeout: float = 60.0,
+                 org: Optional[str] = None):
+        """wait/timeout: trigger_build and retry_build wait for the job (v1.1 answered with it);
+        org: the organisation get_recent_builds lists (default $CIRCLECI_ORG_SLUG)."""
         token = token or os.getenv("CIRCLE_TOKEN")
         if not token:
             raise CircleciError("Missing or empty CircleCI API token")
@@ -48,6 +51,7 @@ class Api:
         self.url = (url or os.getenv("CIRCLE_API_URL") or API_BASE_URL).rstrip("/")
         self.wait = wait
         self.timeout = timeout
+        self.org = org
         self._session = EnvOncePerHostSession()  # keep-alive; no urllib3 retries (see the module doc)
         self._v2 = CircleCIClient(token, v2_base_url(self.url), session=self._session)
 
@@ -136,7 +140,7 @@ class Api:
 
     def get_recent_builds(self, limit=30, offset=0, shallow=False):
         warn_deprecated("CCI113")
-        return translate.recent_builds(self._v2, limit=limit, offset=offset)
+        return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
 
     # -- v1.1, unchanged ----------------------------------------------------------------------
 

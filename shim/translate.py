@@ -6,6 +6,7 @@ each kind of translation with CircleCIClient and to shape the reply as v1.1 did.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -17,6 +18,9 @@ from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from . import fanout
 from .warnings import rule, warn_user
+
+
+ORG_VARIABLE = "CIRCLECI_ORG_SLUG"
 
 
 class TranslationError(ValueError):
@@ -182,6 +186,9 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
                   slug: Optional[str] = None) -> List[Dict[str, Any]]:
     """listPipelines (+ workflows + jobs) as v1.1 build dicts, newest first; limit/offset emulated.
 
+    v2 lists the pipelines of one organisation: `org` (gh/acme), else $CIRCLECI_ORG_SLUG, else
+    none (the service's choice); `slug` lists one project's instead.
+
     Pipelines come newest first; their builds are ranked by that order, then by
     job number. Pipelines are read in batches (_batch_size), each batch's
     workflows and then their jobs side by side (fanout.fan_out); reading stops
@@ -191,6 +198,7 @@ def recent_builds(client: CircleCIClient, org: Optional[str] = None, *, limit: i
     want = max(0, int(offset)) + max(0, int(limit))
     if want == 0:
         return []
+    org = org or os.environ.get(ORG_VARIABLE) or None
     pipelines = iter(client.list_project_pipelines(slug) if slug else client.list_pipelines(org))
     cache = finished_jobs_cache(client)
     web_root = app_url(client.base_url)

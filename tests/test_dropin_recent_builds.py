@@ -149,3 +149,21 @@ def test_fan_out_keeps_order_and_raises_the_first_error_after_the_others_settle(
     with pytest.raises(ValueError, match="item 2"):
         fanout.fan_out(client, read, list(range(4)))
     assert running == set()  # nothing still reading after the call returned
+
+
+def test_the_organisation_comes_from_the_constructor_or_the_environment(circleci_emulator_factory, monkeypatch):
+    emu = circleci_emulator_factory()
+    emu.add_project(SLUG, config=CONFIG)
+    emu.add_project("gh/globex/site", config=CONFIG)
+    client = CircleCIClient(emu.token, emu.url)
+    client.trigger_pipeline(SLUG, branch="main")
+    client.trigger_pipeline("gh/globex/site", branch="main")
+    time.sleep(0.05)
+    monkeypatch.delenv("CIRCLECI_ORG_SLUG", raising=False)
+    emu.clear_calls()
+    assert {b["username"] for b in Api(emu.token, emu.url, org="gh/acme").get_recent_builds()} == {"acme"}
+    monkeypatch.setenv("CIRCLECI_ORG_SLUG", "gh/globex")
+    assert {b["username"] for b in Api(emu.token, emu.url).get_recent_builds()} == {"globex"}
+    listed = _calls(emu, "listPipelines")
+    assert [c.query.get("org-slug") for c in listed] == [["gh/acme"], ["gh/globex"]]
+    emu.assert_valid()
