@@ -221,14 +221,12 @@ def test_cancel_job_by_id(client, emu):
     emu.add_project("gh/acme/slow", config=CONFIG, job_durations={"build": 600, "test": 600})
     created = client.trigger_pipeline("gh/acme/slow", branch="main")
     workflows = client.wait_for_workflows(created["id"], poll=0.01, stable_polls=1, timeout=5)
-    job = next(iter(client.list_workflow_jobs(workflows[0]["id"])))
-    try:
-        assert client.cancel_job_by_id(job["id"])["message"]
-    except CircleCIError as exc:  # the emulator may not serve this optional operation
-        if getattr(exc, "status", None) == 501:
-            pytest.skip("the emulator does not serve cancelJobByJobID")
-        raise
+    job = next(j for j in client.list_workflow_jobs(workflows[0]["id"]) if j["name"] == "build")
+    assert client.cancel_job_by_id(job["id"])["message"]
     expect(emu, "cancelJobByJobID")
+    assert client.get_job("gh/acme/slow", job["job_number"])["status"] == "canceled"
+    with pytest.raises(NotFound):
+        client.cancel_job_by_id("00000000-0000-4000-8000-000000000000")
 
 
 def test_env_vars(client, emu):

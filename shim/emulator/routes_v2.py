@@ -242,6 +242,12 @@ def cancel_job(ctx: Ctx) -> Reply:
     return Reply(200, {"message": "Accepted."})
 
 
+@op("cancelJobByJobID")
+def cancel_job_by_id(ctx: Ctx) -> Reply:
+    ctx.state.cancel_job_by_id(ctx.params["job-id"], ctx.user)
+    return Reply(200, {"message": "Accepted."})
+
+
 @op("getJobArtifacts")
 def get_job_artifacts(ctx: Ctx) -> Reply:
     with ctx.state.lock:

@@ -452,12 +452,22 @@ class State:
 
     def cancel_job(self, slug: str, number: int, user: User) -> Job:
         with self.lock:
-            job = self.job_by_number(slug, number)
-            now = self.clock.now()
-            if job.canceled_at is None and job.state(now)[0] not in FINAL_JOB:
-                job.canceled_at = now
-                job.canceled_by = user
-            return job
+            return self._cancel(self.job_by_number(slug, number), user)
+
+    def cancel_job_by_id(self, job_id: str, user: User) -> Job:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.workflow.created_at > self.clock.now():  # not visible yet
+                raise NotFound("Job not found")
+            return self._cancel(job, user)
+
+    def _cancel(self, job: Job, user: User) -> Job:
+        """Cancel a job that has not finished; a finished one is left as it was (the service says Accepted)."""
+        now = self.clock.now()
+        if job.canceled_at is None and job.state(now)[0] not in FINAL_JOB:
+            job.canceled_at = now
+            job.canceled_by = user
+        return job
 
     def approve(self, workflow_id: str, approval_request_id: str, user: User) -> Job:
         with self.lock:
