@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from circleci_v2.shim.client import CircleCIClient
-from circleci_v2.shim.errors import BadRequest, CircleCIError, NotFound, PipelineErrored, Unauthorized
+from circleci_v2.shim.errors import BadRequest, NotFound, PipelineErrored, Unauthorized
 from circleci_v2.shim.slugs import SlugError
 
 SLUG = "gh/acme/app"
