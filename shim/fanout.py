@@ -14,6 +14,7 @@ honours Retry-After.
 """
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Callable, List, Optional, Sequence, TypeVar
@@ -30,6 +31,16 @@ RATE_LIMIT_MEMORY = 60.0
 
 _pool: Optional[ThreadPoolExecutor] = None
 _pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads are gone: start a new pool on first use there."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _shared_pool() -> ThreadPoolExecutor:

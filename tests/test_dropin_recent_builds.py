@@ -7,6 +7,7 @@ the cache of finished workflows, never changes the answer.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import warnings
@@ -167,3 +168,30 @@ def test_the_organisation_comes_from_the_constructor_or_the_environment(circleci
     listed = _calls(emu, "listPipelines")
     assert [c.query.get("org-slug") for c in listed] == [["gh/acme"], ["gh/globex"]]
     emu.assert_valid()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fan_out_works_in_a_forked_child(circleci_emulator_factory):
+    """A pre-fork server (gunicorn, multiprocessing) forks after the parent's pool has threads."""
+    emu = circleci_emulator_factory()
+    client = CircleCIClient(emu.token, emu.url)
+    slow = lambda n: (time.sleep(0.01), n)[1]  # noqa: E731
+    for _ in range(2):  # the parent's pool now has all its threads, idle
+        assert fanout.fan_out(client, slow, list(range(8))) == list(range(8))
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the fan-out finishes
+        try:
+            done = fanout.fan_out(client, slow, [1, 2, 3, 4]) == [1, 2, 3, 4]
+        finally:
+            os._exit(0 if locals().get("done") else 1)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the fan-out hung in the forked child")
+    assert os.waitstatus_to_exitcode(status) == 0
