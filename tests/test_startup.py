@@ -1,0 +1,75 @@
+"""What a pre-commit hook run pays when no staged file holds a v1.1 call: no heavy import, no catalogue.
+
+The hooks run `circleci-v2 check FILES` and `circleci-v2 fix FILES` with the staged files named one by
+one. Over files without a CircleCI marker (or with one but nothing a rule can match) neither command may
+import libcst, requests, yaml or jsonschema, load the catalogue, or touch the fixer: that is what keeps a
+hook run close to Python's start-up (bench/hook measures it).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from clirun import CLEAN, write
+
+HEAVY = ("libcst", "requests", "yaml", "jsonschema")
+# modules that mean work a marker-free run must not do
+WORK = ("circleci_v2.rules.loader", "circleci_v2.migrate.python", "circleci_v2.migrate.text",
+        "circleci_v2.migrate.fix.engine", "circleci_v2.migrate.fix.curl", "circleci_v2.migrate.migration_report",
+        "circleci_v2.migrate.circleci_config")
+
+STAGED = {
+    "app/main.py": CLEAN,
+    "app/settings.py": "import os\n\nCI = os.environ.get('CIRCLECI') == 'true'  # set on CircleCI\n",
+    "scripts/publish.sh": "#!/usr/bin/env bash\nset -euo pipefail\naws s3 sync site/ s3://docs/\n",
+    "scripts/release": "#!/bin/sh\ngit tag \"$1\" && git push --tags\n",
+    "Makefile": "test:\n\tpython -m pytest -q\n",
+    ".github/workflows/test.yml": "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+    ".circleci/config.yml": "version: 2.1\njobs:\n  test:\n    docker:\n      - image: circleci/python:3.9\n"
+                            "    steps: [checkout, {run: make test}]\n",
+    "Dockerfile": "FROM python:3.12-slim\nRUN pip install circleci-v2\n",
+    "Jenkinsfile": "pipeline { agent any; stages { stage('t') { steps { sh 'make test' } } } }\n",
+    "README.md": "Not checked: no kind of file circleci-v2 reads.\n",
+}
+
+PROBE = (
+    "import sys\n"
+    "from circleci_v2.migrate.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit as exc:\n"
+    "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {work!r})\n"
+    "    print(exc.code, loaded)\n"
+).format(heavy=HEAVY, work=WORK)
+
+
+def _staged_tree(root):
+    return {name: write(root, name, text) for name, text in STAGED.items()}
+
+
+@pytest.mark.parametrize("command", [["fix"], ["check", "-q"], ["diff"]])
+def test_a_hook_run_over_marker_free_files_imports_nothing_heavy(tmp_path, command):
+    files = _staged_tree(tmp_path)
+    before = {name: path.read_bytes() for name, path in files.items()}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *command, *sorted(STAGED)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert {name: path.read_bytes() for name, path in files.items()} == before
+
+
+def test_the_same_probe_sees_the_fixer_once_a_staged_file_holds_a_v11_call(tmp_path):
+    """The probe above is not blind: with one v1.1 curl call among the staged files, the work is done."""
+    _staged_tree(tmp_path)
+    write(tmp_path, "scripts/trigger.sh",
+          '#!/bin/sh\ncurl -X POST "https://circleci.com/api/v1.1/project/github/acme/app/tree/main'
+          '?circle-token=$CIRCLE_TOKEN"\n')
+    proc = subprocess.run([sys.executable, "-c", PROBE, "fix", *sorted(STAGED), "scripts/trigger.sh"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    code, loaded = proc.stdout.strip().split(" ", 1)
+    assert code == "1", proc.stdout + proc.stderr
+    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
+    assert "'yaml'" in loaded  # the catalogue
+    assert "libcst" not in loaded  # a shell fix needs no Python rewriting
