@@ -317,7 +317,23 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             err=True,
         )
         code = EXIT_ERROR
+    if argv is None:  # the console script or `python -m`: the process ends here
+        _before_exit()
     sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+def _before_exit() -> None:
+    """Let the interpreter's shutdown skip the garbage collections over everything still alive.
+
+    At exit Python collects garbage while it tears the modules down: with click loaded, that costs
+    about 3 ms, a tenth of a hook run over files without a v1.1 call (bench/hook). Moving every object
+    to the permanent generation (gc.freeze) keeps them out of those collections; shutdown is otherwise
+    the same: std streams are flushed, atexit handlers run, objects are still freed by their reference
+    counts. Only for a real process exit: a caller passing argv (tests) keeps running.
+    """
+    import gc
+
+    gc.freeze()
 
 
 def _silence_stdout() -> None:
