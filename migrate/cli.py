@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -142,7 +142,37 @@ def _write_atomically(path: str, text: str) -> None:
         raise UserError(f"--output-file {path}: cannot write: {exc.strerror or exc}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A command group whose commands are declared when first looked up.
+
+    Declaring a command builds all its click parameters; a run looks up one
+    command, so `circleci-v2 fix FILES` builds fix's options and not those of
+    check, diff or the emulator, and `check` never imports migrate/fix.
+    `--help` looks them all up and lists them as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending: Dict[str, Callable[[], None]] = {}
+
+    def declare_later(self, names: Sequence[str], declare: Callable[[], None]) -> None:
+        """`declare()` adds the commands `names` to this group; it runs when one of them is looked up."""
+        for name in names:
+            self._pending[name] = declare
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        declare = self._pending.get(cmd_name)
+        if declare is not None:
+            for name in [n for n, d in self._pending.items() if d is declare]:
+                del self._pending[name]
+            declare()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return sorted(set(self.commands) | set(self._pending))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="circleci-v2", prog_name="circleci-v2")
 def cli() -> None:
     """Move code from CircleCI API v1.1 to API v2.
@@ -152,141 +182,153 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@file_selection_options
-@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
-              help="Report format (default text).")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Write the report to this file instead of stdout.")
-@click.option("--statistics", is_flag=True,
-              help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
-                   "JSON with --output-format json, text otherwise.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
-@click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Also report the deprecated calls circleci_v2.shim recorded at run time "
-                   "(the file CIRCLECI_V2_USAGE named).")
-def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool,
-          usage_file: Optional[str] = None, **params: Any) -> int:
-    """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
+def _declare_check() -> None:
+    @cli.command(epilog=EXIT_CODES_HELP)
+    @file_selection_options
+    @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
+                  help="Report format (default text).")
+    @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
+                  help="Write the report to this file instead of stdout.")
+    @click.option("--statistics", is_flag=True,
+                  help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
+                       "JSON with --output-format json, text otherwise.")
+    @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+    @click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+                  help="Also report the deprecated calls circleci_v2.shim recorded at run time "
+                       "(the file CIRCLECI_V2_USAGE named).")
+    def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool,
+              usage_file: Optional[str] = None, **params: Any) -> int:
+        """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
 
-    Python files, shell scripts, Makefiles, YAML (CI configs), Dockerfiles and
-    Jenkinsfiles are checked. Folders are walked respecting .gitignore and the
-    excludes; a path named on the command line is always checked. Silence one
-    site with a `# circleci-v2: ignore[CCI101]` comment on its line or the line
-    above. The report goes to stdout (or --output-file); the summary and the
-    progress bar go to stderr.
-    """
-    from .report import FileProblem, render
-    from .report.progress import Progress
-    from .report.summary import render_summary
+        Python files, shell scripts, Makefiles, YAML (CI configs), Dockerfiles and
+        Jenkinsfiles are checked. Folders are walked respecting .gitignore and the
+        excludes; a path named on the command line is always checked. Silence one
+        site with a `# circleci-v2: ignore[CCI101]` comment on its line or the line
+        above. The report goes to stdout (or --output-file); the summary and the
+        progress bar go to stderr.
+        """
+        from .report import FileProblem, render
+        from .report.progress import Progress
+        from .report.summary import render_summary
 
-    options, selection = check_options_from(params)
-    output_format = output_format or options.config.get("output-format", "text")
-    progress = Progress()
-    run = CheckRun(options, selection, progress=progress.update)
-    results: List[FileResult] = []
-    try:
-        for result in run.results():
-            if result.findings or result.errors or result.notes:
-                results.append(result)
-    finally:
-        progress.close()
-    findings = [f for r in results for f in r.findings]
-    if usage_file:
-        from circleci_v2.shim.usage import UsageFileError, read_usage
-
+        options, selection = check_options_from(params)
+        output_format = output_format or options.config.get("output-format", "text")
+        progress = Progress()
+        run = CheckRun(options, selection, progress=progress.update)
+        results: List[FileResult] = []
         try:
-            findings += read_usage(usage_file)
-        except UsageFileError as exc:
-            raise UserError(f"--usage {exc}") from None
-    findings.sort(key=lambda f: f.sort_key)
-    problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
-    for result in results:
-        for note in result.notes:
-            click.echo(f"{result.path}: {note}", err=True)
-    for problem in problems:
-        click.echo(str(problem), err=True)
+            for result in run.results():
+                if result.findings or result.errors or result.notes:
+                    results.append(result)
+        finally:
+            progress.close()
+        findings = [f for r in results for f in r.findings]
+        if usage_file:
+            from circleci_v2.shim.usage import UsageFileError, read_usage
 
-    def catalogue() -> Any:
+            try:
+                findings += read_usage(usage_file)
+            except UsageFileError as exc:
+                raise UserError(f"--usage {exc}") from None
+        findings.sort(key=lambda f: f.sort_key)
+        problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
+        for result in results:
+            for note in result.notes:
+                click.echo(f"{result.path}: {note}", err=True)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+
+        def catalogue() -> Any:
+            from circleci_v2.rules import load_catalogue
+
+            return load_catalogue()
+
+        report = render(output_format, findings, problems, catalogue, statistics=statistics)
+        if output_file:
+            _write_atomically(output_file, report)
+        elif report:
+            click.echo(report, nl=False)
+        if not quiet:
+            click.echo(render_summary(run.stats), err=True)
+        if problems:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _declare_rules() -> None:
+    @cli.command("rules")
+    @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
+                  help="text: one line per rule; json: every field.")
+    def rules_command(output_format: str) -> int:
+        """List the rules."""
+        import json
+
         from circleci_v2.rules import load_catalogue
 
-        return load_catalogue()
+        from .docs import render_rules_table, rule_to_dict
 
-    report = render(output_format, findings, problems, catalogue, statistics=statistics)
-    if output_file:
-        _write_atomically(output_file, report)
-    elif report:
-        click.echo(report, nl=False)
-    if not quiet:
-        click.echo(render_summary(run.stats), err=True)
-    if problems:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+        catalogue = load_catalogue()
+        if output_format == "json":
+            click.echo(json.dumps([rule_to_dict(r) for r in catalogue], indent=2))
+        else:
+            click.echo(render_rules_table(catalogue), nl=False)
+        return EXIT_CLEAN
 
 
-@cli.command("rules")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
-              help="text: one line per rule; json: every field.")
-def rules_command(output_format: str) -> int:
-    """List the rules."""
-    import json
+def _declare_explain() -> None:
+    @cli.command()
+    @click.argument("rule")
+    def explain(rule: str) -> int:
+        """Show one rule, by id (CCI101) or name, with its guidance and examples."""
+        from circleci_v2.rules import load_catalogue
 
-    from circleci_v2.rules import load_catalogue
+        from .docs import render_rule_explanation
 
-    from .docs import render_rules_table, rule_to_dict
-
-    catalogue = load_catalogue()
-    if output_format == "json":
-        click.echo(json.dumps([rule_to_dict(r) for r in catalogue], indent=2))
-    else:
-        click.echo(render_rules_table(catalogue), nl=False)
-    return EXIT_CLEAN
+        catalogue = load_catalogue()
+        found = catalogue.get(rule.upper()) or catalogue.by_name(rule.lower())
+        if found is None:
+            raise UserError(f"unknown rule {rule!r} (`circleci-v2 rules` lists them)")
+        click.echo(render_rule_explanation(found), nl=False)
+        return EXIT_CLEAN
 
 
-@cli.command()
-@click.argument("rule")
-def explain(rule: str) -> int:
-    """Show one rule, by id (CCI101) or name, with its guidance and examples."""
-    from circleci_v2.rules import load_catalogue
-
-    from .docs import render_rule_explanation
-
-    catalogue = load_catalogue()
-    found = catalogue.get(rule.upper()) or catalogue.by_name(rule.lower())
-    if found is None:
-        raise UserError(f"unknown rule {rule!r} (`circleci-v2 rules` lists them)")
-    click.echo(render_rule_explanation(found), nl=False)
-    return EXIT_CLEAN
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--seed", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
-              help="JSON or YAML file with projects, pipelines and builds to start with.")
-@click.option("--cutover", is_flag=True, help="Answer deprecated v1.1 endpoints as removed, as after the cut-over.")
-@click.option("--workflow-delay", type=click.FloatRange(min=0), default=0.5, show_default=True,
-              help="Seconds before a triggered pipeline's workflow appears (v2 creates them asynchronously).")
-def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_delay: float) -> int:
-    """Run the local CircleCI v2 (and v1.1) emulator until Ctrl-C."""
-    try:
-        from circleci_v2.shim.emulator.server import main as serve
-    except ImportError as exc:
-        raise UserError(
-            f"the emulator is not available ({exc}); install it with: pip install 'circleci-v2[emulator]'"
-        ) from None
-    try:
-        result = serve(host, port, seed, cutover, workflow_delay)
-    except RuntimeError as exc:  # the emulator's way of naming a missing extra (openapi-core, edn_format)
-        raise UserError(str(exc)) from None
-    return result if isinstance(result, int) else EXIT_CLEAN
+def _declare_emulator() -> None:
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True,
+                  help="Port to listen on (0: any free port).")
+    @click.option("--seed", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
+                  help="JSON or YAML file with projects, pipelines and builds to start with.")
+    @click.option("--cutover", is_flag=True, help="Answer deprecated v1.1 endpoints as removed, as after the cut-over.")
+    @click.option("--workflow-delay", type=click.FloatRange(min=0), default=0.5, show_default=True,
+                  help="Seconds before a triggered pipeline's workflow appears (v2 creates them asynchronously).")
+    def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_delay: float) -> int:
+        """Run the local CircleCI v2 (and v1.1) emulator until Ctrl-C."""
+        try:
+            from circleci_v2.shim.emulator.server import main as serve
+        except ImportError as exc:
+            raise UserError(
+                f"the emulator is not available ({exc}); install it with: pip install 'circleci-v2[emulator]'"
+            ) from None
+        try:
+            result = serve(host, port, seed, cutover, workflow_delay)
+        except RuntimeError as exc:  # the emulator's way of naming a missing extra (openapi-core, edn_format)
+            raise UserError(str(exc)) from None
+        return result if isinstance(result, int) else EXIT_CLEAN
 
 
-# fix and diff (migrate/fix/command.py) share check's file and rule options and its pipeline
-from .fix.command import register_fix_commands  # noqa: E402  (imports only click; the fixer loads on use)
+def _declare_fix_and_diff() -> None:
+    # fix and diff (migrate/fix/command.py) share check's file and rule options and its pipeline
+    from .fix.command import register_fix_commands  # imports only click; the fixer loads on use
 
-register_fix_commands(cli, file_selection_options, check_options_from, UserError)
+    register_fix_commands(cli, file_selection_options, check_options_from, UserError)
+
+
+cli.declare_later(("check",), _declare_check)
+cli.declare_later(("rules",), _declare_rules)
+cli.declare_later(("explain",), _declare_explain)
+cli.declare_later(("emulator",), _declare_emulator)
+cli.declare_later(("fix", "diff"), _declare_fix_and_diff)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
