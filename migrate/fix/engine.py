@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue
 
@@ -42,6 +42,9 @@ ACCEPT_CHECK = "accept"
 TOKEN_CHECK = "query-token"
 SHIM_LIBRARIES = ("requests", "requests.Session")
 RECURSION_LIMIT = 20000
+# parse only the statements holding edits (statements.py), falling back to the whole module; tests turn it
+# off to compare both paths
+BY_STATEMENT = True
 
 
 def fix_source(source: str, path: str, findings: Sequence[Finding], options: Optional[FixOptions] = None,
@@ -66,14 +69,15 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
     planner.plan(findings)
     result.changes = sorted(planner.changes, key=lambda c: (c.line, c.rule_id))
     new_text = text
+    inserted: Dict[int, int] = {}  # line of `text` -> TODO lines added above it
     if options.add_todo and planner.todo_items:
-        new_text, marked = add_todos(new_text, planner.todo_items, newline or _newline_of(text))
+        new_text, marked = add_todos(new_text, planner.todo_items, newline or _newline_of(text), inserted)
         planner.mark_todos(marked)
     result.left = sorted(planner.left, key=lambda l: (l.line, l.column, l.rule_id))
     if planner.edits:
         planner.set_scope()
         try:
-            new_text = _apply(new_text, planner.edits, splice=new_text == text)
+            new_text = _apply(new_text, planner.edits, splice=new_text == text, sm=sm, line_of=_line_map(inserted))
         except Exception as exc:  # libcst or our own locate check: the file stays as it was
             result.errors.append(_one_line(exc))
             result.changes = []
@@ -90,7 +94,16 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
     return result
 
 
-def _apply(text: str, edits: Edits, splice: bool = True) -> str:
+def _line_map(inserted: Dict[int, int]) -> Optional[Callable[[int], int]]:
+    """Line numbers of the text the plan was made on -> of the text with TODO lines inserted."""
+    if not inserted:
+        return None
+    marks = sorted(inserted.items())
+    return lambda n: n + sum(count for line, count in marks if line <= n)
+
+
+def _apply(text: str, edits: Edits, splice: bool = True, sm: Optional[SourceMap] = None,
+           line_of: Optional[Callable[[int], int]] = None) -> str:
     import libcst
 
     from .locate import apply_edits
@@ -100,6 +113,17 @@ def _apply(text: str, edits: Edits, splice: bool = True) -> str:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
+        if BY_STATEMENT and sm is not None:
+            from .statements import apply_by_statement
+
+            try:
+                done = apply_by_statement(text, edits, sm, line_of)
+            except RecursionError:
+                raise
+            except Exception:  # anything unexpected on the short path: the whole-module path decides
+                done = None
+            if done is not None:
+                return done
         try:
             module = libcst.parse_module(text)
         except libcst.ParserSyntaxError as exc:

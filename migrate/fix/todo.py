@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .source_map import SourceMap
 
@@ -32,11 +32,13 @@ def todo_line(sm: SourceMap, node: ast.AST) -> int:
     return line
 
 
-def add_todos(text: str, items: Sequence[Tuple[int, str, str]], newline: str) -> Tuple[str, Dict[Tuple[int, str], bool]]:
+def add_todos(text: str, items: Sequence[Tuple[int, str, str]], newline: str,
+              inserted: Optional[Dict[int, int]] = None) -> Tuple[str, Dict[Tuple[int, str], bool]]:
     """Insert comments for (line, rule id, guidance line) items.
 
     Returns the new text and, per (line, rule id), True when the comment is
-    there now (added, or already present).
+    there now (added, or already present). `inserted`, when given, receives
+    per line of `text` how many comment lines went in above it.
     """
     lines = split_lines(text)
     wanted: Dict[int, List[Tuple[str, str]]] = {}
@@ -59,6 +61,8 @@ def add_todos(text: str, items: Sequence[Tuple[int, str, str]], newline: str) ->
             comment = f"{PREFIX}{rule_id} {guidance}".rstrip()
             new.append(f"{indent}{comment}{newline}")
         lines[line - 1:line - 1] = new
+        if inserted is not None and new:
+            inserted[line] = len(new)
     return "".join(lines), marked
 
 
