@@ -61,7 +61,7 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
     if not findings:
         return result
     try:
-        sm = SourceMap(text, path)
+        sm = SourceMap(text, path, _analysed_tree(findings, text))
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         result.errors.append(f"cannot parse: {exc}")
         return result
@@ -92,6 +92,15 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
             return result
     result.text = ("\ufeff" + new_text) if bom else new_text
     return result
+
+
+def _analysed_tree(findings: Sequence[Finding], text: str) -> Optional[ast.Module]:
+    """The analyser's tree of this very text, if the findings carry it (then the text is not parsed again)."""
+    for f in findings:
+        module = getattr(f.site, "module", None)
+        if module is not None:
+            return module.tree if (module.source is text or module.source == text) else None
+    return None
 
 
 def _line_map(inserted: Dict[int, int]) -> Optional[Callable[[int], int]]:
@@ -255,6 +264,8 @@ class _Planner:
 
     def _my_call(self, index: int, f: Finding) -> Optional[ast.Call]:
         call = self.sm.call(index)
+        if call is f.site.call:  # the analyser's own tree
+            return call
         if call is None or ast.dump(call) != ast.dump(f.site.call):
             return None
         return call

@@ -135,7 +135,30 @@ def _missing(edits: Edits, done: set) -> Optional[str]:
     return None
 
 
+def _leaf_types() -> frozenset:
+    """libcst node types that can hold no call, dict, assignment or import: names, literals, whitespace, punctuation."""
+    bases = (cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp)
+    out = {cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.FormattedStringText,
+           cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.Newline, cst.Comment, cst.EmptyLine,
+           cst.TrailingWhitespace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual,
+           cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+           cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.ImportStar, cst.Pass, cst.Break, cst.Continue}
+    for value in vars(cst).values():
+        if isinstance(value, type) and issubclass(value, bases):
+            out.add(value)
+    return frozenset(out)
+
+
+_LEAVES = _leaf_types()
+
+
 class _Apply(cst.CSTTransformer):
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # a transformer rebuilds every node it goes into; nothing in these is ever edited or counted
+        if type(node) in _LEAVES:
+            return False
+        return super().on_visit(node)
+
     def __init__(self, edits: Edits, start: Dict[str, int]) -> None:
         super().__init__()
         self.edits = edits

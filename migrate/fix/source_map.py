@@ -1,8 +1,9 @@
 """The fixer's own view of the analysed file: an `ast` tree with parents and ordinals.
 
-The analyser hands over `ast` nodes of its tree; the fixer parses the same text
-again (ast is ~10x cheaper than libcst) to get parent links, and finds its own
-copy of each node by ordinal: the position of the node among the nodes of its
+The analyser hands over `ast` nodes of its tree, and the tree itself
+(site.AnalysedModule) when the text is the one it analysed; otherwise the
+fixer parses the text again. It adds parent links, and finds its own copy of
+each node by ordinal: the position of the node among the nodes of its
 type sorted by (start, -end). libcst visits nodes in the same order (pre-order
 is source order), which is how fix/locate.py finds the libcst node to rewrite.
 """
@@ -29,12 +30,15 @@ def sort_key(node: ast.AST) -> tuple:
 
 
 class SourceMap:
-    def __init__(self, source: str, path: str) -> None:
+    def __init__(self, source: str, path: str, tree: Optional[ast.Module] = None) -> None:
+        """`tree`: the analyser's parse of exactly `source`, when there is one (it is read, never changed)."""
         self.source = source
         self.path = path
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.tree: ast.Module = ast.parse(source, filename=path)
+        if tree is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=path)
+        self.tree: ast.Module = tree
         self.parents: Dict[int, ast.AST] = {}
         buckets: Dict[type, List[ast.AST]] = {t: [] for t in LOCATABLE}
         # one pass for parents and buckets (ast.walk plus iter_child_nodes would walk every node twice)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from dataclasses import replace
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from circleci_v2.rules import Catalogue, RuleMatch, placeholder, split_v1_url
@@ -30,7 +31,7 @@ from .http_calls import INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
 from .ruleset import RuleSet, ruleset
-from .site import PythonCallSite, ResolvedUrl, UrlPart
+from .site import AnalysedModule, PythonCallSite, ResolvedUrl, UrlPart
 from .values import DictV, Func, Instance, Qual, SeqV, Str
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -110,6 +111,7 @@ class _Analysis:
         self.tree = tree
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
         self.pos = Positions(source, tree)
+        self.module = AnalysedModule(source, tree)
         self.findings: Dict[Tuple[str, int], Finding] = {}
         self.choice_labels: Dict[Any, str] = {}
         self.match_cache: Dict[Tuple[Optional[str], str], List[RuleMatch]] = {}
@@ -460,6 +462,8 @@ class _Analysis:
         if downgrade is not None and fix != "manual":
             fix = "manual"
             reasons.append(downgrade)
+        if site.module is None:
+            site = replace(site, module=self.module)
         self.findings[key] = Finding(
             rule_id=rule.id, path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             message=fill_message(rule.message, fill), severity=rule.severity, fix=fix, confidence=confidence,

@@ -33,6 +33,14 @@ class ResolvedUrl:
     via_names: bool = False  # resolution went through names or attributes defined elsewhere in the file
 
 
+@dataclass(frozen=True, eq=False)
+class AnalysedModule:
+    """The text the analyser parsed and its tree: the fixer maps this tree instead of parsing the text again."""
+
+    source: str
+    tree: ast.Module
+
+
 @dataclass(frozen=True)
 class PythonCallSite:
     call: ast.Call
@@ -64,3 +72,5 @@ class PythonCallSite:
     argv_index: Optional[int] = None
     # the receiver when the library is not recognised (`self.http`); None otherwise
     receiver: Optional[str] = None
+    # the analysed text and tree these nodes belong to (set by the analyser for every finding)
+    module: Optional[AnalysedModule] = field(default=None, compare=False, repr=False)
