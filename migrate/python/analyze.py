@@ -170,7 +170,7 @@ class _Analysis:
                 continue
             rule, mapping = table[hit]
             site = PythonCallSite(call=None, call_index=-1, library="import", import_node=stmt,  # type: ignore[arg-type]
-                                  node=stmt)
+                                  node=stmt, module=self.module)
             self.add(rule, stmt, site, HIGH, [], {"module": hit, "drop_in": mapping.drop_in})
 
     # ---- HTTP requests ----------------------------------------------------------------------------
@@ -273,7 +273,7 @@ class _Analysis:
             notes=tuple(dict.fromkeys(req.url.notes if req.url is not None else ())), node=node,
             wrapper=wrapper.node if wrapper is not None else None,
             inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
-            receiver=None if req.known_library else best.req.receiver_label)
+            receiver=None if req.known_library else best.req.receiver_label, module=self.module)
         self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
         return confidence
 
@@ -308,7 +308,8 @@ class _Analysis:
                     verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, match=o.best,
                     headers_node=req.headers_node, has_accept_header=_accept_bool(req), body_node=req.body_node,
                     params_node=req.params_node, node=node, inner_call=req.call if at is not None else None,
-                    argv_index=req.argv_index, wrapper=wrapper.node if wrapper is not None else None)
+                    argv_index=req.argv_index, wrapper=wrapper.node if wrapper is not None else None,
+                    module=self.module)
                 self.add(rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
                 break
 
@@ -385,7 +386,7 @@ class _Analysis:
                     call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
                     verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
                     has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
-                    node=req.call)
+                    node=req.call, module=self.module)
                 self.add(rule, req.call, site, confidence, [r for r in (why, reason) if r], {})
                 break
 
@@ -443,7 +444,7 @@ class _Analysis:
                 reasons.append(f"more than {MAX_RUNS} alternatives; only the first were followed")
             node = call if call is not None else attr
             site = PythonCallSite(call=call, call_index=self.pos.call_index(call), library="client",  # type: ignore[arg-type]
-                                  client=cm, node=node)
+                                  client=cm, node=node, module=self.module)
             self.add(rule, node, site, LOW if reasons else HIGH, reasons,
                      {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""})
 
