@@ -36,6 +36,7 @@ from .values import DictV, Func, Instance, Qual, SeqV, Str
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
 MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
+_CURL = re.compile("curl", re.IGNORECASE)
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
 
@@ -110,6 +111,7 @@ class _Analysis:
         self.rules: RuleSet = ruleset(catalogue)
         self.tree = tree
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
+        self.ix.mentions_curl = _CURL.search(source) is not None
         self.pos = Positions(source, tree)
         self.module = AnalysedModule(source, tree)
         self.findings: Dict[Tuple[str, int], Finding] = {}

@@ -120,7 +120,7 @@ def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIn
     if q == "urllib.request.Request":
         return _urllib_request(call, ev, frame, ix)
     if q in SUBPROCESS_FUNCS:
-        return _subprocess(q, call, ev, frame)
+        return _subprocess(q, call, ev, frame) if ix.mentions_curl else []
     return []
 
 

@@ -159,6 +159,9 @@ class ModuleIndex:
         # id(call) -> (target chain, scope) for `x = call(...)` / `self.x = call(...)`
         self.assigned: Dict[int, Tuple[Tuple[str, ...], Scope]] = {}
         self._func_nodes: Set[int] = set()
+        # False when the text never spells "curl": a subprocess call cannot be running curl, and its
+        # command (often built from many pieces) is not worth evaluating. The analyser sets it.
+        self.mentions_curl = True
 
 
 def build_index(tree: ast.Module, attr_names: FrozenSet[str] = frozenset()) -> ModuleIndex:
