@@ -192,7 +192,7 @@ def _project_jobs(ctx: V1Ctx, branch: Optional[str]) -> List[Job]:
     jobs = [j for j in ctx.state.jobs.values() if j.number is not None and j.workflow.pipeline.project is project
             and j.workflow.created_at <= now and (branch is None or j.workflow.pipeline.branch == branch)]
     wanted = ctx.q("filter")
-    if wanted is not None:
+    if wanted:  # circleclient's build.recent sends an empty filter= by default: no filter
         if wanted not in FILTERS:
             raise HttpError(400, f"filter must be one of {', '.join(FILTERS)}")
         jobs = [j for j in jobs if j.state(now)[0] in FILTERS[wanted]]
@@ -287,6 +287,100 @@ def checkout_keys(ctx: V1Ctx) -> Reply:
 def test_metadata(ctx: V1Ctx) -> Reply:
     with ctx.state.lock:
         return Reply(200, {"tests": views.tests(ctx.job())})
+
+
+# ---- the signed-in user and the projects they follow ------------------------------------------
+# Every emulated project counts as followed by every user: v1.1 has no call that unfollows, so a
+# follow can only confirm it (the emulator keeps no per-user list).
+
+@rule("current-user")
+def current_user(ctx: V1Ctx) -> Reply:
+    user = ctx.user
+    return Reply(200, {"login": user.login, "name": user.name, "avatar_url": user.avatar_url, "admin": False,
+                       "basic_email_prefs": "smart", "user_key_fingerprint": None})
+
+
+def _branch_build(job: Job, now: float) -> Dict[str, Any]:
+    summary = views.build_summary(job, now)
+    return {"build_num": summary["build_num"], "vcs_revision": summary["vcs_revision"],
+            "pushed_at": summary["queued_at"], "outcome": summary["outcome"], "status": summary["status"],
+            "lifecycle": summary["lifecycle"]}
+
+
+def _followed_project(ctx: V1Ctx, project) -> Dict[str, Any]:
+    now = ctx.now
+    by_branch: Dict[str, List[Job]] = {}
+    for job in ctx.state.jobs.values():
+        p = job.workflow.pipeline
+        if job.number is not None and p.project is project and p.branch is not None and job.workflow.created_at <= now:
+            by_branch.setdefault(p.branch, []).append(job)
+    branches: Dict[str, Any] = {}
+    for branch, jobs in sorted(by_branch.items()):
+        jobs.sort(key=lambda j: -j.number)
+        builds = [_branch_build(j, now) for j in jobs]
+        finished = [b for b in builds if b["lifecycle"] == "finished"]
+        branches[branch] = {
+            "pusher_logins": sorted({j.workflow.pipeline.actor.login for j in jobs}),
+            "recent_builds": builds[:5],
+            "running_builds": [b for b in builds if b["lifecycle"] in ("running", "queued")],
+            "last_success": next((b for b in finished if b["outcome"] == "success"), None),
+            "last_non_success": next((b for b in finished if b["outcome"] != "success"), None),
+        }
+    return {"vcs_url": project.vcs_url, "vcs_type": project.provider[0], "username": project.org,
+            "reponame": project.name, "default_branch": project.default_branch, "followed": True,
+            "branches": branches}
+
+
+@rule("followed-projects")
+def followed_projects(ctx: V1Ctx) -> Reply:
+    with ctx.state.lock:
+        return Reply(200, [_followed_project(ctx, p) for _slug, p in sorted(ctx.state.projects.items())])
+
+
+@rule("follow-project")
+def follow_project(ctx: V1Ctx) -> Reply:
+    with ctx.state.lock:
+        _project(ctx)
+        # already followed (see above); a first follow would have started a first build
+        return Reply(200, {"followed": True, "first_build": None})
+
+
+# ---- SSH and keys ---------------------------------------------------------------------------------
+
+@rule("ssh-users")
+def ssh_users(ctx: V1Ctx) -> Reply:
+    with ctx.state.lock:
+        summary = views.build_summary(ctx.job(), ctx.now)
+        summary["ssh_users"] = [{"login": ctx.user.login}]
+        return Reply(200, summary)
+
+
+def _text(ctx: V1Ctx, name: str, required: bool = True) -> Optional[str]:
+    value = ctx.body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise HttpError(400, f"{name} is required" if required else f"{name} must be a string")
+    return value
+
+
+@rule("ssh-keys")
+def ssh_keys(ctx: V1Ctx) -> Reply:
+    with ctx.state.lock:
+        _project(ctx)
+        if ctx.method == "DELETE":
+            _text(ctx, "fingerprint")
+        else:
+            _text(ctx, "private_key")
+        # circleci and pycircleci send hostname null by default: the key then serves every host
+        _text(ctx, "hostname", required=False)
+        return Reply(200, None)  # v1.1 answers both with an empty body
+
+
+@rule("heroku-key")
+def heroku_key(ctx: V1Ctx) -> Reply:
+    _text(ctx, "apikey")
+    return Reply(200, None)  # an empty body, as v1.1 documents
 
 
 def dispatch(rule_name: str, ctx: V1Ctx) -> Reply:

@@ -263,7 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_v1(self, call: Call, accept: Optional[str], status: int, payload: Any,
                  headers: Optional[Dict[str, str]] = None) -> None:
         call.response = payload
-        if wants_edn(accept):
+        if payload is None:  # v1.1 answers some writes (ssh-key, heroku-key) with an empty body
+            self._send(call, status, b"", JSON, headers)
+        elif wants_edn(accept):
             self._send(call, status, edn.dumps(payload).encode(), edn.CONTENT_TYPE, headers)
         elif "application/json" in accept.lower():
             self._send(call, status, json.dumps(payload).encode(), JSON, headers)
