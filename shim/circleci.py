@@ -127,7 +127,8 @@ class Api:
                                      headers={"Accept": "application/json"},
                                      json=data if verb == "POST" else None)
         resp.raise_for_status()
-        return resp.json()
+        # add_ssh_key and add_heroku_key succeed with an empty body, which circleci 1.2.2 failed to parse
+        return resp.json() if resp.content else None
 
     def _download(self, url, destdir=None, filename=None):
         filename = filename or url.split("/")[-1]

@@ -71,7 +71,8 @@ class Api:
                                      headers={CIRCLE_API_KEY_HEADER: self.token, "Accept": "application/json"},
                                      json=data, params=params)
         resp.raise_for_status()
-        return resp.json()
+        # add_ssh_key succeeds with an empty body, which pycircleci 0.7.0 failed to parse
+        return resp.json() if resp.content else None
 
     def _request_session(self, retries=3, backoff_factor=0.3,
                          status_forcelist=(408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524)):
