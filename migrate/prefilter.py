@@ -29,7 +29,7 @@ MARKERS = markers()  # generated from the catalogue, read without loading it
 # The first literal segment of every v1.1/v1 route after its /api/v1.1 or /api/v1
 # root. Kept here so the pre-filter never loads the catalogue;
 # tests/test_discover.py checks that it covers every endpoint of every rule.
-ROUTE_ROOTS: Tuple[bytes, ...] = (b"/project/", b"/recent-builds")
+ROUTE_ROOTS: Tuple[bytes, ...] = (b"/project/", b"/recent-builds", b"/me", b"/projects", b"/user/heroku-key")
 
 
 def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_ROOTS) -> Pattern[bytes]:
