@@ -180,6 +180,7 @@ def test_dockerfile_instructions():
         ("CCI102", 6, 8, "high"),
         ("CCI106", 8, 6, "high"),  # exec form: the words are the JSON strings
         ("CCI104", 11, 1, "high"),  # a here-document is a script
+        ("CCI137", 13, 31, "high"),  # HEALTHCHECK's command (GET /me, information)
         ("CCI102", 14, 19, "high"),  # sh -c "...": the string is a script
     ]
 
