@@ -155,8 +155,9 @@ _LEAVES = _leaf_types()
 class _Apply(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         # a transformer rebuilds every node it goes into; nothing in these is ever edited or counted
-        if type(node) in _LEAVES:
-            return False
+        t = type(node)
+        if t in _LEAVES or (t is cst.Attribute and not self.edits.chain_renames and _dotted(node) is not None):
+            return False  # `a.b.c` holds nothing to count or edit (unless attribute chains are renamed)
         return super().on_visit(node)
 
     def __init__(self, edits: Edits, start: Dict[str, int]) -> None:
