@@ -2,15 +2,17 @@
 
     fix_source(source, path, findings, options) -> FixResult
 
-1. Plan, reading only `ast`: per call, the endpoint rewrite (endpoint.py) or
+1. Plan, reading only `ast` (the analyser's tree, when the findings carry it): per call, the endpoint rewrite (endpoint.py) or
    the shim route (shim_route.py), as the rule's `reply` block decides from
    how the reply is used (reply.py); then the Accept header and the token
    (request_rules.py) where the endpoint rewrite did not already do them;
    legacy client imports (imports.py). A site that cannot be rewritten is
    left for a person, with the reason.
 2. With --add-todo, comment the sites left (todo.py).
-3. Only when there is an edit: libcst.parse_module, locate and verify each
-   planned node, transform, codegen (locate.py).
+3. Only when there is an edit: libcst parses each statement holding a
+   planned node alone, locates and verifies the nodes, transforms and prints
+   the statement back in place of its lines (statements.py); when a statement
+   cannot be cut out cleanly, the same on the whole module (locate.py).
 4. Parse the result again; any failure leaves the text as it was and reports
    one error line.
 """

@@ -8,7 +8,9 @@ expects (the callee's text, the dict's keys, the assignment's target, the
 import's text); one mismatch refuses the whole file (LocateError) rather than
 rewrite the wrong code.
 
-One transformer pass, no metadata, no deep copy.
+One transformer pass, no metadata, no deep copy. statements.py runs the same
+transformer over single statements; the whole-module entry point here is its
+fallback.
 """
 from __future__ import annotations
 
