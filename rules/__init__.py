@@ -14,8 +14,8 @@ import importlib
 
 _EXPORTS = {
     "endpoints": (
-        "PLACEHOLDER", "EndpointMatch", "PathTemplate", "V1Url", "has_placeholder", "placeholder",
-        "placeholder_index", "split_v1_url", "v2_project_slug",
+        "API_ROOT", "LEGACY_VERSIONS", "PLACEHOLDER", "ApiUrl", "EndpointMatch", "PathTemplate", "has_placeholder",
+        "placeholder", "placeholder_index", "split_api_url", "v2_project_slug",
     ),
     "loader": ("CATALOGUE_DIR", "SCHEMA_PATH", "SPEC_PATH", "RuleError", "load_catalogue", "load_rules", "parse_rule"),
     "model": (

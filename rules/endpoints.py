@@ -1,4 +1,8 @@
-"""Matching v1.1 URLs against the path templates the rules declare.
+"""Splitting CircleCI API URLs at their root, and matching v1.1 URLs against the rules' path templates.
+
+split_api_url accepts the v1.1, v1 and v2 roots: request rules (kind request,
+e.g. a token in the query string) may cover v2 URLs too. Endpoint templates
+are v1.1 or v1 only, so a v2 URL never matches an endpoint rule.
 
 The linter matches URLs it could only partly resolve: a part it could not
 resolve (an f-string field, a parameter, a value from the environment) is
@@ -36,7 +40,9 @@ def placeholder_index(char: str) -> int:
     return -1 if char == PLACEHOLDER else ord(char) - 0xE000
 
 _PH_RE = re.compile(_PH)
-_API_ROOT = re.compile(r"/api/(v1\.1|v1)(?=[/?#]|$)")
+# The API roots split_api_url recognises; the fixer cuts URLs at the same root.
+API_ROOT = re.compile(r"/api/(v1\.1|v1|v2)(?=[/?#]|$)")
+LEGACY_VERSIONS = ("v1.1", "v1")  # the versions endpoint rules describe (v2 is the target)
 _SEGMENT = r"[^/?#]+"
 _PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
 # Parameters whose values are numbers in v1.1; a literal that is not a number
@@ -47,11 +53,11 @@ _GREEDY = {"branch", "name", "fingerprint"}
 
 
 @dataclass(frozen=True)
-class V1Url:
-    """A URL split around its /api/v1.1 (or /api/v1) root."""
+class ApiUrl:
+    """A URL split around its /api/v1.1, /api/v1 or /api/v2 root."""
 
     base: str  # everything before /api/...: scheme and host, or a placeholder
-    version: Optional[str]  # "v1.1", "v1", or None when the root was not seen
+    version: Optional[str]  # "v1.1", "v1", "v2", or None when the root was not seen
     path: str  # the path after the version, starting with "/"
     query: str  # without the leading "?"
 
@@ -59,16 +65,21 @@ class V1Url:
     def base_resolved(self) -> bool:
         return self.version is not None
 
+    @property
+    def legacy(self) -> bool:
+        """The root says v1.1 or v1 (not v2, and not unresolved)."""
+        return self.version in LEGACY_VERSIONS
 
-def split_v1_url(url: str) -> Optional[V1Url]:
-    """Split `url` at its API root; None when it is not a v1.1 or v1 URL.
+
+def split_api_url(url: str) -> Optional[ApiUrl]:
+    """Split `url` at its API root; None when it is not a v1.1, v1 or v2 URL.
 
     A URL that starts with a placeholder and has no API root (the base lives
     outside the file) is returned with version None, so the caller can report
     it with lower confidence.
     """
     url = url.split("#", 1)[0]
-    m = _API_ROOT.search(url)
+    m = API_ROOT.search(url)
     if m is not None:
         base, version, rest = url[: m.start()], m.group(1), url[m.end():]
     elif _PH_RE.match(url):
@@ -79,7 +90,7 @@ def split_v1_url(url: str) -> Optional[V1Url]:
     else:
         return None
     path, _, query = rest.partition("?")
-    return V1Url(base=base, version=version, path=path or "/", query=query)
+    return ApiUrl(base=base, version=version, path=path or "/", query=query)
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ class EndpointMatch:
     """Where a URL matched a template: parameter values and how sure we are."""
 
     params: Dict[str, str]
-    url: V1Url
+    url: ApiUrl
     specificity: int  # literal characters the template matched; more is more specific
     spans_placeholder: bool  # a run of segments was matched by a placeholder
 
@@ -97,12 +108,16 @@ class EndpointMatch:
 
 
 class PathTemplate:
-    """A v1.1 path template such as /api/v1.1/project/:vcs/:user/:project/tree/:branch."""
+    """A path template such as /api/v1.1/project/:vcs/:user/:project/tree/:branch.
+
+    Endpoint rules use v1.1 and v1 templates; a request rule may also name the
+    v2 root (/api/v2/), which the loader allows for request rules only.
+    """
 
     def __init__(self, template: str) -> None:
-        m = _API_ROOT.match(template)
+        m = API_ROOT.match(template)
         if m is None:
-            raise ValueError(f"path template must start with /api/v1.1 or /api/v1: {template!r}")
+            raise ValueError(f"path template must start with /api/v1.1, /api/v1 or /api/v2: {template!r}")
         self.template = template
         self.version = m.group(1)
         self.relative = template[m.end():] or "/"
@@ -148,7 +163,7 @@ class PathTemplate:
         return re.compile(pattern), runs
 
     def match(self, url: str) -> Optional[EndpointMatch]:
-        split = split_v1_url(url)
+        split = split_api_url(url)
         if split is None:
             return None
         if split.version is not None and split.version != self.version:

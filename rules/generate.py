@@ -3,8 +3,8 @@
     python -m circleci_v2.rules.generate          # rewrite rules/markers.py and docs/rules.md
     python -m circleci_v2.rules.generate --check  # exit 1 when either is stale
 
-The pre-filter markers come from every rule's endpoints (their common literal
-root), legacy client modules, imports and extra markers; a marker that contains
+The pre-filter markers come from every rule's v1.1 and v1 endpoints (their common
+literal root), legacy client modules, imports and extra markers; a marker that contains
 another one is dropped, since the shorter one already selects the file.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, List
 
+from .endpoints import LEGACY_VERSIONS
 from .loader import CATALOGUE_DIR, RULES_DIR, catalogue_digest, load_rules
 from .model import Catalogue
 
@@ -24,7 +25,10 @@ def derive_markers(catalogue: Catalogue) -> List[bytes]:
     found = set()
     for rule in catalogue:
         for endpoint in rule.endpoints:
-            found.add("/api/v1")  # every v1.1 and v1 path template starts here
+            if endpoint.template.version in LEGACY_VERSIONS:
+                found.add("/api/v1")  # every v1.1 and v1 path template starts here
+            # a v2 root is no marker: it would admit every v2 client; the loader makes
+            # such a rule declare its own markers (circle-token)
         for client in rule.clients:
             found.add(client.module.split(".")[0])
         for mapping in rule.imports:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from .endpoints import PathTemplate
+from .endpoints import LEGACY_VERSIONS, PathTemplate
 from .model import (
     Catalogue,
     ClientMethod,
@@ -115,6 +115,18 @@ def _build_rule(path: Path, data: Dict[str, Any]) -> Rule:
         raise RuleError(path, "a request rule needs `request: {check: ...}`", "request")
     if kind == "import" and not imports:
         raise RuleError(path, "an import rule needs at least one import", "imports")
+    for i, ep in enumerate(endpoints):
+        if ep.template.version in LEGACY_VERSIONS:
+            continue
+        # v2 is where code is going: only a property of any request (a token in the query
+        # string) is worth reporting there, never a route
+        if kind != "request":
+            raise RuleError(path, f"only a request rule may name a {ep.template.version} endpoint",
+                            f"endpoints[{i}].path")
+        if not data.get("markers"):
+            # the pre-filter derives /api/v1 from v1.1 endpoints; /api/v2 alone would admit every v2 client
+            raise RuleError(path, f"a rule that covers {ep.template.version} URLs needs `markers` that "
+                                  "select the files it can fire in", "markers")
 
     def examples(key: str) -> tuple:
         return tuple(

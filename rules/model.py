@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
-from .endpoints import EndpointMatch, PathTemplate, V1Url
+from .endpoints import ApiUrl, EndpointMatch, PathTemplate
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A v1.1 (or v1) HTTP endpoint: method and path template with :name segments."""
+    """An HTTP endpoint: method and path template with :name segments (v1.1 or v1; v2 in request rules)."""
 
     method: str
     path: str
@@ -107,14 +107,15 @@ class Rule:
                 return mapping
         return None
 
-    def covers_request(self, verb: Optional[str], url: "V1Url", best: Optional["RuleMatch"] = None,
+    def covers_request(self, verb: Optional[str], url: "ApiUrl", best: Optional["RuleMatch"] = None,
                        without_base: bool = False) -> bool:
         """Does this request rule (kind "request": headers, query string) apply to a request to `url`?
 
-        With the API root resolved, the rule's endpoints say which versions and path
-        prefixes it covers. With the base unresolved (url.version None), it applies when
-        told so (`without_base`) or when the request's best route match is of a version
-        the rule covers; the caller reports that with low confidence.
+        With the API root resolved, the rule's endpoints say which versions (v1.1, v1,
+        and v2 when the rule names it) and path prefixes it covers. With the base
+        unresolved (url.version None), it applies when told so (`without_base`) or when
+        the request's best route match is of a version the rule covers; the caller
+        reports that with low confidence.
         """
         endpoints = [e for e in self.endpoints if verb is None or e.method in ("ANY", verb)]
         if url.version is not None:
@@ -182,7 +183,7 @@ class Catalogue:
         """
         found: List[RuleMatch] = []
         for rule in self._rules.values():
-            if rule.kind == "request":  # these apply to every v1.1 URL, not to one route
+            if rule.kind == "request":  # these apply to every URL under a root they name, not to one route
                 continue
             for endpoint in rule.endpoints:
                 if method is not None and endpoint.method not in ("ANY", method.upper()):

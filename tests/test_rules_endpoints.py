@@ -1,9 +1,10 @@
-"""Matching URLs against the rules' v1.1 path templates (rules/endpoints.py)."""
+"""Splitting API URLs and matching them against the rules' v1.1 path templates (rules/endpoints.py)."""
 from __future__ import annotations
 
 import pytest
 
-from circleci_v2.rules import PLACEHOLDER, load_catalogue, placeholder, placeholder_index, split_v1_url, v2_project_slug
+from circleci_v2.rules import (PLACEHOLDER, load_catalogue, placeholder, placeholder_index, split_api_url,
+                               v2_project_slug)
 
 P0, P1, P2, P3 = (placeholder(i) for i in range(4))
 
@@ -101,13 +102,50 @@ def test_unresolved_base_is_matched_but_not_exact(catalogue):
     ],
 )
 def test_not_v1_routes(catalogue, url):
-    assert catalogue.match_request("POST", url) == [] or split_v1_url(url) is None
+    assert catalogue.match_request("POST", url) == [] or split_api_url(url) is None
 
 
 def test_split_keeps_base_and_query():
-    split = split_v1_url("https://ci.example.com:8443/api/v1.1/recent-builds?circle-token=x#frag")
+    split = split_api_url("https://ci.example.com:8443/api/v1.1/recent-builds?circle-token=x#frag")
     assert (split.base, split.version, split.path, split.query) == (
         "https://ci.example.com:8443", "v1.1", "/recent-builds", "circle-token=x")
+
+
+@pytest.mark.parametrize(
+    "url, version, legacy",
+    [
+        ("https://circleci.com/api/v1.1/me", "v1.1", True),
+        ("https://circleci.com/api/v1/project/acme/app", "v1", True),
+        ("https://circleci.com/api/v2/me?circle-token=x", "v2", False),
+        ("https://circleci.com/api/v2", "v2", False),
+        (f"{P0}/me", None, False),
+    ],
+)
+def test_split_names_the_version(url, version, legacy):
+    split = split_api_url(url)
+    assert (split.version, split.legacy) == (version, legacy)
+
+
+@pytest.mark.parametrize("url", ["https://example.com/api/v20/me", "https://example.com/api/v2beta/me",
+                                 "https://hooks.example.com/notify?circle-token=x", "https://example.com/api/v3/me"])
+def test_split_refuses_other_roots(url):
+    assert split_api_url(url) is None
+
+
+def test_a_v2_url_matches_no_endpoint_rule(catalogue):
+    """Every route of every endpoint rule, written under /api/v2, matches nothing: v2 code is not reported."""
+    checked = 0
+    for rule in catalogue:
+        for endpoint in rule.endpoints:
+            if rule.kind == "request":
+                continue
+            path = endpoint.path.replace("/api/v1.1/", "/api/v2/", 1).replace("/api/v1/", "/api/v2/", 1)
+            path = path.replace(":build_num", "42").replace(":", "x")
+            url = "https://circleci.com" + path
+            for method in ("GET", "POST", "DELETE", None):
+                assert catalogue.match_request(method, url) == [], (rule.id, url, method)
+            checked += 1
+    assert checked > 10
 
 
 @pytest.mark.parametrize(

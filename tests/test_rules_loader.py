@@ -34,3 +34,15 @@ def test_a_changed_rule_file_is_validated_despite_the_recorded_digest(tmp_path):
 def test_unchanged_bytes_skip_only_the_schema_not_the_other_checks(tmp_path):
     paths = copy_catalogue(tmp_path)
     assert len(load_rules(paths, trusted_digest=CATALOGUE_DIGEST)) == len(paths)
+
+
+def test_only_a_request_rule_may_name_a_v2_endpoint(tmp_path):
+    paths = copy_catalogue(tmp_path)
+    target = next(p for p in paths if p.name.startswith("CCI107"))
+    text = target.read_text()
+    assert "/api/v1.1/recent-builds" in text
+    target.write_text(text.replace("/api/v1.1/recent-builds", "/api/v2/recent-builds", 1))
+    with pytest.raises(RuleError) as err:
+        load_rules(paths)
+    assert target.name in str(err.value) and "only a request rule may name a v2 endpoint" in str(err.value)
+

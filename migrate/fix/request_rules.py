@@ -1,4 +1,4 @@
-"""Fixes for properties of any v1.1 request: the Accept header, and a token in the query string.
+"""Fixes for properties of any request: the Accept header (v1.1), and a token in the query string (v1.1, v2).
 
 missing-accept-header: add `Accept: application/json` (merged into a headers
 dict literal, or as a new headers= argument). token-in-query: take

@@ -1,14 +1,15 @@
 """The URL argument of one call: where to write a new URL, and its parts lined up with the template.
 
-Also the pieces of a v1.1 URL every fix needs: the API root, the path
+Also the pieces of a v1.1 URL (or, for the token fix, a v2 URL) every fix needs: the API root, the path
 parameters of the matched endpoint template, and the query string as pairs.
 """
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
+
+from circleci_v2.rules import API_ROOT
 
 from .bindings import module_constant, single_use_assignment
 from .edits import AssignEdit
@@ -18,7 +19,6 @@ from .shape import Draft, arg, selector_of
 from .signature import ast_shape
 from .source_map import SourceMap
 
-API_ROOT = re.compile(r"/api/(v1\.1|v1)(?=[/?#]|$)")
 # path parameters that may hold slashes when last (an unencoded branch such as feat/x): as rules/endpoints.py
 _GREEDY = {"branch", "name", "fingerprint"}
 
@@ -58,7 +58,7 @@ class UrlSite:
         self.template = template
         root = API_ROOT.search(template)
         if root is None:
-            raise CannotFix("the URL's /api/v1.1 root was not resolved in this file")
+            raise CannotFix("the URL's API root (/api/v1.1, /api/v2) was not resolved in this file")
         self.root = root
         tail = len(template)
         hash_at = template.find("#", root.end())

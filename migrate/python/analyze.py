@@ -20,8 +20,7 @@ import warnings
 from dataclasses import replace
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from circleci_v2.rules import Catalogue, RuleMatch, placeholder, split_v1_url
-from circleci_v2.rules.endpoints import V1Url
+from circleci_v2.rules import ApiUrl, Catalogue, RuleMatch, placeholder, split_api_url
 from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding
@@ -78,9 +77,10 @@ class _Outcome:
         self.req = req
         self.run = run
         self.url, self.labels = resolve_url(req.url, req.url_node)  # type: ignore[arg-type]
-        self.split: Optional[V1Url] = split_v1_url(self.url.url)
+        self.split: Optional[ApiUrl] = split_api_url(self.url.url)
         self.matches: List[RuleMatch] = []
-        if self.split is not None and (req.known_library or self.split.version is not None):
+        # routes are v1.1/v1: a v2 URL matches none (request rules may still cover it)
+        if self.split is not None and (self.split.legacy or (req.known_library and self.split.version is None)):
             key = (req.verb, self.url.url)
             if key not in cache:  # alternatives and wrapper call sites repeat the same URLs
                 cache[key] = catalogue.match_request(req.verb, self.url.url)
@@ -282,7 +282,7 @@ class _Analysis:
     def request_findings(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
                          only: Tuple[str, ...] = (), inner: Optional[_CallResult] = None,
                          wrapper: Optional[Any] = None) -> None:
-        """Rules about any v1.1 request (Accept header, token in the query)."""
+        """Rules about any request to a root they cover (Accept header on v1.1, token in the query on v1.1 and v2)."""
         for rule, check, without_base in self.rules.request_rules:
             if only and check not in only:
                 continue
@@ -538,7 +538,7 @@ def _wrapper_note(wrapper: Optional[Any]) -> Optional[str]:
 
 
 def _v11(o: _Outcome) -> bool:
-    return o.split is not None and o.split.version is not None
+    return o.split is not None and o.split.legacy
 
 
 def _accept_bool(req: Request) -> Optional[bool]:

@@ -14,7 +14,7 @@ import bisect
 import re
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_v1_url
+from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding
 from .http_tools import HttpRequest, parse_request
@@ -87,7 +87,7 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
     from .trigger import plan_fix
 
     url = url_of(seg, env, req)
-    split = split_v1_url(url.text)
+    split = split_api_url(url.text)
     found: List[Tuple[Finding, TextSite]] = []
     matches = catalogue.match_request(req.verb, url.text)
     site = TextSite(kind=kind, segment=seg, commands=commands, env=env, request=req, url=url, match=None)
