@@ -12,7 +12,9 @@ for the shapes a finding needs. A v1.1 or v1 API root (`/api/v1` not followed
 by a digit), an import of a legacy client module, or the first segment of a
 v1.1 route written without its root (`f"{CIRCLECI_URL}/project/..."`, where the
 base comes from outside the file). A file that only mentions CircleCI (an API
-v2 client, a CI config without API calls, prose) stops here.
+v2 client, a CI config without API calls, prose) stops here; one that spells
+circle-token passes both stages (a rule marker), since a token in the query
+string is reported on v2 URLs too.
 
 Importing this module imports neither yaml nor the catalogue.
 """

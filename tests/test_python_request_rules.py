@@ -1,4 +1,5 @@
-"""Rules about any v1.1 request: a missing Accept header (never a false "missing") and a token in the query."""
+"""Rules about any v1.1 request: a missing Accept header (never a false "missing") and a token in the query
+(on v2 URLs too)."""
 from __future__ import annotations
 
 import textwrap
@@ -7,9 +8,11 @@ import pytest
 
 from circleci_v2.migrate.python import analyze
 from circleci_v2.rules import load_catalogue
+from clirun import rules_in, run_cli, write
 
 CATALOGUE = load_catalogue()
 ME = "https://circleci.com/api/v1.1/me"
+V2 = "https://circleci.com/api/v2"
 ACCEPT_RULE = next(r.id for r in CATALOGUE if r.name == "missing-accept-header")
 TOKEN_RULE = next(r.id for r in CATALOGUE if r.name == "token-in-query")
 
@@ -132,6 +135,13 @@ def test_url_passed_to_a_wrapper_makes_its_request_v1_1():
     ('requests.get("https://circleci.com/api/v1/me?circle-token=" + t, headers=H)', "high"),
     (f'subprocess.run(["curl", "-H", "Accept: application/json", "{ME}?circle-token=x"])', "high"),
     ('requests.get(f"{BASE}/me?circle-token={t}", headers=H)', "low"),
+    # v2 still accepts the token in the query string: the same leak, the same rule
+    (f'requests.get("{V2}/me?circle-token=" + t)', "high"),
+    (f'requests.get(f"{V2}/project/gh/acme/app/pipeline?branch=main&circle-token={{t}}")', "high"),
+    (f'requests.post("{V2}/project/gh/acme/app/pipeline", params={{"circle-token": t}}, json={{}})', "high"),
+    (f'requests.get("{V2}/me", params=P)', "high"),
+    (f'subprocess.run(["curl", "{V2}/me?circle-token=x"])', "high"),
+    (f'subprocess.run(f"curl -s {V2}/me?circle-token=$CIRCLE_TOKEN", shell=True)', "high"),
 ])
 def test_token_in_query(call, confidence):
     code = f"""
@@ -148,12 +158,46 @@ def test_token_in_query(call, confidence):
 
 @pytest.mark.parametrize("call", [
     f'requests.get("{ME}", headers={{"Circle-Token": t, "Accept": "application/json"}})',
-    'requests.get("https://circleci.com/api/v2/me?circle-token=" + t)',
     f'requests.get("{ME}?token=" + t, headers=H)',
+    f'requests.get("{V2}/me", headers={{"Circle-Token": t}})',
+    f'requests.get("{V2}/project/gh/acme/app/pipeline?branch=main", headers={{"Circle-Token": t}})',
+    f'requests.get("{V2}/me", params={{"page-token": t}})',
+    'requests.get("https://hooks.example.com/notify?circle-token=" + t)',
+    'requests.get("https://example.com/api/v20/me?circle-token=" + t)',
+    'requests.get("https://example.com/api/v3/me", params={"circle-token": t})',
 ])
-def test_token_not_in_a_v1_query(call):
+def test_no_token_in_a_circleci_query(call):
     code = "import requests\nH = {'Accept': 'application/json'}\n" + call + "\n"
     assert of_rule(code, TOKEN_RULE) == []
+
+
+@pytest.mark.parametrize("code", [
+    f'import requests\nrequests.get("{V2}/me?circle-token=" + t)\n',
+    f'import requests\nrequests.get("{V2}/project/gh/acme/app/pipeline", params={{"circle-token": t}})\n',
+    f'import requests\ndef get(url):\n    return requests.get(url)\nget("{V2}/me?circle-token=" + t)\n',
+])
+def test_a_v2_request_is_reported_only_for_its_token(code):
+    """v2 answers JSON by default (no Accept rule) and its routes are the target (no endpoint rule)."""
+    found = analyze(code, "t.py", CATALOGUE)
+    assert {f.rule_id for f in found} == {TOKEN_RULE}, [(f.rule_id, f.reason) for f in found]
+
+
+def test_a_v2_token_finding_is_suppressed_in_check_and_fix(tmp_path):
+    """Through the command line: suppressed calls are neither reported nor rewritten; the others are."""
+    silenced_1 = f'requests.get("{V2}/me?circle-token=" + t)  # circleci-v2: ignore[{TOKEN_RULE}]'
+    silenced_2 = f'requests.get("{V2}/me", params={{"circle-token": t}})'
+    other_rule = f'requests.get("{V2}/me?circle-token=" + t)  # circleci-v2: ignore[CCI120]'
+    path = write(tmp_path, "ci.py", "\n".join(["import requests", silenced_1, "# circleci-v2: ignore", silenced_2,
+                                              other_rule, ""]))
+    checked = run_cli("check", "ci.py", cwd=tmp_path)
+    assert checked.returncode == 1, checked.stderr
+    assert rules_in(checked.stdout) == [TOKEN_RULE] and "ci.py:5:" in checked.stdout
+    fixed = run_cli("fix", "ci.py", cwd=tmp_path)
+    assert fixed.returncode == 1 and "fixed 1 finding(s)" in fixed.stderr, fixed.stdout + fixed.stderr
+    assert path.read_text().splitlines() == [
+        "import requests", silenced_1, "# circleci-v2: ignore", silenced_2,
+        f'requests.get("{V2}/me", headers={{"Circle-Token": t}})  # circleci-v2: ignore[CCI120]']
+    assert run_cli("check", "ci.py", cwd=tmp_path).returncode == 0
 
 
 def test_every_request_rule_has_a_check():

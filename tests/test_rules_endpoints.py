@@ -148,6 +148,15 @@ def test_a_v2_url_matches_no_endpoint_rule(catalogue):
     assert checked > 10
 
 
+def test_request_rules_cover_v2_only_when_they_name_it(catalogue):
+    v2 = split_api_url("https://circleci.com/api/v2/project/gh/acme/app/pipeline?circle-token=x")
+    v11 = split_api_url("https://circleci.com/api/v1.1/me?circle-token=x")
+    assert catalogue["CCI121"].covers_request("GET", v2) and catalogue["CCI121"].covers_request("GET", v11)
+    # v2 answers JSON by default: the Accept rule stays on v1.1
+    assert not catalogue["CCI120"].covers_request("GET", v2) and catalogue["CCI120"].covers_request("GET", v11)
+    assert [r.id for r in catalogue.of_kind("request") if r.covers_request(None, v2)] == ["CCI121"]
+
+
 @pytest.mark.parametrize(
     "vcs, expected", [("github", "gh/acme/app"), ("bitbucket", "bb/acme/app"), ("gh", "gh/acme/app"), ("bb", "bb/acme/app")]
 )

@@ -46,3 +46,14 @@ def test_only_a_request_rule_may_name_a_v2_endpoint(tmp_path):
         load_rules(paths)
     assert target.name in str(err.value) and "only a request rule may name a v2 endpoint" in str(err.value)
 
+
+def test_a_rule_covering_v2_needs_markers(tmp_path):
+    """/api/v2 is no pre-filter marker (it would admit every v2 client): the rule must name its own."""
+    paths = copy_catalogue(tmp_path)
+    target = next(p for p in paths if p.name.startswith("CCI121"))
+    text = target.read_text()
+    assert "markers: [circle-token]\n" in text
+    target.write_text(text.replace("markers: [circle-token]\n", ""))
+    with pytest.raises(RuleError) as err:
+        load_rules(paths)
+    assert target.name in str(err.value) and "markers" in str(err.value)

@@ -29,6 +29,9 @@ STAGED = {
     ".github/workflows/test.yml": "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
     ".circleci/config.yml": "version: 2.1\njobs:\n  test:\n    docker:\n      - image: circleci/python:3.9\n"
                             "    steps: [checkout, {run: make test}]\n",
+    # already on v2, token in basic auth: mentions CircleCI, but nothing a rule can match
+    "app/ci_status.py": "import os, requests\n\nrequests.get('https://circleci.com/api/v2/me',\n"
+                        "             auth=(os.environ['CIRCLECI_TOKEN'], ''))\n",
     "Dockerfile": "FROM python:3.12-slim\nRUN pip install circleci-v2\n",
     "Jenkinsfile": "pipeline { agent any; stages { stage('t') { steps { sh 'make test' } } } }\n",
     "README.md": "Not checked: no kind of file circleci-v2 reads.\n",
@@ -75,6 +78,21 @@ def test_the_same_probe_sees_the_fixer_once_a_staged_file_holds_a_v11_call(tmp_p
     assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
     assert "'yaml'" in loaded  # the catalogue
     assert "libcst" not in loaded  # a shell fix needs no Python rewriting
+
+
+def test_a_staged_v2_call_with_the_token_in_its_query_is_found_and_fixed(tmp_path):
+    """v2 code is no candidate by its root alone; spelling circle-token makes it one (CCI121)."""
+    _staged_tree(tmp_path)
+    script = write(tmp_path, "scripts/status.sh",
+                   '#!/bin/sh\ncurl -s "https://circleci.com/api/v2/project/gh/acme/app/pipeline'
+                   '?circle-token=$CIRCLE_TOKEN"\n')
+    proc = subprocess.run([sys.executable, "-c", PROBE, "fix", *sorted(STAGED), "scripts/status.sh"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    code, loaded = proc.stdout.strip().split(" ", 1)
+    assert code == "1", proc.stdout + proc.stderr
+    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
+    assert script.read_text() == ('#!/bin/sh\ncurl -s "https://circleci.com/api/v2/project/gh/acme/app/pipeline"'
+                                  ' -H "Circle-Token: $CIRCLE_TOKEN"\n')
 
 
 def test_a_process_exit_skips_the_shutdown_collections_and_keeps_its_atexit_handlers(tmp_path):

@@ -268,6 +268,31 @@ def test_token_and_accept_fixes_on_other_calls(fake_curl):
     assert req["headers"] == {"circle-token": "tok-123", "accept": "application/json"}
 
 
+@needs_bash
+def test_a_v2_token_moves_to_the_header(fake_curl):
+    env, calls = fake_curl
+    source = ('curl -fsS "https://circleci.com/api/v2/project/gh/acme/app/pipeline?circle-token=$CIRCLE_TOKEN"'
+              ' > /dev/null\n')
+    fixed = fix(source)
+    # v2 answers JSON by default: no Accept header is added
+    assert fixed == ('curl -fsS "https://circleci.com/api/v2/project/gh/acme/app/pipeline"'
+                     ' -H "Circle-Token: $CIRCLE_TOKEN" > /dev/null\n')
+    assert run_bash(fixed, env).returncode == 0
+    req = request_of(calls()[0])
+    assert req["url"] == "https://circleci.com/api/v2/project/gh/acme/app/pipeline"
+    assert req["headers"] == {"circle-token": "tok-123"}
+    assert analyze(fixed, "f", CATALOGUE, "shell") == []
+
+
+@pytest.mark.parametrize("source", [
+    'curl -fsS -H "Circle-Token: $CIRCLE_TOKEN" "https://circleci.com/api/v2/project/gh/acme/app/pipeline"\n',
+    'curl -fsS "https://circleci.com/api/v2/me?page-token=$NEXT" -H "Circle-Token: $T"\n',
+    'curl -fsS "https://hooks.example.com/notify?circle-token=$T"\n',
+])
+def test_v2_calls_without_a_query_token_are_left_alone(source):
+    assert fix(source, unsafe=True) == source
+
+
 def test_only_the_findings_given_are_applied():
     source = 'curl -s "https://circleci.com/api/v1.1/me?circle-token=$T"\n'
     assert fix(source, only=set()) == source

@@ -7,11 +7,13 @@ import pytest
 
 from circleci_v2.migrate.text import analyze
 from circleci_v2.migrate.text.segments import shell_segments
+from circleci_v2.migrate.suppress import apply_suppressions
 from circleci_v2.migrate.text.shell import lex
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
 V11 = "https://circleci.com/api/v1.1"
+V2 = "https://circleci.com/api/v2"
 
 
 def findings(script: str, kind: str = "shell"):
@@ -170,10 +172,42 @@ def test_missing_accept_header(line, reported):
     f'curl -H "Accept: application/json" -G -d "circle-token=$T" {V11}/me',
     f"http {V11}/me circle-token==$T",
     'curl "$CIRCLE_API/me?limit=1&circle-token=$T"',
+    # v2 still accepts the token in the query string: the same leak, the same rule
+    f'curl -s "{V2}/project/gh/acme/app/pipeline?circle-token=$CIRCLE_TOKEN"',
+    f'curl -s -G -d "circle-token=$CIRCLE_TOKEN" {V2}/me',
+    f"http {V2}/me circle-token==$T",
+    f'wget -qO- "{V2}/me?circle-token=$T"',
+    'API=https://circleci.com/api/v2\ncurl "$API/me?circle-token=$T"',
 ])
 def test_token_in_query(line):
     found = [f for f in findings(line + "\n") if f.rule_id == "CCI121"]
     assert len(found) == 1
+
+
+def test_a_v2_token_is_reported_with_the_rule_message_and_nothing_else():
+    found = findings(f'curl -s "{V2}/project/gh/acme/app/pipeline?circle-token=$CIRCLE_TOKEN"\n')
+    rule = CATALOGUE["CCI121"]
+    # no Accept rule (v2 answers JSON) and no endpoint rule (v2 routes are the target)
+    assert [(f.rule_id, f.message, f.confidence, f.fix) for f in found] == [("CCI121", rule.message, "high", "safe")]
+
+
+@pytest.mark.parametrize("line", [
+    f'curl -s -H "Circle-Token: $CIRCLE_TOKEN" "{V2}/project/gh/acme/app/pipeline"',
+    f'curl -s "{V2}/project/gh/acme/app/pipeline?branch=main" -H "Circle-Token: $T"',
+    f'curl -s "{V2}/insights/gh/acme/app/workflows?page-token=$NEXT"',
+    'curl -s "https://hooks.example.com/notify?circle-token=$T"',
+    'curl -s "https://example.com/api/v20/me?circle-token=$T"',
+    f"curl -s {V2}/me",
+])
+def test_v2_calls_without_a_query_token_are_not_reported(line):
+    assert findings(line + "\n") == []
+
+
+def test_a_v2_token_finding_can_be_suppressed():
+    script = (f'curl -s "{V2}/me?circle-token=$T"  # circleci-v2: ignore[CCI121]\n'
+              f'curl -s "{V2}/me?circle-token=$T"\n')
+    kept, silenced = apply_suppressions(findings(script), script)
+    assert [(f.rule_id, f.line) for f in kept] == [("CCI121", 2)] and silenced == 1
 
 
 def test_token_in_header_is_fine():
