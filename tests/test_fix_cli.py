@@ -209,3 +209,17 @@ def test_a_file_with_only_manual_findings_does_not_import_libcst(tmp_path):
             "    print(e.code, 'libcst' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert out.stdout.strip().endswith("1 False"), out.stdout + out.stderr
+
+
+def test_check_promises_only_what_fix_does_for_curl_run_from_python(tmp_path):
+    """A curl command line in subprocess is found, not rewritten: check must not mark it fixable ([*])."""
+    code = ('import subprocess\n\nsubprocess.run(["curl", "-X", "POST",\n'
+            '                "https://circleci.com/api/v1.1/project/github/acme/app/tree/main?circle-token=x"])\n')
+    path = write(tmp_path, "deploy.py", code)
+    check = run_cli("check", ".", cwd=tmp_path)
+    assert sorted(rule for rule in ("CCI102", "CCI120", "CCI121") if rule in check.stdout) == \
+        ["CCI102", "CCI120", "CCI121"]
+    assert "[*]" not in check.stdout and "fixable" not in check.stderr
+    fix = run_cli("fix", ".", cwd=tmp_path)
+    assert path.read_text() == code
+    assert "fixed 0 finding(s)" in fix.stderr and "3 left for a person" in fix.stderr

@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
 
+from ..python.http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY
 from .bindings import bound_names, single_use_assignment
 from .edits import CallEdit, DictEdit, Edits, NewDict, Selector, squash
 from .model import CannotFix
@@ -63,8 +64,9 @@ def shape_for(call: ast.Call, library: str) -> Shape:
 def shape_of(library: str) -> Shape:
     shape = SHAPES.get(library)
     if shape is None:
-        what = "curl command lines" if library.startswith("subprocess") else f"calls through {library}"
-        raise CannotFix(f"{what} are not rewritten automatically")
+        if library == CURL_LIBRARY:
+            raise CannotFix(COMMAND_LINE_NOT_REWRITTEN)
+        raise CannotFix(f"calls through {library} are not rewritten automatically")
     return shape
 
 

@@ -26,7 +26,7 @@ from circleci_v2.rules.model import Rule
 from ..findings import HIGH, LOW, Finding
 from .evaluate import Evaluator, Frame, label_of
 from .headers import ABSENT, PARTIAL, PRESENT
-from .http_calls import INTERESTING_ATTRS, Request, recognize
+from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
 from .ruleset import RuleSet, ruleset
@@ -462,6 +462,8 @@ class _Analysis:
         reasons = list(dict.fromkeys(r for r in reasons if r))
         if confidence == LOW and fix != "manual":
             fix = "manual"
+        if downgrade is None and site.library == CURL_LIBRARY:
+            downgrade = COMMAND_LINE_NOT_REWRITTEN
         if downgrade is not None and fix != "manual":
             fix = "manual"
             reasons.append(downgrade)

@@ -35,6 +35,10 @@ SUBPROCESS_FUNCS = {
     "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen",
     "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
 }
+# the library name of a request made by a curl that Python runs; `fix` rewrites HTTP calls, not command
+# lines, so such a finding is manual with this reason
+CURL_LIBRARY = "subprocess:curl"
+COMMAND_LINE_NOT_REWRITTEN = "curl command lines are not rewritten automatically"
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # names of callee attributes worth evaluating: everything else cannot be an HTTP call
@@ -382,7 +386,7 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
         if start is None or not is_curl(tokens[start]):
             continue
         cmd = parse_curl(tokens[start:])
-        req = Request(call, "subprocess:curl", frame)
+        req = Request(call, CURL_LIBRARY, frame)
         req.url_arg = where
         req.verb = cmd.verb
         req.verb_label = cmd.verb_label
