@@ -5,8 +5,8 @@
 takes the analyser's findings for one Python file and returns the fixed text
 with what changed and what is left for a person. See engine.py for the steps.
 
-Importing this package is cheap (the command line registers `fix` and `diff`
-from it on every run): the engine is imported on first use, and libcst only
+Importing this package is cheap (the command line imports it when `fix` or
+`diff` is looked up): the engine is imported on first use, and libcst only
 when a file has an edit to make.
 """
 from __future__ import annotations

@@ -13,8 +13,9 @@ changed are written.
 
 Exit status: 0 nothing to do; 1 a file changed (or would) or findings remain;
 2 errors (a file that cannot be read, parsed, fixed or written; bad options).
-This module imports only click at load time: the command line registers
-these commands on every run, and `check` must not pay for the fixer.
+This module imports only click at load time: the command line declares
+these commands when `fix` or `diff` is looked up (cli.LazyGroup), and even
+then a tree without candidates must not pay for the fixer.
 """
 from __future__ import annotations
 
