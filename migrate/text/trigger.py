@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 from circleci_v2.rules import Rule, placeholder, v2_project_slug
+from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
 from ..findings import LOW
 from .http_tools import Arg, HttpRequest
@@ -37,7 +38,6 @@ from .shell import LIT, TEMPLATE, VAR, Part, Word
 from .site import TextSite
 
 Item = Tuple[str, object]
-_ROOT = re.compile(r"/api/v1(?:\.1)?(?=[/?#]|$)")
 _PH = re.compile("[\ue000-\uf3ff]")
 SAFE, UNSAFE, MANUAL = "safe", "unsafe", "manual"
 _ORDER = {SAFE: 0, UNSAFE: 1, MANUAL: 2}
@@ -117,8 +117,8 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
     assert match is not None and req.url is not None
     word = req.url
     plan.url_style = _style_of(word)
-    m = _ROOT.search(url.text)
-    if m is None:
+    m = API_ROOT.search(url.text)
+    if m is None or m.group(1) not in LEGACY_VERSIONS:
         plan.need(MANUAL, "the API root (/api/v1.1) is not in the command")
         return plan
     prefix = _prefix_items(site, m.start(), m.end(), plan)
