@@ -62,3 +62,8 @@ def rules_in(stdout: str) -> list:
         if len(parts) == 2 and parts[1][:3] == "CCI":
             out.append(parts[1].split()[0])
     return out
+
+
+def run_python(code: str, *args: str, cwd: Union[str, Path, None] = None) -> subprocess.CompletedProcess:
+    """`python -c CODE ARGS` in a fresh interpreter (what it imports, how it exits), text stdout/stderr."""
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True)

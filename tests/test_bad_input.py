@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from clirun import TRIGGER, TRIGGER_ACCEPT, run_cli, write
+from clirun import TRIGGER, TRIGGER_ACCEPT, run_cli, run_python, write
 
 BROKEN_SYNTAX = 'import requests\nrequests.post("https://circleci.com/api/v1.1/project/github/a/b/tree/main"\n'
 
@@ -141,7 +141,7 @@ def test_an_analyser_crash_is_one_line_for_that_file(tmp_path):
         "from circleci_v2.migrate.cli import main\n"
         "main(['check'])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, cwd=tmp_path)
     assert proc.returncode == 2
     problems = problem_lines(proc.stderr)
     assert list(problems) == ["a.py"] and "internal error in the python analyser: KeyError" in problems["a.py"]
@@ -160,7 +160,7 @@ def test_an_internal_error_is_one_line_with_a_hint(tmp_path):
         "from circleci_v2.migrate.cli import main\n"
         "main(['check'])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     first, hint = proc.stderr.splitlines()[:2]

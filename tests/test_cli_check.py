@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from clirun import CLEAN, TRIGGER, TRIGGER_ACCEPT, rules_in, run_cli, write
+from clirun import CLEAN, TRIGGER, TRIGGER_ACCEPT, rules_in, run_cli, run_python, write
 
 
 def test_clean_tree_exits_0_with_summary_on_stderr_only(tmp_path):
@@ -240,11 +240,11 @@ def test_no_heavy_import_when_nothing_is_a_candidate(tmp_path):
         "    loaded = 'circleci_v2.migrate.python' in sys.modules, 'circleci_v2.rules.loader' in sys.modules\n"
         "    print(exc.code, heavy, *loaded)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, cwd=tmp_path)
     assert proc.stdout.strip() == "0 [] False False", proc.stderr
     # and the same check does import them once a file is a candidate
     write(tmp_path, "deploy.py", TRIGGER)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, cwd=tmp_path)
     last = proc.stdout.splitlines()[-1]
     assert last.startswith("1 ") and "'yaml'" in last
     assert "libcst" not in last  # detection is ast: libcst is for rewriting only

@@ -2,14 +2,11 @@
 the package (its own name, a dependency) is not parsed at all (tomllib is a twentieth of a hook run)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from circleci_v2.migrate.config import ConfigError, find_config, may_hold_table, read_config
 
-from clirun import write
+from clirun import run_python, write
 
 TABLES = {
     "header": '[tool.circleci-v2]\nselect = ["CCI1"]\n',
@@ -51,7 +48,7 @@ def test_a_file_that_only_names_the_package_is_not_parsed(tmp_path):
     code = ("import sys\nfrom circleci_v2.migrate.config import find_config\n"
             "config = find_config()\n"
             "print(config.path, 'tomllib' in sys.modules or 'tomli' in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, cwd=tmp_path)
     assert proc.stdout.strip() == "None False", proc.stdout + proc.stderr
 
 

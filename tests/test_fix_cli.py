@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from clirun import CLEAN, TRIGGER, run_cli, write
+from clirun import CLEAN, TRIGGER, run_cli, run_python, write
 
 RETRY = ('import requests\n\ndef retry(n):\n'
          '    requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/{n}/retry",\n'
@@ -189,7 +187,7 @@ def test_fix_does_not_import_libcst_for_a_tree_without_candidates(tmp_path):
     code = ("import sys; from circleci_v2.migrate import cli\n"
             "try:\n    cli.main(['fix', '.'])\nexcept SystemExit as e:\n"
             "    print(e.code, 'libcst' in sys.modules, 'circleci_v2.migrate.fix.engine' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    out = run_python(code, cwd=tmp_path)
     assert out.stdout.strip() == "0 False False", out.stderr
 
 
@@ -198,7 +196,7 @@ def test_check_does_not_import_the_fixer(tmp_path):
     code = ("import sys; from circleci_v2.migrate import cli\n"
             "try:\n    cli.main(['check', '-q', '.'])\nexcept SystemExit as e:\n"
             "    print(e.code, 'libcst' in sys.modules, 'circleci_v2.migrate.fix.engine' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    out = run_python(code, cwd=tmp_path)
     assert out.stdout.strip().endswith("1 False False"), out.stdout + out.stderr
 
 
@@ -207,7 +205,7 @@ def test_a_file_with_only_manual_findings_does_not_import_libcst(tmp_path):
     code = ("import sys; from circleci_v2.migrate import cli\n"
             "try:\n    cli.main(['fix', '.'])\nexcept SystemExit as e:\n"
             "    print(e.code, 'libcst' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    out = run_python(code, cwd=tmp_path)
     assert out.stdout.strip().endswith("1 False"), out.stdout + out.stderr
 
 

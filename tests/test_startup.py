@@ -7,12 +7,9 @@ hook run close to Python's start-up (bench/hook measures it).
 """
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from clirun import CLEAN, write
+from clirun import CLEAN, run_python, write
 
 HEAVY = ("libcst", "requests", "yaml", "jsonschema")
 # modules that mean work a marker-free run must not do
@@ -58,8 +55,7 @@ def _staged_tree(root):
 def test_a_hook_run_over_marker_free_files_imports_nothing_heavy(tmp_path, command):
     files = _staged_tree(tmp_path)
     before = {name: path.read_bytes() for name, path in files.items()}
-    proc = subprocess.run([sys.executable, "-c", PROBE, *command, *sorted(STAGED)], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = run_python(PROBE, *command, *sorted(STAGED), cwd=tmp_path)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert {name: path.read_bytes() for name, path in files.items()} == before
@@ -71,8 +67,7 @@ def test_the_same_probe_sees_the_fixer_once_a_staged_file_holds_a_v11_call(tmp_p
     write(tmp_path, "scripts/trigger.sh",
           '#!/bin/sh\ncurl -X POST "https://circleci.com/api/v1.1/project/github/acme/app/tree/main'
           '?circle-token=$CIRCLE_TOKEN"\n')
-    proc = subprocess.run([sys.executable, "-c", PROBE, "fix", *sorted(STAGED), "scripts/trigger.sh"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(PROBE, "fix", *sorted(STAGED), "scripts/trigger.sh", cwd=tmp_path)
     code, loaded = proc.stdout.strip().split(" ", 1)
     assert code == "1", proc.stdout + proc.stderr
     assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
@@ -86,8 +81,7 @@ def test_a_staged_v2_call_with_the_token_in_its_query_is_found_and_fixed(tmp_pat
     script = write(tmp_path, "scripts/status.sh",
                    '#!/bin/sh\ncurl -s "https://circleci.com/api/v2/project/gh/acme/app/pipeline'
                    '?circle-token=$CIRCLE_TOKEN"\n')
-    proc = subprocess.run([sys.executable, "-c", PROBE, "fix", *sorted(STAGED), "scripts/status.sh"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(PROBE, "fix", *sorted(STAGED), "scripts/status.sh", cwd=tmp_path)
     code, loaded = proc.stdout.strip().split(" ", 1)
     assert code == "1", proc.stdout + proc.stderr
     assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
@@ -106,8 +100,8 @@ def test_a_process_exit_skips_the_shutdown_collections_and_keeps_its_atexit_hand
             "    try:\n        main(['check', '-q', 'a.py'])\n    except SystemExit as exc:\n        print('exit', exc.code)\n"
             "else:\n"
             "    sys.argv = ['circleci-v2', 'rules']\n    main()\n")
-    proc = subprocess.run([sys.executable, "-c", code, "console"], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, "console", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.endswith("atexit True\n"), proc.stdout + proc.stderr
     assert "CCI101" in proc.stdout  # the whole listing came out before the handler ran
-    proc = subprocess.run([sys.executable, "-c", code, "argv"], cwd=tmp_path, capture_output=True, text=True)
+    proc = run_python(code, "argv", cwd=tmp_path)
     assert proc.stdout == "exit 0\natexit False\n", proc.stdout + proc.stderr
