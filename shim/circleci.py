@@ -13,7 +13,7 @@ import os
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlencode
 
-import requests
+import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 from requests.auth import HTTPBasicAuth
 
 from . import translate
