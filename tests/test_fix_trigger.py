@@ -71,12 +71,12 @@ def left(result) -> dict:
      f'headers={JSON_HEADERS})'),
     # a token in the query string moves to the Circle-Token header
     ('requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/tree/main?circle-token={tok}")',
-     f'requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={{"branch": "main"}}, '
-     f'headers={{"Content-Type": "application/json", "Accept": "application/json", "Circle-Token": tok}})'),
+     'requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={"branch": "main"}, '
+     'headers={"Content-Type": "application/json", "Accept": "application/json", "Circle-Token": tok})'),
     # ... and from params=, which goes away when it held only the token
     ('requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main", params={"circle-token": tok})',
-     f'requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={{"branch": "main"}}, '
-     f'headers={{"Content-Type": "application/json", "Accept": "application/json", "Circle-Token": tok}})'),
+     'requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={"branch": "main"}, '
+     'headers={"Content-Type": "application/json", "Accept": "application/json", "Circle-Token": tok})'),
     # headers already present are merged, in the file's quote style
     ("requests.post('https://circleci.com/api/v1.1/project/github/acme/app/tree/main', headers={'Circle-Token': t})",
      "requests.post('https://circleci.com/api/v2/project/gh/acme/app/pipeline', headers={'Circle-Token': t, "
