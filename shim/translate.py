@@ -132,8 +132,11 @@ def _named(client: CircleCIClient, workflow_id: str, name: Optional[str]) -> Opt
     return job if job and job.get("job_number") is not None else None
 
 
-# v2 workflow statuses after which the workflow's jobs never change (a rerun makes a new workflow).
+# v2 workflow statuses after which the workflow's jobs never change (a rerun makes a new workflow), and
+# job statuses that are final: a canceled workflow's jobs can still show running for a moment.
 FINISHED_WORKFLOW = frozenset({"success", "failed", "error", "canceled", "unauthorized", "not_run"})
+FINISHED_JOB = frozenset({"success", "failed", "canceled", "not_run", "infrastructure_fail", "timedout",
+                          "terminated-unknown", "unauthorized", "retried"})
 
 
 class FinishedJobsCache:
@@ -149,7 +152,7 @@ class FinishedJobsCache:
         self._lock = threading.Lock()
 
     def jobs(self, client: CircleCIClient, workflow: Mapping[str, Any]) -> List[Dict[str, Any]]:
-        """The workflow's jobs: from the cache when it is finished and was read before, else from v2."""
+        """The workflow's jobs: from the cache when it and its jobs had finished when read, else from v2."""
         workflow_id = workflow["id"]
         with self._lock:
             cached = self._jobs.get(workflow_id)
@@ -157,7 +160,7 @@ class FinishedJobsCache:
                 self._jobs.move_to_end(workflow_id)
                 return cached
         jobs = [dict(job) for job in client.list_workflow_jobs(workflow_id)]
-        if workflow.get("status") in FINISHED_WORKFLOW:
+        if workflow.get("status") in FINISHED_WORKFLOW and all(j.get("status") in FINISHED_JOB for j in jobs):
             with self._lock:
                 self._jobs[workflow_id] = jobs
                 while len(self._jobs) > self.size:

@@ -67,6 +67,22 @@ def test_running_workflows_jobs_are_read_every_time(circleci_emulator_factory):
     assert {b["workflows"]["job_name"]: b["status"] for b in builds}["deploy"] == "running"
 
 
+def test_a_finished_workflow_whose_jobs_still_run_is_read_again(circleci_emulator_factory):
+    """The workflow list may say canceled while a job still shows running: only final jobs are kept."""
+    emu = circleci_emulator_factory()
+    emu.add_project(SLUG, config=CONFIG, job_durations={"deploy": 3600})
+    client = CircleCIClient(emu.token, emu.url)
+    pipeline = client.trigger_pipeline(SLUG, branch="main")
+    release = next(w for w in client.wait_for_workflows(pipeline["id"], poll=0.01, stable_polls=1, timeout=5)
+                   if w["name"] == "release")
+    cache = translate.FinishedJobsCache()
+    as_listed = dict(release, status="canceled")  # what a listing may say a moment before the jobs do
+    emu.clear_calls()
+    for _ in range(2):
+        assert [j["status"] for j in cache.jobs(client, as_listed)] == ["running"]
+    assert len(_calls(emu, "listWorkflowJobs")) == 2
+
+
 def test_limit_over_several_pipelines_matches_the_serial_answer(circleci_emulator_factory, monkeypatch):
     emu = circleci_emulator_factory()
     emu.add_project(SLUG, config=CONFIG)
