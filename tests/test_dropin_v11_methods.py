@@ -9,6 +9,7 @@ string. Methods whose endpoint v1.1 does not serve get the error the user sees.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -252,23 +253,44 @@ def test_circleclient_methods_on_v1(emu):
     emu.assert_valid()
 
 
+DROP_IN_HOLDERS = {"circleci_v2.shim.circleci": {"Api": CircleciApi, "Experimental": Experimental},
+                   "circleci_v2.shim.pycircleci": {"Api": PyApi},
+                   "circleci_v2.shim.circleclient": {"CircleClient": circleclient.CircleClient("token")}}
+
+
+def _drop_in_method(cm: Any) -> Callable[..., Any]:
+    """The drop-in's method for a rule's client entry (circleclient's through its attribute, e.g. build)."""
+    owner = DROP_IN_HOLDERS[cm.drop_in][cm.class_name]
+    if cm.attribute:
+        owner = getattr(owner, cm.attribute)
+    return getattr(owner, cm.method)
+
+
+def test_every_deprecated_client_method_warns_with_the_rule_that_names_it():
+    """The drop-ins name their rule in code (warn_deprecated("CCI110")); the rule's client entries are the
+    source of truth, so each entry's drop-in method must warn with that rule's id and no other."""
+    client_rules = [r for r in load_catalogue() if r.kind == "client" and r.deprecated]
+    assert len(client_rules) >= 5
+    for rule in client_rules:
+        for cm in rule.clients:
+            if not cm.drop_in:
+                continue
+            source = inspect.getsource(_drop_in_method(cm))
+            warned = set(re.findall(r'warn_deprecated\("(CCI\d+)"', source))
+            assert warned == {rule.id}, f"{cm.dotted}: warns {sorted(warned)}, its rule is {rule.id}"
+
+
 def test_every_client_entry_of_an_info_rule_names_a_drop_in_method():
     """What `check` reports at info severity is a method the drop-in keeps, with the legacy parameters."""
     catalogue = load_catalogue()
     info_rules = [r for r in catalogue if r.kind == "endpoint" and not r.deprecated]
     assert len(info_rules) >= 13
-    holders = {"circleci_v2.shim.circleci": {"Api": CircleciApi, "Experimental": Experimental},
-               "circleci_v2.shim.pycircleci": {"Api": PyApi},
-               "circleci_v2.shim.circleclient": {"CircleClient": circleclient.CircleClient("token")}}
     seen = set()
     for rule in info_rules:
         assert rule.clients, f"{rule.id} names no legacy client method"
         assert rule.fix == "manual" and rule.severity == "info"
         for cm in rule.clients:
-            owner = holders[cm.drop_in][cm.class_name]
-            if cm.attribute:
-                owner = getattr(owner, cm.attribute)
-            method = getattr(owner, cm.method)
+            method = _drop_in_method(cm)
             assert callable(method), cm.dotted
             assert cm.dotted not in seen, f"{cm.dotted} is in two rules"
             seen.add(cm.dotted)
