@@ -21,7 +21,7 @@ from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .slugs import project_slug
 from .transport import EnvOncePerHostSession, v2_base_url
-from .warnings import warn_deprecated, warn_user
+from .warnings import warn_deprecated
 
 DEFAULT_URL = "https://circleci.com/api/v1.1"
 
@@ -301,8 +301,7 @@ class Experimental(Api):
 
     def retry_no_cache(self, username, project, build_num, vcs_type='github'):
         """rerunWorkflow of the job; v2 cannot skip the cache, so this warns and reruns with it."""
-        warn_deprecated("CCI114")
-        warn_user("CCI114: API v2 cannot rerun without the cache; change the cache key to skip it")
+        warn_deprecated("CCI114")  # the rule's shim note says the cache is kept
         return translate.retry(self._v2, "CCI114", self._slug(vcs_type, username, project), build_num,
                                wait=self.wait, timeout=self.timeout)
 

@@ -41,8 +41,9 @@ def message(rule_id: str, detail: str = "") -> str:
     r = rule(rule_id)
     # replacement_text reads "no v2 equivalent: ..." when v2 has nothing to call instead
     advice = r.replacement_text if not r.replacement.operations else f"use {r.replacement_text}"
-    text = f"{r.id} {r.title}: deprecated CircleCI API v1.1 call; {advice}"
-    return f"{text}. {detail}" if detail else text
+    text = f"{r.id} {r.title}: deprecated CircleCI API v1.1 call; {advice}."
+    # the rule's shim note: what the translation cannot do as v1.1 did (e.g. rerun without the cache)
+    return " ".join(part for part in (text, (r.shim or {}).get("note"), detail) if part)
 
 
 _INTERNAL = ("circleci_v2.shim", "requests", "urllib3")

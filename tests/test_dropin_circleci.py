@@ -7,6 +7,7 @@ import warnings
 import pytest
 import requests
 
+from circleci_v2.rules import load_catalogue
 from circleci_v2.shim import circleci as api  # the fixer's rewrite of `from circleci import api`
 from circleci_v2.shim.circleci import Api, CacheClearingRemoved, CircleCIException, Experimental
 from circleci_v2.shim.warnings import CircleCIDeprecationWarning
@@ -105,8 +106,10 @@ def test_retry_build_bound_method_passed_uncalled(emu):
 def test_experimental_retry_no_cache(emu):
     client = Experimental(emu.token, emu.url)
     first = client.trigger_build("acme", "app", "main")
-    with pytest.warns(CircleCIDeprecationWarning, match="CCI114"):
+    with pytest.warns(CircleCIDeprecationWarning, match="CCI114") as caught:
         client.retry_no_cache("acme", "app", first["build_num"])
+    note = load_catalogue()["CCI114"].shim["note"]  # the rule says the cache is kept; so does the warning
+    assert any(note in str(w.message) for w in caught)
     assert [c.json for c in emu.calls if c.operation_id == "rerunWorkflow"] == [
         {"jobs": [first["workflows"]["job_id"]]}]
 
