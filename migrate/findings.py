@@ -8,7 +8,7 @@ evidence for the fixer and is never serialised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 # Confidence: "high" when URL and verb (or receiver) were resolved in the file;
 # "low" when something had to be assumed, and `reason` says what.
@@ -51,3 +51,16 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule_id)
+
+
+def verb_not_resolved(label: str, best: Any, matches: Sequence[Any]) -> str:
+    """The low-confidence reason for a request whose HTTP verb is unknown, with the rule each verb would give.
+
+    `best` and `matches` are rules.RuleMatch objects (the route matched, and every match of the URL);
+    `label` says what the verb was written as.
+    """
+    same = [m for m in matches if m.match.specificity == best.match.specificity]
+    text = f"HTTP verb not resolved ({label})"
+    if len({m.rule.id for m in same}) > 1:
+        text += ": " + ", ".join(f"{m.rule.id} if {m.endpoint.method}" for m in same)
+    return text

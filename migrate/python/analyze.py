@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 from circleci_v2.rules import ApiUrl, Catalogue, RuleMatch, placeholder, split_api_url
 from circleci_v2.rules.model import Rule
 
-from ..findings import HIGH, LOW, Finding
+from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .evaluate import Evaluator, Frame, label_of
 from .headers import ABSENT, PARTIAL, PRESENT
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
@@ -244,11 +244,8 @@ class _Analysis:
                 each = list(dict.fromkeys(o.best.rule.id if o.best else "no v1.1 route" for o in outcomes))
                 reasons.append(f"the URL depends on {what}: {' or '.join(each)}")
         if best.req.verb is None:
-            alternatives = [x for x in best.matches if x.match.specificity == m.match.specificity]
-            text = f"HTTP verb not resolved ({best.req.verb_label or 'a value this file does not show'})"
-            if len({x.rule.id for x in alternatives}) > 1:
-                text += ": " + ", ".join(f"{x.rule.id} if {x.endpoint.method}" for x in alternatives)
-            reasons.append(text)
+            reasons.append(verb_not_resolved(best.req.verb_label or "a value this file does not show", m,
+                                             best.matches))
         if not m.match.url.base_resolved:
             reasons.append(f"base URL not resolved in this file ({self._base_label(best)})")
         if m.match.spans_placeholder:

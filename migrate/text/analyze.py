@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
-from ..findings import HIGH, LOW, Finding
+from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .http_tools import HttpRequest, parse_request
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, segments_for, yaml_env
@@ -123,11 +123,7 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
 def _endpoint_reasons(req: HttpRequest, url: Resolved, best: RuleMatch, matches: Sequence[RuleMatch]) -> List[str]:
     reasons: List[str] = []
     if req.verb is None:
-        same = [m for m in matches if m.match.specificity == best.match.specificity]
-        text = f"HTTP verb not resolved ({req.verb_label or 'a value the script does not show'})"
-        if len({m.rule.id for m in same}) > 1:
-            text += ": " + ", ".join(f"{m.rule.id} if {m.endpoint.method}" for m in same)
-        reasons.append(text)
+        reasons.append(verb_not_resolved(req.verb_label or "a value the script does not show", best, matches))
     if not best.match.url.base_resolved:
         reasons.append(f"base URL not resolved in this file ({_base_label(url)})")
     if best.match.spans_placeholder:
