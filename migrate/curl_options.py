@@ -18,7 +18,15 @@ CURL_LONG_WITH_ARG = frozenset({
     "--proto-redir", "--ciphers", "--tls-max", "--url-query", "--output-dir", "--create-file-mode",
     "--retry-all-errors-max", "--keepalive-time", "--dns-servers", "--happy-eyeballs-timeout-ms", "--max-redirs",
 })
+# the long name of each short option that matters here (the rest keep their short spelling)
+CURL_SHORT_NAMES = {
+    "X": "--request", "H": "--header", "d": "--data", "F": "--form", "u": "--user", "o": "--output",
+    "T": "--upload-file", "K": "--config", "w": "--write-out", "E": "--cert", "A": "--user-agent",
+    "e": "--referer", "b": "--cookie", "c": "--cookie-jar", "m": "--max-time", "x": "--proxy",
+    "U": "--proxy-user", "D": "--dump-header", "r": "--range", "Y": "--speed-limit", "y": "--speed-time",
+    "C": "--continue-at", "Q": "--quote", "t": "--telnet-option", "P": "--ftp-port", "z": "--time-cond",
+    "G": "--get", "I": "--head",
+}
 # options that send a body, which makes curl's default verb POST
-CURL_DATA_SHORT = {"d": "--data", "F": "--form"}
 CURL_DATA_LONG = frozenset({"--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json",
                             "--form", "--form-string"})

@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Dict, List, Optional
 
-from ..curl_options import CURL_DATA_LONG, CURL_DATA_SHORT, CURL_LONG_WITH_ARG, CURL_SHORT_WITH_ARG
+from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_NAMES, CURL_SHORT_WITH_ARG
 from .values import Piece, Str
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
@@ -95,6 +95,25 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
     def value_at(j: int) -> Optional[Str]:
         return tokens[j] if j < n else None
 
+    def take(name: str, arg: Optional[Str], at: int) -> None:
+        """Note what option `name` (long spelling) with value `arg` says about the verb, headers and URL."""
+        nonlocal explicit, data, get, head, upload
+        if name == "--request" and arg is not None:
+            explicit = arg
+        elif name == "--header" and arg is not None:
+            cmd.headers.append(arg)
+        elif name in CURL_DATA_LONG:
+            data = True
+        elif name == "--get":
+            get = True
+        elif name == "--head":
+            head = True
+        elif name == "--upload-file":
+            upload = True
+        elif name == "--url" and arg is not None:
+            cmd.urls.append(arg)
+            cmd.url_indexes.append(at)
+
     while i < n:
         tok = tokens[i]
         t = tok.template()
@@ -108,28 +127,15 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
             arg: Optional[Str] = None
             if name in CURL_LONG_WITH_ARG:
                 if eq:
-                    arg = _suffix(tok, len(name) + 1)
+                    arg, at = _suffix(tok, len(name) + 1), i
                     i += 1
                 else:
-                    arg = value_at(i + 1)
+                    arg, at = value_at(i + 1), i + 1
                     i += 2
             else:
+                at = i
                 i += 1
-            if name == "--request" and arg is not None:
-                explicit = arg
-            elif name == "--header" and arg is not None:
-                cmd.headers.append(arg)
-            elif name in CURL_DATA_LONG:
-                data = True
-            elif name == "--get":
-                get = True
-            elif name == "--head":
-                head = True
-            elif name == "--upload-file":
-                upload = True
-            elif name == "--url" and arg is not None:
-                cmd.urls.append(arg)
-                cmd.url_indexes.append(i - 1)
+            take(name, arg, at)
             continue
         if t.startswith("-") and len(t) > 1:
             # a group of short flags; the first that takes a value ends the group
@@ -138,25 +144,14 @@ def parse_curl(tokens: List[Str]) -> CurlCommand:
             while j < len(t):
                 flag = t[j]
                 if flag in CURL_SHORT_WITH_ARG:
-                    rest = t[j + 1:]
-                    if rest:
+                    if t[j + 1:]:
                         arg = _suffix(tok, j + 1)
                     else:
                         arg = value_at(i + 1)
                         consumed_next = True
-                    if flag == "X" and arg is not None:
-                        explicit = arg
-                    elif flag == "H" and arg is not None:
-                        cmd.headers.append(arg)
-                    elif flag in CURL_DATA_SHORT:
-                        data = True
-                    elif flag == "T":
-                        upload = True
+                    take(CURL_SHORT_NAMES.get(flag, ""), arg, i)
                     break
-                if flag == "G":
-                    get = True
-                elif flag == "I":
-                    head = True
+                take(CURL_SHORT_NAMES.get(flag, ""), None, i)
                 j += 1
             i += 2 if consumed_next else 1
             continue

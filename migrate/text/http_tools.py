@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_WITH_ARG
+from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_NAMES, CURL_SHORT_WITH_ARG
 from .shell import LIT, Command, Word
 
 CURL_PROGRAMS = {"curl"}
@@ -226,12 +226,7 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
 
 
 def _short_to_long(c: str) -> str:
-    return {"X": "--request", "H": "--header", "d": "--data", "F": "--form", "u": "--user", "o": "--output",
-            "T": "--upload-file", "K": "--config", "w": "--write-out", "E": "--cert", "A": "--user-agent",
-            "e": "--referer", "b": "--cookie", "c": "--cookie-jar", "m": "--max-time", "x": "--proxy",
-            "U": "--proxy-user", "D": "--dump-header", "r": "--range", "Y": "--speed-limit",
-            "y": "--speed-time", "C": "--continue-at", "Q": "--quote", "t": "--telnet-option",
-            "P": "--ftp-port", "z": "--time-cond"}.get(c, "-" + c)
+    return CURL_SHORT_NAMES.get(c, "-" + c)
 
 
 def _raw_label(word: Word) -> str:
