@@ -265,7 +265,7 @@ def _declare_rules() -> None:
 
         from circleci_v2.rules import load_catalogue
 
-        from .docs import render_rules_table, rule_to_dict
+        from circleci_v2.rules.docs import render_rules_table, rule_to_dict
 
         catalogue = load_catalogue()
         if output_format == "json":
@@ -282,7 +282,7 @@ def _declare_explain() -> None:
         """Show one rule, by id (CCI101) or name, with its guidance and examples."""
         from circleci_v2.rules import load_catalogue
 
-        from .docs import render_rule_explanation
+        from circleci_v2.rules.docs import render_rule_explanation
 
         catalogue = load_catalogue()
         found = catalogue.get(rule.upper()) or catalogue.by_name(rule.lower())

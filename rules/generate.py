@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, List
 
+from .docs import DOCS_PATH, render_rules_markdown
 from .endpoints import LEGACY_VERSIONS
 from .loader import CATALOGUE_DIR, RULES_DIR, catalogue_digest, load_rules
 from .model import Catalogue
@@ -53,12 +54,7 @@ def outputs() -> dict:
     catalogue = load_rules(paths)  # always validated: the digest below vouches for these bytes
     digest = catalogue_digest({p: p.read_bytes() for p in paths})
     result = {MARKERS_PATH: render_markers(derive_markers(catalogue), digest)}
-    try:
-        from circleci_v2.migrate.docs import DOCS_PATH, render_rules_markdown
-    except ImportError:  # the docs renderer lives with the CLI; rules/ works without it
-        pass
-    else:
-        result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
+    result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
     return result
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from circleci_v2.migrate.docs import DOCS_PATH, render_rules_markdown
+from circleci_v2.rules.docs import DOCS_PATH, render_rules_markdown
 from circleci_v2.rules import CATALOGUE_DIR, SPEC_PATH, RuleError, load_catalogue, load_rules, parse_rule
 
 VALID_RULE = CATALOGUE_DIR / "CCI102-trigger-branch.yaml"
