@@ -61,8 +61,12 @@ class Seg:
         return "".join(self.chars)
 
 
-def flatten(node: ast.expr) -> List[Seg]:
-    """The segments of a string expression; CannotFix for a shape the fixer does not take apart."""
+def flatten(node: ast.expr, constant: Optional[Callable[[ast.expr], Optional[str]]] = None) -> List[Seg]:
+    """The segments of a string expression; CannotFix for a shape the fixer does not take apart.
+
+    `constant` gives the text of a name holding a string constant (a module-level `ENDPOINT = "...%s"`), so
+    that `ENDPOINT % branch` and `ENDPOINT.format(branch)` are taken apart like their literal forms.
+    """
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, str):
             raise CannotFix("the URL is not a str")
@@ -77,17 +81,25 @@ def flatten(node: ast.expr) -> List[Seg]:
                                spec=_literal_spec(value.format_spec)))
         return out
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return flatten(node.left) + flatten(node.right)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
-        return _percent(node.left.value, node.right)  # type: ignore[attr-defined]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
-            and _is_str(node.func.value)):
-        return _format(node.func.value.value, node)  # type: ignore[attr-defined]
+        return flatten(node.left, constant) + flatten(node.right, constant)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        fmt = _str_of(node.left, constant)
+        if fmt is not None:
+            return _percent(fmt, node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        fmt = _str_of(node.func.value, constant)
+        if fmt is not None:
+            return _format(fmt, node)
     return [Seg(expr=node)]
 
 
-def _is_str(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+def _str_of(node: ast.expr, constant: Optional[Callable[[ast.expr], Optional[str]]]) -> Optional[str]:
+    """The text of a string literal, or of a name `constant` knows; else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if constant is not None and isinstance(node, ast.Name):
+        return constant(node)
+    return None
 
 
 def _literal_spec(spec: Optional[ast.AST]) -> str:

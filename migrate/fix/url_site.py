@@ -47,7 +47,7 @@ class UrlSite:
                 self.assign, source = assign, assign.value
         self.selector = selector_of(call, expr)
         self.quote = quote_of(sm.text_of(source))
-        segs = flatten(source)
+        segs = flatten(source, lambda name: module_constant(sm, name))
         try:
             self.segments = Segments.align(segs, template)
         except CannotFix:
@@ -87,8 +87,11 @@ class UrlSite:
         if len(src) > 40:
             src = src[:37] + "..."
         if seg.start == 0 and seg.end == len(self.template):
-            return (f"the URL comes from `{src}`, which is assigned more than once or read elsewhere too; "
-                    "rewrite it where it is built")
+            if isinstance(seg.expr, ast.Name):
+                return (f"the URL comes from `{src}`, which is assigned more than once or read elsewhere too; "
+                        "rewrite it where it is built")
+            return (f"the URL is built by `{src}`, a form this fix does not take apart; "
+                    "rewrite it by hand")
         if seg.start <= self.root.start() < seg.end:
             return (f"the base URL `{src}` holds /api/{self.root.group(1)} and is not a constant; "
                     "point it at /api/v2 where it is defined, or rewrite this call by hand")

@@ -768,7 +768,9 @@ class Evaluator:
         default = args[1] if len(args) > 1 else next((k.value for k in node.keywords if k.arg == "default"), None)
         if default is not None:
             v = self.value(default, frame)
-            if isinstance(v, Str) and v.resolved:
+            # the default stands in for the value's shape (a base URL) only when it says something: an empty
+            # default (`os.environ.get("CIRCLE_TOKEN", "")`) is not the token, just its absence
+            if isinstance(v, Str) and v.resolved and v.literal:
                 return v.with_via((f"default of {label}",))
         return Unknown(node, label)
 
