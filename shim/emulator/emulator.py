@@ -19,7 +19,7 @@ from circleci_v2.rules import load_catalogue
 from .clock import Clock
 from .faults import Faults
 from .recording import Call, CallLog
-from .server import start_server
+from .server import IDLE_TIMEOUT, start_server
 from .spec import spec
 from .state import Pipeline, Project, State
 
@@ -37,17 +37,22 @@ class Emulator:
     seed: a seed file (YAML or JSON) of projects and history, see seed.py.
     page_size: items per page on list endpoints (small values make paging testable).
     clock: a Clock to drive time (Clock(frozen=True) stands still until advance()).
+    idle_timeout: seconds a connection may stay silent before the emulator closes it.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN,
                  tokens: Optional[Union[Sequence[str], Mapping[str, str]]] = None, workflow_delay: float = 0.0,
                  job_duration: float = 0.0, cutover: Union[bool, int] = False, validate: bool = True,
                  seed: Optional[str] = None, page_size: int = 20, clock: Optional[Clock] = None,
-                 rng_seed: int = 0, verbose: bool = False) -> None:
+                 rng_seed: int = 0, verbose: bool = False, idle_timeout: float = IDLE_TIMEOUT) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         if workflow_delay < 0 or job_duration < 0:
             raise ValueError("workflow_delay and job_duration cannot be negative")
+        if not idle_timeout > 0:
+            raise ValueError("idle_timeout must be a positive number of seconds")
+        self.idle_timeout = idle_timeout
+        self._edn_missing_logged = False
         self.host = host
         self.port = port
         self.validate = validate

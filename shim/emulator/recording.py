@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 REDACTED = "***"
+# A recording keeps at most this much of a request body (and its parsed JSON only when it kept it all):
+# a test that sends large bodies should not grow the process by every one of them.
+RECORDED_BODY_MAX = 64 * 1024
 _TOKEN_QUERY = {"circle-token"}
 
 
@@ -23,8 +26,8 @@ class Call:
     path: str  # without the query string
     query: Dict[str, List[str]]
     headers: Dict[str, str]
-    json: Any  # the parsed JSON body, or None
-    body: bytes
+    json: Any  # the parsed JSON body, or None (also when the body was too big to keep whole)
+    body: bytes  # at most RECORDED_BODY_MAX bytes of it (body_size tells the whole size)
     status: int  # 0 when the connection was dropped without a reply
     api: str  # "v2", "v1.1", "v1" or "other"
     operation_id: Optional[str] = None  # v2 operationId
@@ -34,6 +37,19 @@ class Call:
     response_errors: List[str] = field(default_factory=list)  # the emulator's own reply broke the spec
     fault: Optional[str] = None  # description of the injected fault, if one applied
     response: Any = None  # the reply body as sent (parsed JSON), for debugging
+    body_size: int = -1  # bytes of the request body as received (-1: set from `body`)
+
+    def __post_init__(self) -> None:
+        if self.body_size < 0:
+            self.body_size = len(self.body)
+        if len(self.body) > RECORDED_BODY_MAX:
+            self.body = self.body[:RECORDED_BODY_MAX]
+            self.json = None
+
+    @property
+    def body_truncated(self) -> bool:
+        """The recording kept only the first RECORDED_BODY_MAX bytes of the body."""
+        return self.body_size > len(self.body)
 
     @property
     def response_valid(self) -> bool:

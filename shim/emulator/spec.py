@@ -95,6 +95,14 @@ class Router:
         # most literal text first, then fewest parameters: /pipeline/mine before /pipeline/{n}
         self._routes.sort(key=lambda r: (-r[0], r[1]))
 
+    def allowed(self, path: str) -> List[str]:
+        """The methods the spec has for `path` (the Allow header of a 405), in a stable order."""
+        methods: set = set()
+        for _literal, _n, regex, _names, by_method in self._routes:
+            if regex.fullmatch(path) is not None:
+                methods.update(by_method)
+        return sorted(methods)
+
     def match(self, method: str, path: str) -> Tuple[Optional[RouteMatch], bool]:
         """(match, path_known): path_known is True when the path exists for another method."""
         known = False
