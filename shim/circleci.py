@@ -19,8 +19,9 @@ from requests.auth import HTTPBasicAuth
 from . import translate
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
+from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug
-from .transport import EnvOncePerHostSession, v2_base_url
+from .transport import DEFAULT_TIMEOUT, v2_base_url
 from .warnings import warn_deprecated
 
 DEFAULT_URL = "https://circleci.com/api/v1.1"
@@ -100,12 +101,18 @@ class Api:
       use_v2: the methods v1.1 still serves (build info, artifacts, cancel, tests, env
         vars, checkout keys) use their v2 operations too, answering in the v1.1 shapes;
       org: the organisation get_recent_builds lists (gh/acme; default $CIRCLECI_ORG_SLUG),
-        since v2 lists pipelines per organisation.
+        since v2 lists pipelines per organisation;
+      request_timeout: (connect, read) seconds for each HTTP request, v1.1 and v2 (default
+        3.05 s, 30 s; None waits forever);
+      artifact_hosts: the hosts (and their subdomains) download_artifact sends the token to,
+        besides the API's own (default: CircleCI's, circle-artifacts.com).
+    On a redirect to another host the token is never sent on.
     """
 
     def __init__(self, token, url=DEFAULT_URL, *, wait: bool = True, strict: bool = False,
                  cache_env_var: Optional[str] = None, timeout: float = 60.0, use_v2: bool = False,
-                 org: Optional[str] = None):
+                 org: Optional[str] = None, request_timeout: Any = DEFAULT_TIMEOUT,
+                 artifact_hosts: Any = ARTIFACT_HOSTS):
         self.token = token
         self.url = url
         self.wait = wait
@@ -114,8 +121,9 @@ class Api:
         self.timeout = timeout
         self.use_v2 = use_v2
         self.org = org
-        self._session = EnvOncePerHostSession()  # keep-alive for the v1.1 calls
-        self._v2 = CircleCIClient(token, v2_base_url(url), session=self._session)
+        self.artifact_hosts = tuple(artifact_hosts)
+        self._session = LegacySession(request_timeout)  # keep-alive for the v1.1 calls
+        self._v2 = CircleCIClient(token, v2_base_url(url), session=self._session, timeout=request_timeout)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -133,7 +141,9 @@ class Api:
     def _download(self, url, destdir=None, filename=None):
         filename = filename or url.split("/")[-1]
         path = os.path.join(destdir or os.getcwd(), filename)
-        resp = self._session.get(url, headers={"Circle-Token": self.token}, stream=True)
+        # the token goes only to the API's own host and CircleCI's artifact hosts
+        headers = {"Circle-Token": self.token} if token_host_allowed(url, self.url, self.artifact_hosts) else {}
+        resp = self._session.get(url, headers=headers, stream=True)
         resp.raise_for_status()
         with open(path, "wb") as out:
             for chunk in resp.iter_content(chunk_size=65536):

@@ -17,7 +17,8 @@ import requests  # noqa: F401 - legacy code reaches requests.HTTPError through t
 from . import translate
 from .circleci import CacheClearingRemoved
 from .client import CircleCIClient
-from .transport import EnvOncePerHostSession, v2_base_url
+from .legacy_session import LegacySession
+from .transport import DEFAULT_TIMEOUT, v2_base_url
 from .warnings import warn_deprecated
 
 __version__ = "0.1.6"
@@ -27,15 +28,17 @@ DEFAULT_URL = "https://circleci.com/api/v1"
 
 class CircleClient:
     def __init__(self, api_token=None, *, url: str = DEFAULT_URL, wait: bool = True, timeout: float = 60.0,
-                 org: Optional[str] = None):
+                 org: Optional[str] = None, request_timeout: Any = DEFAULT_TIMEOUT):
+        """request_timeout: (connect, read) seconds per HTTP request (default 3.05 s, 30 s).
+        A redirect to another host never carries the token."""
         self.api_token = api_token
         self.url = url.rstrip("/")
         self.wait = wait
         self.timeout = timeout
         self.org = org  # recent_all_projects lists this organisation (default $CIRCLECI_ORG_SLUG)
-        self._session = EnvOncePerHostSession()
-        self._v2 = CircleCIClient(api_token or "", v2_base_url(self.url), session=self._session) \
-            if api_token else None
+        self._session = LegacySession(request_timeout)
+        self._v2 = CircleCIClient(api_token or "", v2_base_url(self.url), session=self._session,
+                                  timeout=request_timeout) if api_token else None
         self.user = User(self)
         self.projects = Projects(self)
         self.build = Build(self)

@@ -18,8 +18,9 @@ import requests  # noqa: F401 - legacy code reaches requests.HTTPError through t
 
 from . import translate
 from .client import CircleCIClient
+from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug as _slug
-from .transport import EnvOncePerHostSession, v2_base_url
+from .transport import DEFAULT_TIMEOUT, v2_base_url
 from .warnings import warn_deprecated
 
 API_BASE_URL = "https://circleci.com/api"
@@ -41,9 +42,14 @@ class CircleciError(Exception):
 
 class Api:
     def __init__(self, token=None, url=None, *, wait: bool = True, timeout: float = 60.0,
-                 org: Optional[str] = None):
+                 org: Optional[str] = None, request_timeout: Any = DEFAULT_TIMEOUT,
+                 artifact_hosts: Any = ARTIFACT_HOSTS):
         """wait/timeout: trigger_build and retry_build wait for the job (v1.1 answered with it);
-        org: the organisation get_recent_builds lists (default $CIRCLECI_ORG_SLUG)."""
+        org: the organisation get_recent_builds lists (default $CIRCLECI_ORG_SLUG);
+        request_timeout: (connect, read) seconds per HTTP request (default 3.05 s, 30 s);
+        artifact_hosts: where download_artifact sends the token besides the API's own host
+        (default circle-artifacts.com and its subdomains). A redirect to another host never
+        carries the token."""
         token = token or os.getenv("CIRCLE_TOKEN")
         if not token:
             raise CircleciError("Missing or empty CircleCI API token")
@@ -52,8 +58,9 @@ class Api:
         self.wait = wait
         self.timeout = timeout
         self.org = org
-        self._session = EnvOncePerHostSession()  # keep-alive; no urllib3 retries (see the module doc)
-        self._v2 = CircleCIClient(token, v2_base_url(self.url), session=self._session)
+        self.artifact_hosts = tuple(artifact_hosts)
+        self._session = LegacySession(request_timeout)  # keep-alive; no urllib3 retries (see the module doc)
+        self._v2 = CircleCIClient(token, v2_base_url(self.url), session=self._session, timeout=request_timeout)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -94,7 +101,9 @@ class Api:
     def _download(self, url, destdir=None, filename=None):
         filename = filename or url.split("/")[-1]
         path = os.path.join(destdir or os.getcwd(), filename)
-        resp = self._session.get(url, headers={CIRCLE_API_KEY_HEADER: self.token}, stream=True)
+        # the token goes only to the API's own host and CircleCI's artifact hosts
+        allowed = token_host_allowed(url, self.url, self.artifact_hosts)
+        resp = self._session.get(url, headers={CIRCLE_API_KEY_HEADER: self.token} if allowed else {}, stream=True)
         resp.raise_for_status()
         with open(path, "wb") as out:
             for chunk in resp.iter_content(chunk_size=65536):

@@ -5,9 +5,15 @@ request functions send through a Session with CircleCIAdapter mounted: requests 
 a CircleCI API v1.x path on a CircleCI host are looked up in the rule catalogue
 (catalogue.match_request) and, when the rule has a shim translation, carried out
 on API v2 (trigger, retry, recent-builds); DELETE build-cache answers 410 with the
-cache-key alternative. Other v1.x requests go out unchanged, with
-`Accept: application/json` added when the caller stated no preference, and an EDN
-reply is decoded so .json() works.
+cache-key alternative. Other v1.x requests go out with `Accept: application/json`
+added when the caller stated no preference and a `circle-token` query parameter
+moved to the `Circle-Token` header (so it is in no URL: not in logs, not in an
+HTTPError's text); an EDN reply is decoded so .json() gives plain JSON data.
+
+Unlike plain requests, every request through this module's Session has a
+timeout (connect 3.05 s, read 30 s; set_default_timeout() changes it, an explicit
+`timeout=` is kept), and a redirect to another origin drops the Circle-Token and
+Authorization headers and the circle-token query parameter.
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from requests.structures import CaseInsensitiveDict
 from . import translate
 from .client import CircleCIClient
 from .errors import CircleCIError
+from .legacy_session import DEFAULT_TIMEOUT, SafeRedirectsMixin, pop_token_param
 from .slugs import project_slug
 from .warnings import catalogue, warn_deprecated
 
@@ -41,6 +48,11 @@ def set_circleci_hosts(hosts: Optional[Iterable[str]]) -> None:
     """Translate only requests to these host names (e.g. ["circleci.com", "ci.example.com"]); None: any."""
     global _hosts
     _hosts = None if hosts is None else tuple(h.lower() for h in hosts)
+
+
+def set_default_timeout(timeout: Any) -> None:
+    """The timeout of requests sent without `timeout=` (connect, read) seconds, one number, or None (none)."""
+    CircleCISession.default_timeout = timeout
 
 
 def _is_v1(url: str) -> bool:
@@ -113,6 +125,11 @@ class CircleCIAdapter(HTTPAdapter):
         url = request.url or ""
         if not _is_v1(url):
             return super().send(request, **kwargs)
+        url, token = pop_token_param(url)
+        if token is not None:  # into a header: a URL ends up in logs and in HTTPError's text
+            request.url = url
+            if not request.headers.get("Circle-Token") and not request.headers.get("Authorization"):
+                request.headers["Circle-Token"] = token
         for found in catalogue().match_request(request.method, url):
             name = (found.rule.shim or {}).get("translation")
             if name:
@@ -179,8 +196,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class CircleCISession(_requests.Session):
-    """A requests.Session with CircleCIAdapter mounted for http and https."""
+class CircleCISession(SafeRedirectsMixin, _requests.Session):
+    """A requests.Session with CircleCIAdapter mounted for http and https.
+
+    Requests without `timeout=` get `default_timeout`; a redirect to another origin
+    carries no credentials (SafeRedirectsMixin).
+    """
+
+    default_timeout = DEFAULT_TIMEOUT
 
     def __init__(self) -> None:
         super().__init__()
