@@ -176,24 +176,77 @@ class CircleCIAdapter(HTTPAdapter):
 
 
 def _decode_edn(resp: Response) -> Response:
-    """A v1.1 reply still in EDN (the caller asked for it) becomes JSON, so .json() works."""
+    """A v1.1 reply still in EDN (the caller asked for it) becomes JSON, so .json() works as with requests.
+
+    An EDN body that does not parse (or edn-format not installed) is left as it came,
+    and its .json() raises requests' JSONDecodeError, as plain requests does for a bad body.
+    """
     if not resp.headers.get("Content-Type", "").startswith("application/edn"):
         return resp
-    import edn_format
-    value = edn_format.loads(resp.content.decode("utf-8"))
-    resp._content = _json.dumps(_plain(value)).encode("utf-8")
+    raw = resp.content
+    try:
+        import edn_format
+    except ImportError:
+        return _undecodable(resp, "an EDN reply needs edn-format (pip install 'circleci-v2[edn]')")
+    try:
+        text = raw.decode("utf-8")
+        value = _json.dumps(_plain(edn_format.loads(text)), allow_nan=False)
+    except Exception as exc:  # edn-format raises EDNDecodeError, NotImplementedError (unknown tag), ...
+        return _undecodable(resp, f"invalid EDN body: {type(exc).__name__}: {exc}")
+    resp._content = value.encode("utf-8")
     resp.headers["Content-Type"] = "application/json"
+    resp.encoding = "utf-8"
+    return resp
+
+
+class _UndecodableEdnResponse(Response):
+    """A Response whose EDN body could not be turned into JSON: .json() says why."""
+
+    _edn_error = ""
+
+    def json(self, **kwargs: Any) -> Any:
+        raise exceptions.JSONDecodeError(self._edn_error, self.text, 0)
+
+
+def _undecodable(resp: Response, why: str) -> Response:
+    resp.__class__ = _UndecodableEdnResponse
+    resp._edn_error = why  # type: ignore[attr-defined]
     return resp
 
 
 def _plain(value: Any) -> Any:
+    """EDN data as JSON data: maps -> objects, vectors, lists and sets -> arrays, keywords and symbols ->
+    their names, #inst -> ISO 8601 strings, #uuid -> strings, decimals -> numbers."""
+    import datetime
+    import decimal
+    import uuid
+
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
     if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(getattr(k, "name", k)): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "name") and type(value).__name__ == "Keyword":
+        return {_key(k): _plain(v) for k, v in value.items()}
+    if type(value).__name__ in ("Keyword", "Symbol"):
         return value.name
-    return value
+    if isinstance(value, datetime.datetime):
+        if value.utcoffset() == datetime.timedelta(0):
+            return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "__iter__"):
+        return [_plain(v) for v in value]  # edn-format's ImmutableList is no list subclass
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    plain = _plain(key)
+    if isinstance(plain, str):
+        return plain
+    return _json.dumps(plain)  # a number, a vector... as JSON text: object keys are strings
 
 
 class CircleCISession(SafeRedirectsMixin, _requests.Session):
