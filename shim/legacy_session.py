@@ -23,7 +23,7 @@ import requests
 from .transport import DEFAULT_TIMEOUT, EnvOncePerHostSession, Timeout, _origin, _trusted
 
 __all__ = ["SafeRedirectsMixin", "LegacySession", "ARTIFACT_HOSTS", "TOKEN_PARAM", "pop_token_param",
-           "redact_url", "token_host_allowed", "DEFAULT_TIMEOUT"]
+           "token_host_allowed", "DEFAULT_TIMEOUT"]
 
 CREDENTIAL_HEADERS = ("Circle-Token", "Authorization")
 TOKEN_PARAM = "circle-token"
@@ -43,20 +43,6 @@ def pop_token_param(url: str) -> Tuple[str, Optional[str]]:
         return url, None
     query = urlencode([(k, v) for k, v in pairs if k.lower() != TOKEN_PARAM])
     return urlunsplit(parts._replace(query=query)), tokens[-1]
-
-
-def redact_url(url: str) -> str:
-    """`url` fit for a message: a circle-token parameter's value and any user:password replaced by ***."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if TOKEN_PARAM in query.lower():
-        query = "&".join(
-            f"{piece.split('=', 1)[0]}=***" if piece.split("=", 1)[0].lower() == TOKEN_PARAM else piece
-            for piece in query.split("&"))
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def token_host_allowed(url: str, api_url: str, artifact_hosts: Iterable[str] = ARTIFACT_HOSTS) -> bool:

@@ -116,14 +116,16 @@ def v2_base_url(base_url: str) -> str:
     if not isinstance(base_url, str) or not base_url.strip():
         raise ValueError("base_url must be a URL such as https://circleci.com")
     parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url {base_url!r} is not an http(s) URL "
-                         "(expected e.g. https://circleci.com)")
+    shown = _redact_query(base_url.strip())  # ?circle-token=... must not reach a message either
     if "@" in parts.netloc:
-        # Never echo it: the user part may be a token.
-        raise ValueError("base_url must not contain credentials; pass the token separately")
+        # Never echo the user part: it may be a token.
+        raise ValueError(f"base_url {shown!r} must not contain credentials; pass the token separately")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url {shown!r} is not an http(s) URL "
+                         "(expected e.g. https://circleci.com)")
     if parts.query or parts.fragment:
-        raise ValueError(f"base_url {base_url!r} must not have a query or fragment")
+        raise ValueError(f"base_url {shown!r} must not have a query or fragment"
+                         + ("; pass the token separately" if "circle-token" in parts.query.lower() else ""))
     path = parts.path.rstrip("/")
     if _VERSIONED.search(path):
         path = _VERSIONED.sub("/api/v2", path)
@@ -132,6 +134,16 @@ def v2_base_url(base_url: str) -> str:
     else:
         path += "/api/v2"
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _redact_query(url: str) -> str:
+    """`url` with user info, every query value and the fragment replaced by ***: any may be a token."""
+    parts = urlsplit(url)
+    query = "&".join(piece.split("=", 1)[0] + "=***" if "=" in piece else piece
+                     for piece in parts.query.split("&")) if parts.query else ""
+    netloc = "***@" + parts.netloc.rsplit("@", 1)[1] if "@" in parts.netloc else parts.netloc
+    rest = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else parts.geturl().split("?", 1)[0]
+    return rest + (f"?{query}" if query else "") + ("#***" if parts.fragment else "")
 
 
 def _origin(url: str) -> Tuple[str, str, int]:
