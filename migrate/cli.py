@@ -52,7 +52,8 @@ def _multi(values: Tuple[str, ...]) -> Optional[Tuple[str, ...]]:
 def file_selection_options(command: Callable) -> Callable:
     """The options shared by check, fix and diff: which files, which rules, which configuration."""
     decorators = [
-        click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+        # readable=False: an unreadable path is one problem line from the walk, not click's abort of the run
+        click.argument("paths", nargs=-1, type=click.Path(readable=False, path_type=str)),
         click.option("--select", "select", multiple=True, metavar="IDS",
                      help="Rule ids or prefixes to report (comma-separated, repeatable; default ALL)."),
         click.option("--ignore", "ignore", multiple=True, metavar="IDS",

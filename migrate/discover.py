@@ -6,7 +6,11 @@ above the starting folder up to the repository root) ignores it; the summary
 says how many were skipped. A path given explicitly is always checked.
 
 Symbolic links to folders are followed once; a link that points back to a
-folder being walked is reported as a loop and the walk goes on.
+folder being walked is reported as a loop and the walk goes on. A file reached
+through a link that leads out of the named folder keeps its real path in
+`outside` (fix does not write there unless told to). Leftover temporaries of an
+interrupted write (temporaries.py) are never listed as files, only in
+`leftovers`, even when named on the command line.
 
 pathspec (about 20 ms to import) is imported only when there is a .gitignore
 or a glob pattern to match.
@@ -16,6 +20,8 @@ from __future__ import annotations
 import os
 import stat
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .temporaries import is_temporary
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".git", ".hg", ".svn", ".venv", "venv", "site-packages", "node_modules",
@@ -84,12 +90,13 @@ def kind_from_shebang(data: bytes) -> Optional[str]:
 
 
 class SourceFile:
-    __slots__ = ("path", "kind", "explicit")
+    __slots__ = ("path", "kind", "explicit", "outside")
 
-    def __init__(self, path: str, kind: str, explicit: bool = False) -> None:
+    def __init__(self, path: str, kind: str, explicit: bool = False, outside: Optional[str] = None) -> None:
         self.path = path  # for display: the path as given, joined with the walked part
         self.kind = kind  # one of KINDS, or SHEBANG (decided once the file is read)
         self.explicit = explicit  # named on the command line: checked whatever the excludes say
+        self.outside = outside  # the real path, when a symbolic link led out of the named folder
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.kind!r}, explicit={self.explicit})"
@@ -114,6 +121,7 @@ class Discovery:
         self.problems: List[Problem] = []
         self.excluded = 0  # folders and files skipped by excludes (default or configured)
         self.ignored = 0  # folders and files skipped by .gitignore
+        self.leftovers: List[str] = []  # temporaries of an interrupted write: never read
 
 
 class Excludes:
@@ -335,6 +343,9 @@ def discover(
             result.problems.append(Problem(root, f"cannot access: {exc.strerror or exc}"))
             continue
         if not stat.S_ISDIR(st.st_mode):
+            if is_temporary(os.path.basename(root)):
+                result.leftovers.append(root)
+                continue
             # Named explicitly: always checked. A special file is refused when read.
             kind = kind_of(os.path.basename(root)) or SHEBANG
             key = os.path.abspath(root)
@@ -359,10 +370,12 @@ def _walk(
     seen_files: set,
 ) -> None:
     visited = {(root_stat.st_dev, root_stat.st_ino)}
-    # Each entry: (absolute folder, display folder, ancestor (dev, ino) chain, ignores in force)
-    stack = [(root_abs, root, ((root_stat.st_dev, root_stat.st_ino),), ignores)]
+    root_real = os.path.realpath(root_abs)
+    # Each entry: (absolute folder, display folder, ancestor (dev, ino) chain, ignores in force, reached
+    # through a link out of the named folder)
+    stack = [(root_abs, root, ((root_stat.st_dev, root_stat.st_ino),), ignores, False)]
     while stack:
-        folder, shown, chain, ignores = stack.pop()
+        folder, shown, chain, ignores, out = stack.pop()
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -403,10 +416,13 @@ def _walk(
                 if key in visited:  # reached again through another link: walked once is enough
                     continue
                 visited.add(key)
-                subfolders.append((entry.path, _join(shown, name), chain + (key,), ignores))
+                sub_out = not _inside(os.path.realpath(entry.path), root_real) if entry.is_symlink() else out
+                subfolders.append((entry.path, _join(shown, name), chain + (key,), ignores, sub_out))
                 continue
             kind = kind_of(name)
             if kind is None:
+                if is_temporary(name):
+                    result.leftovers.append(_join(shown, name))
                 continue
             if excludes.matches(entry.path, name, False):
                 result.excluded += 1
@@ -414,12 +430,21 @@ def _walk(
             if ignores.specs and ignores.ignored(entry.path, False):
                 result.ignored += 1
                 continue
-            key = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+            link = entry.is_symlink()
+            key = os.path.realpath(entry.path) if link else entry.path
             if key in seen_files:  # also named on the command line, or reached through a link
                 continue
             seen_files.add(key)
-            result.files.append(SourceFile(_join(shown, name), kind))
+            if link:
+                outside = None if _inside(key, root_real) else key
+            else:
+                outside = os.path.realpath(entry.path) if out else None
+            result.files.append(SourceFile(_join(shown, name), kind, outside=outside))
         stack.extend(reversed(subfolders))
+
+
+def _inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def _join(shown: str, name: str) -> str:

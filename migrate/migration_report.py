@@ -27,6 +27,8 @@ class FileOutcome:
     errors: List[str] = field(default_factory=list)
     changed: bool = False  # the file was (or, with --diff, would be) rewritten
     new_bytes: Optional[bytes] = field(default=None, repr=False)  # the fixed file's bytes
+    # reached through a symbolic link out of the named paths: {"target": real path, "written": bool}
+    outside: Optional[Dict[str, Any]] = None
 
 
 def report_format(path: str) -> str:
@@ -67,7 +69,7 @@ def render_json(outcomes: Sequence[FileOutcome], applied: bool) -> str:
         "totals": t,
         "files": [
             {"path": o.path, "changed": o.changed, "changes": [c.to_dict() for c in o.changes],
-             "left": [l.to_dict() for l in o.left], "errors": list(o.errors)}
+             "left": [l.to_dict() for l in o.left], "errors": list(o.errors), "outside": o.outside}
             for o in sorted(outcomes, key=lambda o: o.path)
         ],
     }
@@ -97,6 +99,13 @@ def render_markdown(outcomes: Sequence[FileOutcome], applied: bool) -> str:
         f"| errors | {t['errors']} |",
         "",
     ]
+    linked = [o for o in sorted(outcomes, key=lambda o: o.path) if o.outside is not None]
+    if linked:
+        out += ["## Files reached through symbolic links out of the named paths", ""]
+        for o in linked:
+            done = "rewritten" if o.outside["written"] else "not rewritten"
+            out.append(f"- {_md(o.path)} → {_md(o.outside['target'])} ({done})")
+        out.append("")
     for o in sorted(outcomes, key=lambda o: o.path):
         if not (o.changes or o.left or o.errors):
             continue

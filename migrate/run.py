@@ -114,6 +114,7 @@ class CheckOptions:
         config: Optional[FileConfig] = None,
         keep_sites: bool = False,  # keep Finding.site (analysis evidence): analyse in this process
         circleci_config: Optional[str] = None,  # --circleci-config: the config CCI140 reads (default: found)
+        remove_leftovers: bool = False,  # fix: remove stale temporaries of an interrupted write (temporaries.py)
     ) -> None:
         self.paths = tuple(paths)
         self.select = tuple(select) if select is not None else None
@@ -126,6 +127,7 @@ class CheckOptions:
         self.config = config if config is not None else FileConfig()
         self.keep_sites = keep_sites
         self.circleci_config = circleci_config
+        self.remove_leftovers = remove_leftovers
 
     def __repr__(self) -> str:
         return f"CheckOptions({vars(self)!r})"
@@ -159,6 +161,7 @@ class FileResult:
         self.errors: List[str] = list(errors or ())  # problems: the run exits 2
         self.notes: List[str] = []  # said on stderr, no effect on the exit code
         self.suppressed = 0
+        self.outside: Optional[str] = None  # the real path, when a symbolic link led out of the named folder
 
     def __repr__(self) -> str:
         return (f"FileResult({self.path!r}, {self.kind!r}, candidate={self.candidate}, "
@@ -209,6 +212,8 @@ class CheckRun:
         for problem in self.discovery.problems:
             self.stats.errors += 1
             yield FileResult(problem.path, "", errors=[problem.message])
+        for path in self.discovery.leftovers:
+            yield self._leftover(path)
         kinds = set(available_kinds())
         candidates: List[Tuple[FileResult, bytes]] = []
         total = len(files) + (1 if STDIN in self.options.paths else 0)
@@ -227,6 +232,19 @@ class CheckRun:
                 if self.progress is not None:
                     self.progress("analysing", index, len(candidates))
                 yield self._count(result)
+
+    def _leftover(self, path: str) -> FileResult:
+        """A temporary file of an interrupted write: never read; fix removes it once no writer is left."""
+        result = FileResult(path, "")
+        if self.options.remove_leftovers:
+            from .temporaries import remove_stale
+
+            if remove_stale(path):
+                result.notes.append("removed leftover temporary file of an interrupted `circleci-v2 fix`")
+                return result
+        result.notes.append("leftover temporary file of an interrupted `circleci-v2 fix`: not read "
+                            "(the next `circleci-v2 fix` removes it once no fix is running)")
+        return result
 
     def _read_all(self, files: List[SourceFile], kinds: set) -> Iterator[Tuple[FileResult, Optional[bytes]]]:
         """(result, bytes of a candidate, or None when the file stops here)."""
@@ -248,7 +266,9 @@ class CheckRun:
             except SourceError as exc:
                 yield FileResult(f.path, f.kind, errors=[str(exc)]), None
                 continue
-            yield self._prefilter(FileResult(f.path, f.kind), data, kinds, f.explicit)
+            result = FileResult(f.path, f.kind)
+            result.outside = f.outside
+            yield self._prefilter(result, data, kinds, f.explicit)
 
     def _prefilter(
         self, result: FileResult, data: bytes, kinds: set, explicit: bool

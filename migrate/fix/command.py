@@ -80,7 +80,16 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
     @selection_options
     @fix_options
     @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing the files.")
+    @click.option("--write-read-only", is_flag=True,
+                  help="Also rewrite files without write permission (their mode is kept); default: an error.")
+    @click.option("--split-hard-links", is_flag=True,
+                  help="Also rewrite a file that has other hard links: the named path gets the fixed text, the "
+                       "other names keep the old one; default: an error.")
+    @click.option("--follow-outside-links", is_flag=True,
+                  help="Also rewrite files that a symbolic link in a named folder leads to outside it; "
+                       "default: an error, and the report lists them.")
     def fix(show_diff: bool, unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool,
+            write_read_only: bool = False, split_hard_links: bool = False, follow_outside_links: bool = False,
             **params: Any) -> int:
         """Rewrite CircleCI API v1.1 calls in PATHS to API v2 (default `.`; `-` reads stdin, writes stdout).
 
@@ -89,8 +98,12 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
         --add-todo and --report). Files are written atomically, and only when
         they change.
         """
+        from .writing import WritePolicy
+
         return run_fix(params, options_from, user_error, diff=show_diff, unsafe=unsafe, add_todo=add_todo,
-                       report_path=report_path, quiet=quiet)
+                       report_path=report_path, quiet=quiet,
+                       policy=WritePolicy(read_only=write_read_only, hard_links=split_hard_links),
+                       follow_outside=follow_outside_links)
 
     @cli.command(epilog=FIX_EXIT_HELP)
     @selection_options
@@ -102,7 +115,8 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
 
 
 def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, diff: bool, unsafe: bool,
-            add_todo: bool, report_path: Optional[str], quiet: bool) -> int:
+            add_todo: bool, report_path: Optional[str], quiet: bool, policy: Any = None,
+            follow_outside: bool = False) -> int:
     from ..run import STDIN, CheckRun
 
     # the report and the fixer's types are imported only once a file has something to say (a tree without
@@ -119,6 +133,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
     from_stdin = STDIN in options.paths
     if from_stdin and len(options.paths) > 1:
         raise user_error("`-` (stdin) cannot be combined with other paths for fix")
+    options.remove_leftovers = not diff and not from_stdin
     stdin_data = sys.stdin.buffer.read() if from_stdin else None
     fix_opts: Any = None
     run = CheckRun(options, selection, stdin=stdin_data)
@@ -135,7 +150,13 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         from ..migration_report import FileOutcome
 
         outcome = FileOutcome(result.path, errors=list(result.errors))
-        if result.findings and not result.errors:
+        writes = not diff and not from_stdin
+        if result.outside is not None and writes:
+            outcome.outside = {"target": result.outside, "written": False}
+            if not follow_outside and result.findings and not result.errors:
+                outcome.errors.append(f"not rewritten: a symbolic link leads out of the named paths, to "
+                                      f"{result.outside} (--follow-outside-links rewrites it)")
+        if result.findings and not outcome.errors:
             if catalogue is None:
                 from circleci_v2.rules import load_catalogue
 
@@ -143,7 +164,9 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
 
                 catalogue = load_catalogue()
                 fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
-            _fix_one(result, outcome, fix_opts, catalogue, diff, from_stdin, diffs)
+            _fix_one(result, outcome, fix_opts, catalogue, diff, from_stdin, diffs, policy)
+            if outcome.outside is not None:
+                outcome.outside["written"] = outcome.changed
             if from_stdin and outcome.changed and not diff and not outcome.errors:
                 stdout_text = outcome.new_bytes
         errors += len(outcome.errors)
@@ -188,7 +211,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
 
 
 def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,
-             diffs: List[bytes]) -> None:
+             diffs: List[bytes], policy: Any = None) -> None:
     from .model import Left
     from .writing import WriteError, encode, unified_diff, write_atomically
 
@@ -226,7 +249,7 @@ def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: boo
     if from_stdin:
         return
     try:
-        write_atomically(result.path, data, expected=encode(source.text, source.encoding, source.bom))
+        write_atomically(result.path, data, expected=encode(source.text, source.encoding, source.bom), policy=policy)
     except WriteError as exc:
         outcome.errors.append(str(exc))
         outcome.changed = False

@@ -5,7 +5,9 @@ BOM; line ends are part of the text and were never touched). A write goes to a
 temporary file in the same folder, takes the original's permission bits, and
 replaces the original with os.replace: a reader sees the old file or the new
 one, never half of either, and a failure mid-way leaves the original intact.
-A file that changed on disk since it was read is not overwritten.
+A file that changed on disk since it was read is not overwritten, and neither,
+unless the caller allows it, is a read-only file or one with other hard links
+(replacing it would leave the other names with the old text).
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ import codecs
 import difflib
 import os
 import re
+import stat
 from typing import List, Optional
 
-from ..atomic import replace_file
+from ..atomic import OwnerNotKept, replace_file
 
 _GIT_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
@@ -34,14 +37,40 @@ def encode(text: str, encoding: str, bom: bool) -> bytes:
     return codecs.BOM_UTF8 + data if bom else data
 
 
-def write_atomically(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
+class WritePolicy:
+    """What a fix may replace besides an ordinary file (the fix command's options)."""
+
+    __slots__ = ("read_only", "hard_links")
+
+    def __init__(self, read_only: bool = False, hard_links: bool = False) -> None:
+        self.read_only = read_only  # --write-read-only: rewrite a file without write permission (mode kept)
+        self.hard_links = hard_links  # --split-hard-links: rewrite this name, the other names keep the old text
+
+
+def write_atomically(path: str, data: bytes, expected: Optional[bytes] = None,
+                     policy: Optional[WritePolicy] = None) -> None:
     """Replace the file's bytes with `data`; with `expected`, only if the file still holds exactly those bytes."""
+    policy = policy or WritePolicy()
+    real = os.path.realpath(path)
     try:
+        st = os.stat(real)
+        if not policy.read_only and not st.st_mode & 0o222:
+            raise WriteError(f"read-only (mode {stat.S_IMODE(st.st_mode):04o}); left unchanged "
+                             "(--write-read-only rewrites it and keeps the mode)")
+        if not policy.read_only and not os.access(real, os.W_OK):
+            raise WriteError(f"not writable by this user (owner {st.st_uid}, mode {stat.S_IMODE(st.st_mode):04o}); "
+                             "left unchanged")
+        if not policy.hard_links and st.st_nlink > 1:
+            others = st.st_nlink - 1
+            raise WriteError(f"has {others} other hard link{'s' if others > 1 else ''}, which would keep the old "
+                             "text; left unchanged (--split-hard-links rewrites this name only)")
         if expected is not None:
-            with open(os.path.realpath(path), "rb") as fh:
+            with open(real, "rb") as fh:
                 if fh.read() != expected:
                     raise WriteError("the file changed on disk while it was being fixed; left unchanged")
         replace_file(path, data)
+    except OwnerNotKept as exc:
+        raise WriteError(str(exc)) from None
     except OSError as exc:
         raise WriteError(f"cannot write: {_reason(exc)}") from None
 
