@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 from requests.auth import HTTPBasicAuth
 
-from . import translate
+from . import errors, translate
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
@@ -77,6 +77,31 @@ class CacheClearingRemoved(CircleCIException):
     def __str__(self) -> str:
         return (f"{self.rule_id}: clear_cache({self.argument}) was removed with API v1.1. {self.message} "
                 "Or pass cache_env_var=NAME to Api() to rotate that project variable instead.")
+
+
+class PipelineErrored(CircleCIException, errors.PipelineErrored):
+    """trigger_build: the pipeline errored at once (e.g. "Unexpected argument(s): FAST", a parameter the
+    config does not declare), so no build will run.
+
+    A CircleCIException for legacy `except` clauses, and the v2 client's
+    errors.PipelineErrored (a requests.HTTPError, without a response): `errors` holds
+    the pipeline's errors ({"type", "message"}), `pipeline` the pipeline, `argument` its id.
+    """
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        errors.PipelineErrored.__init__(self, message, **kw)
+        self.argument = (self.pipeline or {}).get("id")
+
+    @classmethod
+    def of(cls, exc: errors.PipelineErrored) -> "PipelineErrored":
+        return cls(exc.message, errors=exc.errors, pipeline=exc.pipeline, operation_id=exc.operation_id,
+                   method=exc.method, url=exc.url)
+
+    def __str__(self) -> str:
+        return errors.PipelineErrored.__str__(self)
+
+    def _state(self) -> Dict[str, Any]:
+        return {**super()._state(), "argument": self.argument}
 
 
 class StrictModeError(CircleCIException):
@@ -161,7 +186,10 @@ class Api:
 
     def trigger_build(self, username, project, branch='master', revision=None, tag=None, parallel=None,
                       params=None, vcs_type='github'):
-        """triggerPipeline on `branch` (or `tag`); a v1.1 build summary (see `wait`)."""
+        """triggerPipeline on `branch` (or `tag`); a v1.1 build summary (see `wait`).
+
+        Raises PipelineErrored (a CircleCIException) when the pipeline errors, e.g. on a
+        build parameter the config does not declare."""
         warn_deprecated("CCI110")
         body: Dict[str, Any] = {"branch": branch, "revision": revision, "tag": tag, "parallel": parallel}
         body.update(params or {})
@@ -170,6 +198,8 @@ class Api:
                                      wait=self.wait, timeout=self.timeout, strict=self.strict)
         except translate.TranslationError as exc:
             raise StrictModeError(str(exc)) from None
+        except errors.PipelineErrored as exc:
+            raise PipelineErrored.of(exc) from None
 
     def retry_build(self, username, project, build_num, ssh=False, vcs_type='github'):
         """getJobDetails, listWorkflowJobs, rerunWorkflow(jobs=[id], enable_ssh=ssh)."""
@@ -317,4 +347,4 @@ class Experimental(Api):
 
 
 __all__: List[str] = ["Api", "Experimental", "CircleCIException", "BadVerbError", "BadKeyError",
-                      "InvalidFilterError", "CacheClearingRemoved", "StrictModeError"]
+                      "InvalidFilterError", "CacheClearingRemoved", "StrictModeError", "PipelineErrored"]

@@ -14,8 +14,8 @@ from typing import Any, Dict, Optional
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
-from . import translate
-from .circleci import CacheClearingRemoved
+from . import errors, translate
+from .circleci import CacheClearingRemoved, PipelineErrored
 from .client import CircleCIClient
 from .legacy_session import LegacySession
 from .transport import DEFAULT_TIMEOUT, v2_base_url
@@ -103,8 +103,11 @@ class Build:
         body: Dict[str, Any] = {"branch": branch}
         if build_params:
             body["build_parameters"] = build_params
-        return translate.trigger(self.client.v2(), "CCI110", f"gh/{username}/{project}", body,
-                                 wait=self.client.wait, timeout=self.client.timeout)
+        try:
+            return translate.trigger(self.client.v2(), "CCI110", f"gh/{username}/{project}", body,
+                                     wait=self.client.wait, timeout=self.client.timeout)
+        except errors.PipelineErrored as exc:  # circleclient raised plain Exceptions: this is one too
+            raise PipelineErrored.of(exc) from None
 
     def retry(self, username, project, build_num):
         warn_deprecated("CCI111")

@@ -482,12 +482,7 @@ class CircleCIClient:
         workflows: List[Workflow] = []
         while True:
             pipeline = self.get_pipeline(pipeline_id)
-            errors = pipeline.get("errors") or []
-            if pipeline.get("state") == "errored" or errors:
-                text = "; ".join(f"{e.get('type', '?')}: {e.get('message', '')}" for e in errors)
-                raise PipelineErrored(
-                    f"pipeline {pipeline_id} errored" + (f": {text}" if text else ""),
-                    errors=errors, pipeline=dict(pipeline), operation_id="getPipelineById")
+            PipelineErrored.check(dict(pipeline))
             workflows = list(self.list_pipeline_workflows(pipeline_id))
             snapshot = tuple(sorted((w["id"], w.get("name", "")) for w in workflows))
             same = same + 1 if snapshot == previous else 1

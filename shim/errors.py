@@ -158,6 +158,16 @@ class PipelineErrored(CircleCIError):
     def _state(self) -> Dict[str, Any]:
         return {**super()._state(), "errors": self.errors, "pipeline": self.pipeline}
 
+    @classmethod
+    def check(cls, pipeline: Dict[str, Any]) -> None:
+        """Raise this error when `pipeline` (a getPipelineById reply) is errored or carries errors."""
+        errors = list(pipeline.get("errors") or [])
+        if pipeline.get("state") != "errored" and not errors:
+            return
+        text = "; ".join(f"{e.get('type', '?')}: {e.get('message', '')}" for e in errors)
+        raise cls(f"pipeline {pipeline.get('id')} errored" + (f": {text}" if text else ""),
+                  errors=errors, pipeline=dict(pipeline), operation_id="getPipelineById")
+
 
 class WaitTimeout(CircleCIError):
     """wait_for_workflows: the timeout passed; `pipeline` and `workflows` are what was seen last."""

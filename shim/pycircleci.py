@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
-from . import translate
+from . import circleci, errors, translate
 from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug as _slug
@@ -38,6 +38,13 @@ ORG = "organization"
 
 class CircleciError(Exception):
     """pycircleci's own errors: validation, a missing token, a bad verb."""
+
+
+class PipelineErrored(circleci.PipelineErrored, CircleciError):
+    """trigger_build: the pipeline errored (e.g. an undeclared parameter); `errors` holds why.
+
+    Caught by `except CircleciError` and `except requests.HTTPError` as legacy code wrote them.
+    """
 
 
 class Api:
@@ -140,8 +147,11 @@ class Api:
         warn_deprecated("CCI110")
         body: Dict[str, Any] = {"branch": branch, "revision": revision, "tag": tag, "parallel": parallel}
         body.update(params or {})
-        return translate.trigger(self._v2, "CCI110", _slug(f"{vcs_type}/{username}/{project}"), body,
-                                 wait=self.wait, timeout=self.timeout)
+        try:
+            return translate.trigger(self._v2, "CCI110", _slug(f"{vcs_type}/{username}/{project}"), body,
+                                     wait=self.wait, timeout=self.timeout)
+        except errors.PipelineErrored as exc:
+            raise PipelineErrored.of(exc) from None
 
     def retry_build(self, username, project, build_num, ssh=False, vcs_type='github'):
         warn_deprecated("CCI111")

@@ -32,7 +32,7 @@ from requests.structures import CaseInsensitiveDict
 
 from . import translate
 from .client import CircleCIClient
-from .errors import CircleCIError
+from .errors import CircleCIError, PipelineErrored
 from .legacy_session import DEFAULT_TIMEOUT, SafeRedirectsMixin, pop_token_param
 from .slugs import project_slug
 from .warnings import catalogue, warn_deprecated
@@ -98,7 +98,7 @@ def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:
     resp.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
     resp.url = request.url or ""
     resp.request = request
-    resp.reason = {200: "OK", 201: "Created", 410: "Gone"}.get(status, "")
+    resp.reason = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 410: "Gone"}.get(status, "")
     resp.encoding = "utf-8"
     return resp
 
@@ -166,6 +166,9 @@ class CircleCIAdapter(HTTPAdapter):
             if name == "recent-builds":
                 return _reply(request, 200, translate.recent_builds(
                     client, limit=int(query.get("limit", 30)), offset=int(query.get("offset", 0))))
+        except PipelineErrored as exc:  # the trigger went through, but no build will run: say why
+            return _reply(request, 400, {"message": str(exc), "errors": exc.errors,
+                                         "pipeline_id": (exc.pipeline or {}).get("id")})
         except CircleCIError as exc:
             if exc.response is not None:
                 return exc.response

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
+from .errors import PipelineErrored
 from . import fanout
 from .warnings import rule, warn_user
 
@@ -79,7 +80,11 @@ def _first_job(client: CircleCIClient, workflow_id: str, name: Optional[str] = N
 
 def trigger(client: CircleCIClient, rule_id: str, slug: str, body: Mapping[str, Any], *,
             wait: bool = True, timeout: float = 60.0, strict: bool = False) -> Dict[str, Any]:
-    """triggerPipeline, then (wait) the first workflow's first job: a v1.1 build summary."""
+    """triggerPipeline, then (wait) the first workflow's first job: a v1.1 build summary.
+
+    Raises errors.PipelineErrored, carrying the pipeline's errors, as soon as the
+    pipeline is errored (an undeclared parameter, a config error): it never gets a workflow.
+    """
     v2 = map_body(rule_id, body, strict=strict)
     if v2.get("branch") is not None and v2.get("tag") is not None:
         del v2["branch"]  # v1.1 built the tag when both were given; v2 refuses both
@@ -90,7 +95,15 @@ def trigger(client: CircleCIClient, rule_id: str, slug: str, body: Mapping[str, 
     workflow = job = None
     if wait:
         pipeline = dict(client.get_pipeline(created["id"]))
-        flows = _poll(lambda: list(client.list_pipeline_workflows(created["id"])), timeout)
+        PipelineErrored.check(pipeline)
+
+        def workflows() -> List[Any]:
+            found = list(client.list_pipeline_workflows(created["id"]))
+            if not found:  # an errored pipeline never gets one: stop waiting and say why
+                PipelineErrored.check(dict(client.get_pipeline(created["id"])))
+            return found
+
+        flows = _poll(workflows, timeout)
         if flows:
             workflow = dict(flows[0])
             job = _poll(lambda: _numbered(client, workflow["id"]), timeout) or _first_job(client, workflow["id"])
