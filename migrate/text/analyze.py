@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .http_tools import HttpRequest, parse_request
+from .evidence import ROUTE, Explained, Lexed, Scanner, findings_for as evidence_findings, word_span
 from .resolve import Env, Resolved, resolve
-from .segments import Segment, segments_for, yaml_env
-from .shell import LIT, Command, Part, Word, assignments, lex
+from .segments import Segment, dockerfile_env, segments_for, yaml_env
+from .shell import LIT, TEMPLATE, Command, Part, Word, assignments, lex
 from .site import TextSite
 
 # The property each request rule (kind: request) is about, by rule name, and
@@ -28,6 +29,7 @@ from .site import TextSite
 # that every request rule of the catalogue is covered here.
 
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
+_ENV_LINE = re.compile(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]")
 
 
 class LineIndex:
@@ -48,30 +50,79 @@ def analyze(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Fin
     return [f for f, _ in analyze_sites(source, path, catalogue, kind)]
 
 
-def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Command], Env, HttpRequest]]:
-    """Every curl, wget and httpie command of a file, with its segment, its neighbours and the variables."""
-    outer: Dict[str, Optional[str]] = yaml_env(source) if kind == "yaml" else {}
+def iter_lexed(source: str, kind: str, routes: bool = False, others: Optional[List[Segment]] = None
+               ) -> Iterator[Tuple[Segment, List[Command], Env, List[Tuple[int, int]]]]:
+    """Every shell segment of a file that runs an HTTP tool (or, with `routes`, writes a v1.1 route), lexed:
+    (segment, commands, variables, comment spans). `others` receives the segments left unlexed."""
+    outer: Dict[str, Optional[str]] = {}
+    if kind == "yaml":
+        outer = yaml_env(source)
+    elif kind == "dockerfile" and _ENV_LINE.search(source):
+        outer = dockerfile_env(source)
     for seg in segments_for(source, kind):
-        if seg.argv is None and not _TOOLS.search(seg.text):
+        if seg.argv is None and not _TOOLS.search(seg.text) and not (routes and ROUTE.search(seg.text)):
+            if others is not None:
+                others.append(seg)
             continue
-        commands = lex(seg)
+        comments: List[Tuple[int, int]] = []
+        commands = lex(seg, comments)
         env = assignments(commands)
         for name, value in outer.items():  # the CI's env: values, set before the script starts
             if value is not None and name not in env:
                 env[name] = [(-1, Word([Part(LIT, value, 0, 0, "")], 0, 0))]
+        yield seg, commands, env, comments
+
+
+def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Command], Env, HttpRequest]]:
+    """Every curl, wget and httpie command of a file, with its segment, its neighbours and the variables."""
+    for seg, commands, env, _ in iter_lexed(source, kind):
         for cmd in commands:
             req = parse_request(cmd)
             if req is not None and req.url is not None:
                 yield seg, commands, env, req
 
 
-def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, TextSite]]:
+def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, Any]]:
+    """(finding, site) pairs: a TextSite for each request read, an EvidenceSite for each other v1.1 route."""
     lines = LineIndex(source)
-    out: List[Tuple[Finding, TextSite]] = []
-    for seg, commands, env, req in iter_requests(source, kind):
-        out.extend(_request_findings(source, path, catalogue, kind, seg, commands, env, req, lines))
+    out: List[Tuple[Finding, Any]] = []
+    routes = ROUTE.search(source) is not None
+    explained = Explained()
+    lexed: List[Lexed] = []
+    others: List[Segment] = []
+    for seg, commands, env, comments in iter_lexed(source, kind, routes, others if routes else None):
+        lexed.append(Lexed(seg, commands, env, comments))
+        for cmd in commands:
+            req = parse_request(cmd)
+            if req is None or req.url is None:
+                continue
+            found = _request_findings(source, path, catalogue, kind, seg, commands, env, req, lines)
+            out.extend(found)
+            if found:
+                _explain(explained, seg, req, url_of(seg, env, req))
+            elif req.verb is not None:  # read, and no rule applies (a v1.1 PUT): explained if the URL was seen
+                url = url_of(seg, env, req)
+                if split_api_url(url.text) is not None:
+                    _explain(explained, seg, req, url)
+    if routes:
+        for ev in Scanner(source, kind, lexed, explained, others).run():
+            out.extend(evidence_findings(ev, path, kind, catalogue, lines.position))
     out.sort(key=lambda fs: fs[0].sort_key)
     return out
+
+
+def _explain(explained: Explained, seg: Segment, req: HttpRequest, url: Resolved) -> None:
+    """Note what the request analysis read: the URL word and the values it was built from."""
+    assert req.url is not None
+    explained.spans.append(word_span(seg, req.url))
+    for name, index, value in url.used:
+        if index < 0:
+            explained.names.add(name)
+        else:
+            explained.spans.append(word_span(seg, value))
+    for part in req.url.parts:
+        if part.kind == TEMPLATE:
+            explained.names.update(t.name for t in seg.templates.values() if t.raw == part.text)
 
 
 def url_of(seg: Segment, env: Env, req: HttpRequest) -> Resolved:

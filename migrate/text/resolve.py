@@ -32,8 +32,10 @@ class Atom:
 
 
 class Resolved:
-    def __init__(self, atoms: List[Atom]) -> None:
+    def __init__(self, atoms: List[Atom], used: Optional[List[Tuple[str, int, Word]]] = None) -> None:
         self.atoms = atoms
+        # the assignments followed: (name, command index of the assignment, -1 for the CI's env:, value)
+        self.used = used or []
         self.text = "".join(a.text for a in atoms)
         self.labels = {a.text: a.label for a in atoms if not a.known}
         # for each character of `text`, the atom it belongs to
@@ -71,13 +73,15 @@ def resolve(word: Word, env: Env, at: int, templates: Optional[Dict[str, Optiona
     """`templates`: raw template text -> its value, for templates the file sets (make variables)."""
     atoms: List[Atom] = []
     counter = [0]
+    used: List[Tuple[str, int, Word]] = []
     for top, part in enumerate(word.parts):
-        _expand(part, env, at, top, None, atoms, counter, 0, set(), templates or {})
-    return Resolved(atoms)
+        _expand(part, env, at, top, None, atoms, counter, 0, set(), templates or {}, used)
+    return Resolved(atoms, used)
 
 
 def _expand(part: Part, env: Env, at: int, top: int, via: Optional[str], atoms: List[Atom], counter: List[int],
-            depth: int, seen: set, templates: Dict[str, Optional[str]]) -> None:
+            depth: int, seen: set, templates: Dict[str, Optional[str]],
+            used: List[Tuple[str, int, Word]]) -> None:
     if part.kind == LIT:
         if part.text:
             atoms.append(Atom(part.text, True, top, via, part.text))
@@ -91,9 +95,11 @@ def _expand(part: Part, env: Env, at: int, top: int, via: Optional[str], atoms: 
         if value is None and part.default is not None:
             value = part.default
         if value is not None:
+            if found is not None:
+                used.append((part.text, found[0], found[1]))
             for p in value.parts:
                 _expand(p, env, found[0] if found is not None else at, top, via or part.text, atoms, counter,
-                        depth + 1, seen | {part.text}, templates)
+                        depth + 1, seen | {part.text}, templates, used)
             return
     atoms.append(Atom(placeholder(counter[0]), False, top, via, part_label(part)))
     counter[0] += 1

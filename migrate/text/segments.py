@@ -66,6 +66,8 @@ class Segment:
         self.templates: Dict[str, Template] = {}
         self.text = ""
         self.argv: Optional[List[Tuple[str, int, int]]] = None  # exec form: words, not shell text
+        # the variable or key whose value this segment is (a make variable, a YAML key), if any
+        self.defines: Optional[str] = None
 
     # -- building ------------------------------------------------------------------------------
     def add(self, chars: str, start: int, end: int) -> None:
@@ -122,6 +124,7 @@ def shell_segments(source: str) -> List[Segment]:
 # ---- Makefile --------------------------------------------------------------------------------------
 
 _MAKE_ASSIGN = re.compile(r"^(?:export[ \t]+|override[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*(?:::=|:=|\?=|\+=|!=|=)[ \t]*")
+_MAKE_NAME = re.compile(r"^(?:export[ \t]+|override[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)")
 _MAKE_RULE = re.compile(r"^[^\t#=]*?(?<![:=]):(?!=)")
 _MAKE_DIRECTIVE = re.compile(r"^(?:ifeq|ifneq|ifdef|ifndef|else|endif|include|-include|sinclude|define|endef|"
                              r"undefine|vpath|unexport)\b")
@@ -148,6 +151,7 @@ def makefile_segments(source: str) -> List[Segment]:
             group.append(lines[i])
         i += 1
         stripped = text.lstrip(" ")
+        defines: Optional[str] = None
         if in_define:
             if stripped.startswith("endef"):
                 in_define = False
@@ -169,10 +173,12 @@ def makefile_segments(source: str) -> List[Segment]:
                     continue
             else:
                 body_start = start + m.end()
+                defines = _MAKE_NAME.match(text).group(1)  # type: ignore[union-attr]
         # recipe prefixes: @ (silent), - (ignore errors), + (always run)
         while body_start < group[-1][1] and source[body_start] in "@-+ \t":
             body_start += 1
         seg = Segment("makefile", _make_encode)
+        seg.defines = defines
         for n, (s, e) in enumerate(group):
             s = body_start if n == 0 else s
             if n > 0 and s < e and source[s] == "\t":  # make strips one tab after a continuation
@@ -292,6 +298,7 @@ def yaml_segments(source: str) -> List[Segment]:
         if header is not None:
             seg, i = _block_scalar(source, lines, i, owner_indent, header.group(1), header.group(2))
             if seg is not None:
+                seg.defines = key or None
                 segments.append(seg)
             continue
         prefix = _VALUE_PREFIX.match(value)
@@ -305,6 +312,7 @@ def yaml_segments(source: str) -> List[Segment]:
         else:
             seg, i = _plain_scalar(source, lines, i - 1, value_start, owner_indent)
         if seg is not None:
+            seg.defines = key or None
             segments.append(seg)
     return segments
 
@@ -510,6 +518,7 @@ def yaml_templates(seg: Segment) -> Segment:
     if not _CI_EXPR.search(seg.text):
         return seg
     out = Segment(seg.container, seg.encode, seg.unfixable)
+    out.defines = seg.defines
     pos = 0
     for m in _CI_EXPR.finditer(seg.text):
         for k in range(pos, m.start()):
@@ -530,6 +539,35 @@ _DOCKER_INSTR = re.compile(r"^[ \t]*(RUN|CMD|ENTRYPOINT|HEALTHCHECK|ONBUILD)\b[ 
 _DOCKER_ESCAPE = re.compile(r"^#[ \t]*escape[ \t]*=[ \t]*(\S)", re.IGNORECASE | re.MULTILINE)
 _DOCKER_FLAGS = re.compile(r"^(?:--[a-z-]+(?:=\S*)?[ \t]+)+")
 _HEREDOC_START = re.compile(r"<<(-?)[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+
+
+_DOCKER_ENV = re.compile(r"^[ \t]*(ENV|ARG)[ \t]+(.*?)[ \t]*\r?$", re.IGNORECASE)
+_DOCKER_PAIR = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)=("[^"\\$]*"|'[^']*'|[^\s"'$\\]*)(?=\s|$)""")
+
+
+def dockerfile_env(source: str) -> Dict[str, Optional[str]]:
+    """Variables a Dockerfile sets to plain text with ENV or ARG (`NAME=value` or `ENV NAME value`), by name;
+    None when set to different values or to text holding `$`. The RUN instructions see them."""
+    values: Dict[str, Optional[str]] = {}
+    for start, end in _lines(source):
+        m = _DOCKER_ENV.match(source[start:end])
+        if m is None:
+            continue
+        body = m.group(2)
+        pairs = [(p.group(1), p.group(2)) for p in _DOCKER_PAIR.finditer(body)]
+        if not pairs:
+            legacy = re.match(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]+(\S.*)$", body)
+            if legacy is None or m.group(1).upper() != "ENV":
+                continue
+            pairs = [(legacy.group(1), legacy.group(2))]
+        for name, value in pairs:
+            if value[:1] in "\"'":
+                value = value[1:-1]
+            if "$" in value or (name in values and values[name] != value):
+                values[name] = None
+            else:
+                values[name] = value
+    return values
 
 
 def dockerfile_segments(source: str) -> List[Segment]:

@@ -130,6 +130,7 @@ class _Lexer:
         self.pending_heredocs: List[Tuple[Command, str, bool]] = []
         self.unbalanced = False
         self.in_backticks = False
+        self.comments: List[Tuple[int, int]] = []  # segment spans of `# ...` comments
 
     # -- lists of commands -------------------------------------------------------------------
     def parse_list(self, pos: int, stop: str, captured: bool) -> int:
@@ -153,8 +154,10 @@ class _Lexer:
                 cmd, pipe_in = self._new(captured), False
                 continue
             if ch == "#":  # a word cannot start with # : a comment
+                start = pos
                 while pos < n and text[pos] != "\n":
                     pos += 1
+                self.comments.append((start, pos))
                 continue
             if stop == "`" and ch == "`":
                 self._end(cmd, pipe_in)
@@ -428,6 +431,7 @@ class _Lexer:
             inner = _Lexer(self.seg)
             inner.in_backticks = True
             inner.commands = self.commands
+            inner.comments = self.comments
             end = inner.parse_list(pos + 1, "`", True)
             self.unbalanced = self.unbalanced or inner.unbalanced
             return Part(SUBST, text[pos:end], pos, end, quote), end
@@ -557,8 +561,11 @@ def _skip_parens(text: str, pos: int) -> int:
     return len(text)
 
 
-def lex(seg: Segment) -> List[Command]:
-    """Every simple command of a segment, in source order (commands inside substitutions included)."""
+def lex(seg: Segment, comments: Optional[List[Tuple[int, int]]] = None) -> List[Command]:
+    """Every simple command of a segment, in source order (commands inside substitutions included).
+
+    `comments`, when given, receives the segment spans of the shell comments.
+    """
     if seg.argv is not None:
         cmd = Command()
         for value, s, e in seg.argv:
@@ -570,6 +577,8 @@ def lex(seg: Segment) -> List[Command]:
         return []
     lexer = _Lexer(seg)
     lexer.parse_list(0, "", False)
+    if comments is not None:
+        comments.extend(lexer.comments)
     commands = sorted(lexer.commands, key=lambda c: (c.start, c.index))
     for i, c in enumerate(commands):
         c.index = i

@@ -1,0 +1,654 @@
+"""Evidence first: every v1.1 route a text file writes outside a comment is a finding.
+
+The request analysis (analyze.py) reports the curl, wget and httpie calls it
+can read. Real files also hold v1.1 routes it does not see as a call: a URL in
+a variable that no curl sends visibly, a URL passed to another program
+(`python -c`, `node -e`, `./trigger.sh URL`), a YAML value (`with: url:`), a
+Dockerfile ENV line, a here-document, a `sh -c` string. Each such route is
+reported here with low confidence and a reason that says what was not
+resolved; `fix` never rewrites one (plan: manual).
+
+A route is the first segment of a v1.1 endpoint (`/project/`, `/recent-builds`,
+`/me`, ...) with the /api/v1.1 or /api/v1 root before it, or with a base held in
+a variable whose name says it is an API root (`${CIRCLE_API}/project/...`). The
+URL around it is resolved as far as the file allows (variables set in the
+script, make variables, the CI's env:) and matched against the rules like any
+other request. Where the verb decides the rule and cannot be read, the most
+consequential rule is reported and the reason names the alternatives.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api_url
+
+from ..findings import LOW, Finding, verb_not_resolved
+from .http_tools import parse_request
+from .resolve import Env, Resolved, resolve
+from .segments import Segment
+from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
+
+# The first segment of every v1.1 route after its root (prefilter.ROUTE_ROOTS,
+# which a test checks against the catalogue).
+ROUTE = re.compile(r"/(?:project/|recent-builds(?![\w-])|me(?![\w.-])|projects(?![\w.-])|user/heroku-key)")
+# Text another tool fills in, written inside a literal: shell and make variables,
+# f-string / format / RFC 6570 fields, printf and %-formatting, CI expressions.
+_FIELD = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|\{[^{}]*\}|%\(\w+\)s|%[sd]|"
+                    r"<<[^<>]*>>|#\{[^}]*\}")
+_STOP = set(" \t\r\n'\"<>()[],;|`\\{}")
+_LEFT_STOP = _STOP | {"="}
+# A base held in a variable is taken for an API root only when its name says so.
+_API_NAME = re.compile(r"(?i)circle|cci|api")
+_URL_NAME = re.compile(r"(?i)url|host|endpoint|base|server")
+_NOT_URL_NAME = re.compile(r"(?i)dir|path|home|work|folder|root")
+_VERB = r"(GET|POST|DELETE|PUT|PATCH|get|post|delete|put|patch|Get|Post|Delete|Put|Patch)"
+# Ways a script or a config says which verb a request uses.
+_VERB_HINT = re.compile(
+    r"(?:(?<![\w-])-X|--request|--method|-Method|\bmethod|\bhttpMode|\bhttp_method|\bverb)"
+    r"[\s'\",=:]{0,5}" + _VERB + r"\b"
+    r"|\b(?:requests|httpx|session|http|https|axios|request|client|urllib3|got|superagent|RestClient|HTTParty)"
+    r"\s*\.\s*" + _VERB + r"\s*\("
+    r"|(?<![\w-])(GET|POST|DELETE)(?![\w-])"
+)
+# Programs that print their arguments: a URL there is a message unless the output goes on.
+_PRINTERS = {"echo", "printf", "print"}
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+_SUBSCRIPT_TOOLS = re.compile(r"\b(?:curl|wget|https?|xhs?)\b")
+_FIELD_BASE = 0x1000  # placeholder numbers for fields found inside literals, apart from resolve()'s
+
+
+class Explained:
+    """What the request analysis has already reported or read: those routes are not evidence again."""
+
+    def __init__(self) -> None:
+        self.spans: List[Tuple[int, int]] = []  # source spans of URL words and of the values they were built from
+        self.names: Set[str] = set()  # variables set outside the script (CI env:, make, ENV) that it followed
+
+    def covers(self, offset: int) -> bool:
+        return any(s <= offset < e for s, e in self.spans)
+
+
+class Lexed:
+    """One shell segment of the file, lexed once."""
+
+    def __init__(self, seg: Segment, commands: List[Command], env: Env, comments: List[Tuple[int, int]]) -> None:
+        self.seg = seg
+        self.commands = commands
+        self.env = env
+        self.comments = comments
+
+
+class Evidence:
+    """One route found in the text, before it becomes a finding."""
+
+    def __init__(self, offset: int, end: int, url: str, labels: Dict[str, str], context: str,
+                 verb: Optional[str] = None, hint: Tuple[Optional[str], str] = (None, "")) -> None:
+        self.offset = offset  # source offsets of the route
+        self.end = end
+        self.url = url  # the URL with placeholders for what is not resolved
+        self.labels = labels  # placeholder -> how the file writes it
+        self.context = context  # what was not resolved about the call
+        self.verb = verb  # the verb when read from a call the analysis understands
+        self.hint = hint  # (a verb guessed from the text around, the text that says it)
+
+
+def word_span(seg: Segment, word: Word) -> Tuple[int, int]:
+    if seg.argv is not None:
+        return word.start, word.end
+    return seg.source_span(word.start, word.end)
+
+
+# ---- URLs around a route --------------------------------------------------------------------------
+
+def _fields(text: str, labels: Dict[str, str], counter: List[int]) -> str:
+    def sub(m: "re.Match[str]") -> str:
+        ch = placeholder(_FIELD_BASE + counter[0] % 0x800)
+        counter[0] += 1
+        labels[ch] = m.group(0)
+        return ch
+    return _FIELD.sub(sub, text)
+
+
+def url_around(text: str, index: int, labels: Dict[str, str]) -> str:
+    """The URL in `text` that holds the route starting at `index` (fields inside literals become placeholders)."""
+    counter = [0]
+    left = _fields(text[:index], labels, counter)
+    right = _fields(text[index:], labels, counter)
+    j = len(left)
+    while j > 0 and left[j - 1] not in _LEFT_STOP:
+        j -= 1
+    k = 0
+    while k < len(right) and right[k] not in _STOP:
+        k += 1
+    return left[j:] + right[:k]
+
+
+def _base_is_api(url: str, labels: Dict[str, str]) -> bool:
+    """A URL whose root is not visible: is its base a variable named like an API root?"""
+    label = labels.get(url[:1], "")
+    if _NOT_URL_NAME.search(label):
+        return False
+    return bool(_API_NAME.search(label) or _URL_NAME.search(label))
+
+
+def is_route_url(url: str, labels: Dict[str, str]) -> bool:
+    split = split_api_url(url)
+    if split is None:
+        return False
+    if split.version is not None:
+        return split.legacy
+    if not _base_is_api(url, labels):
+        return False
+    return split.path.startswith(("/project/", "/recent-builds", "/user/"))
+
+
+# ---- verbs ---------------------------------------------------------------------------------------
+
+def verb_hint(text: str) -> Tuple[Optional[str], str]:
+    """(the one HTTP verb the text names, the text that names it); (None, "") when none or several."""
+    verbs: Dict[str, str] = {}
+    for m in _VERB_HINT.finditer(text):
+        verb = next(g for g in m.groups() if g)
+        verbs.setdefault(verb.upper(), m.group(0).strip())
+    if len(verbs) == 1:
+        verb, said = next(iter(verbs.items()))
+        return verb, said
+    return None, ""
+
+
+def _consequence(m: RuleMatch) -> Tuple[int, int, str]:
+    return (-m.match.specificity, _SEVERITY_RANK.get(m.rule.severity, 3), m.rule.id)
+
+
+def choose(catalogue: Catalogue, verb: Optional[str], url: str) -> Tuple[Optional[str], List[RuleMatch]]:
+    """(the verb used, the matches most consequential first); the verb is dropped when it matches nothing."""
+    matches = catalogue.match_request(verb, url) if verb else []
+    if not matches:
+        verb = None
+        matches = catalogue.match_request(None, url)
+    return verb, sorted(matches, key=_consequence)
+
+
+# ---- findings ------------------------------------------------------------------------------------
+
+class EvidenceSite:
+    """Finding.site of an evidence finding: never rewritten."""
+
+    def __init__(self, kind: str, evidence: Evidence) -> None:
+        self.kind = kind
+        self.evidence = evidence
+
+
+def findings_for(ev: Evidence, path: str, kind: str, catalogue: Catalogue,
+                 position) -> List[Tuple[Finding, EvidenceSite]]:
+    verb = ev.verb or None
+    hinted = ""
+    if verb is None and ev.hint[0]:
+        verb, hinted = ev.hint
+    verb, matches = choose(catalogue, verb, ev.url)
+    if verb is None:
+        hinted = ""
+    split = split_api_url(ev.url)
+    out: List[Tuple[Finding, EvidenceSite]] = []
+    site = EvidenceSite(kind, ev)
+    line, col = position(ev.offset)
+    end_line, end_col = position(ev.end)
+    base_reason = ""
+    if split is not None and split.version is None:
+        base_reason = f"base URL not resolved in this file ({ev.labels.get(ev.url[:1], 'a value')})"
+    if matches:
+        best = matches[0]
+        reasons = [ev.context]
+        if verb is None:
+            same = [m for m in matches if m.match.specificity == best.match.specificity]
+            if len({m.rule.id for m in same}) > 1:
+                reasons.append(verb_not_resolved("the call is not read", best, matches))
+        elif hinted:
+            reasons.append(f"HTTP verb {verb} taken from `{hinted}` near it")
+        if base_reason:
+            reasons.append(base_reason)
+        if best.match.spans_placeholder:
+            for key, value in best.match.params.items():
+                if "+" in key:
+                    who = next((ev.labels[ch] for ch in value if ch in ev.labels), "a value")
+                    reasons.append(f"{who} is assumed to hold {key.replace('+', '/')}")
+        out.append((_finding(best.rule, path, line, col, end_line, end_col, reasons), site))
+    if split is not None and split.legacy:
+        for rule in catalogue.of_kind("request"):
+            if rule.request_check != "query-token":
+                continue
+            markers = {m.lower() for m in rule.markers}
+            if any(p.split("=", 1)[0].strip().lower() in markers for p in split.query.split("&")):
+                reasons = [ev.context] + ([base_reason] if base_reason else [])
+                out.append((_finding(rule, path, line, col, end_line, end_col, reasons), site))
+    return out
+
+
+def _finding(rule: Rule, path: str, line: int, col: int, end_line: int, end_col: int,
+             reasons: Sequence[str]) -> Finding:
+    return Finding(rule_id=rule.id, path=path, line=line, column=col, end_line=end_line, end_column=end_col,
+                   message=rule.message, severity=rule.severity, fix="manual", confidence=LOW,
+                   reason="; ".join(dict.fromkeys(r for r in reasons if r)) or None)
+
+
+# ---- finding the routes ----------------------------------------------------------------------------
+
+class Scanner:
+    """The evidence of one file: routes in its shell segments, then in the rest of its text."""
+
+    def __init__(self, source: str, kind: str, lexed: List[Lexed], explained: Explained,
+                 others: Sequence[Segment] = ()) -> None:
+        self.source = source
+        self.kind = kind
+        self.lexed = lexed
+        self.others = list(others)  # segments with no tool and no route: lexed only to find a variable's uses
+        self.explained = explained
+        self.found: List[Evidence] = []
+        self.seen: Set[int] = set()  # source offsets of routes already taken
+
+    def run(self) -> List[Evidence]:
+        for lx in list(self.lexed):
+            if lx.seg.argv is None and ROUTE.search(lx.seg.text):
+                self._segment(lx)
+        self._raw()
+        return self.found
+
+    # -- shell segments ------------------------------------------------------------------------
+    def _segment(self, lx: Lexed) -> None:
+        seg = lx.seg
+        if seg.defines is not None and seg.defines in self.explained.names:
+            return  # a make variable or CI env: value the request analysis followed
+        words = _words(lx.commands)
+        for m in ROUTE.finditer(seg.text):
+            hit = m.start()
+            src, _ = seg.source_span(hit, hit + 1)
+            _, src_end = seg.source_span(hit, m.end())
+            if src in self.seen or self.explained.covers(src):
+                continue
+            if any(s <= hit < e for s, e in lx.comments):
+                continue
+            inner = [w for w in words if w[0].start <= hit < w[0].end]
+            if not inner:
+                heredoc = next((c for c in lx.commands if c.heredoc and c.heredoc[0] <= hit < c.heredoc[1]), None)
+                self._loose(lx, hit, src, src_end, heredoc)
+                continue
+            word, cmd, role, name = min(inner, key=lambda w: w[0].end - w[0].start)
+            if role == "arg" and _program(cmd) in _PRINTERS and not cmd.pipe_out and not cmd.redirects:
+                continue  # a message that shows the URL, not a call
+            self._in_word(lx, word, cmd, role, name, hit, src, src_end)
+
+    def _in_word(self, lx: Lexed, word: Word, cmd: Command, role: str, name: Optional[str], hit: int,
+                 src: int, src_end: int) -> None:
+        seg = lx.seg
+        templates = {t.raw: t.value for t in seg.templates.values() if t.value}
+        resolved = resolve(word, lx.env, cmd.index, templates)
+        index, part_index = _resolved_index(seg, word, resolved, hit)
+        if index is None:
+            self._loose(lx, hit, src, src_end, None)
+            return
+        labels = dict(resolved.labels)
+        url = url_around(resolved.text, index, labels)
+        if not is_route_url(url, labels):
+            return
+        self.seen.add(src)
+        verb: Optional[str] = None
+        hint: Tuple[Optional[str], str] = (None, "")
+        part = word.parts[part_index]
+        inner = _subscript_request(part.text, seg.text[part.start:hit]) if part.kind == LIT else None
+        if inner is not None:
+            verb, tool = inner
+            context = f"the {tool} call is inside a string run by `{_program(cmd)}`, which check does not follow"
+        elif role == "assign" and name is not None:
+            verb, hint, context = self._uses(name, lx, cmd.index)
+        elif seg.defines and role == "arg" and cmd.words and cmd.words[0] is word and len(cmd.words) == 1:
+            verb, hint, context = self._defined(seg.defines, at=src)
+        else:
+            prog = _program(cmd)
+            req = parse_request(cmd)
+            if req is not None and req.url is not word:
+                context = f"the URL is an argument of {req.tool}, not the URL it requests"
+            else:
+                context = f"the URL is passed to `{prog}`, which check does not read as an HTTP call"
+            hint = _hint(seg.text[cmd.start:cmd.end])
+        self.found.append(Evidence(src, src_end, url, labels, context, verb, hint))
+
+    def _loose(self, lx: Lexed, hit: int, src: int, src_end: int, heredoc: Optional[Command]) -> None:
+        """A route in segment text that is no word: a here-document body, or text the lexer skipped."""
+        seg = lx.seg
+        start = seg.text.rfind("\n", 0, hit) + 1
+        end = seg.text.find("\n", hit)
+        end = len(seg.text) if end == -1 else end
+        labels: Dict[str, str] = {}
+        url = url_around(seg.text[start:end], hit - start, labels)
+        if not is_route_url(url, labels):
+            return
+        self.seen.add(src)
+        verb = None
+        hint: Tuple[Optional[str], str] = (None, "")
+        if heredoc is not None:
+            body = seg.text[heredoc.heredoc[0]:heredoc.heredoc[1]]  # type: ignore[index]
+            inner = _subscript_request(body, seg.text[heredoc.heredoc[0]:hit])  # type: ignore[index]
+            prog = _program(heredoc)
+            if inner is not None:
+                verb = inner[0]
+                context = f"the {inner[1]} call is in a here-document given to `{prog}`, which check does not follow"
+            else:
+                context = f"the URL is in a here-document given to `{prog}`, which check does not read"
+                hint = _hint(seg.text[start:end])
+        else:
+            context = "the URL is in text check does not read as a command"
+            hint = _hint(seg.text[start:end])
+        self.found.append(Evidence(src, src_end, url, labels, context, verb, hint))
+
+    def _uses(self, name: str, lx: Lexed, after: int) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
+        """(verb, hint, context) for a URL assigned to `name` in a script."""
+        for cmd in lx.commands:
+            if cmd.index < after or not _reads(cmd, name):
+                continue
+            req = parse_request(cmd)
+            line = _line_of(self.source, lx.seg.source_span(cmd.start, cmd.start + 1)[0])
+            if req is not None:
+                return (req.verb, (None, ""), f"${name} reaches the {req.tool} call on line {line} in a way check "
+                                      "does not follow (set more than once, or changed on the way)")
+            return (None, _hint(lx.seg.text[cmd.start:cmd.end]),
+                    f"the URL in ${name} is passed to `{_program(cmd)}` (line {line}), which check does not "
+                    "read as an HTTP call")
+        verb, hint, context = self._defined(name, only_uses=True)
+        if context:
+            return verb, hint, context
+        return None, (None, ""), f"the URL is assigned to ${name}, and no command in this file sends it"
+
+    def _defined(self, name: str, only_uses: bool = False,
+                 at: int = 0) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
+        """(verb, hint, context) for a URL that is the value of `name` (make variable, YAML key, ENV)."""
+        for lx in self._all_lexed():
+            if name not in lx.seg.text and not any(t.name == name for t in lx.seg.templates.values()):
+                continue
+            for cmd in lx.commands:
+                if not _reads(cmd, name, lx.seg):
+                    continue
+                req = parse_request(cmd)
+                line = _line_of(self.source, lx.seg.source_span(cmd.start, cmd.start + 1)[0])
+                if req is not None:
+                    return (req.verb, (None, ""), f"{name} reaches the {req.tool} call on line {line} in a way check "
+                                          "does not follow")
+                return (None, _hint(lx.seg.text[cmd.start:cmd.end]),
+                        f"the URL in {name} is passed to `{_program(cmd)}` (line {line}), which check does not "
+                        "read as an HTTP call")
+        if only_uses:
+            return None, (None, ""), ""
+        if self.kind == "yaml":
+            return (None, verb_hint(self._yaml_siblings(name, at)),
+                    f"the URL is the YAML value of `{name}:`, not a shell command")
+        if self.kind == "makefile":
+            return None, (None, ""), f"the URL is in make variable {name}, and no recipe of this file sends it"
+        return None, (None, ""), f"the URL is the value of {name}, and no command in this file sends it"
+
+    def _all_lexed(self) -> List[Lexed]:
+        if self.others:
+            for seg in self.others:
+                self.lexed.append(Lexed(seg, lex(seg), {}, []))
+            self.others = []
+            self.lexed.sort(key=lambda lx: lx.seg.starts[0] if lx.seg.starts else 0)
+        return self.lexed
+
+    def _yaml_siblings(self, key: str, at: int) -> str:
+        """The lines of the YAML mapping that holds `key:` at or above offset `at` (where a `method:` is)."""
+        found = None
+        for m in re.finditer(r"(?m)^([ ]*(?:-[ ]+)?)" + re.escape(key) + r"[ ]*:", self.source[:at + 1]):
+            found = m
+        if found is None:
+            return ""
+        return _block_around(self.source, found.start(), len(found.group(1)))
+
+    # -- text outside the shell segments ---------------------------------------------------------
+    def _raw(self) -> None:
+        source = self.source
+        covered = sorted(_spans(self.lexed))
+        for m in ROUTE.finditer(source):
+            hit = m.start()
+            if hit in self.seen or self.explained.covers(hit) or _inside(covered, hit):
+                continue
+            line_start = source.rfind("\n", 0, hit) + 1
+            line_end = source.find("\n", hit)
+            line_end = len(source) if line_end == -1 else line_end
+            line = source[line_start:line_end]
+            if _commented(self.kind, source, line_start, hit):
+                continue
+            if self.kind == "yaml" and _yaml_prose(source, line_start):
+                continue
+            labels: Dict[str, str] = {}
+            url = url_around(line, hit - line_start, labels)
+            if not is_route_url(url, labels):
+                continue
+            self.seen.add(hit)
+            verb = None
+            hint = verb_hint(line)
+            if hint[0] is None:
+                hint = verb_hint(_lines_around(source, line_start, 2))
+            defined = _defined_name(self.kind, line)
+            if defined is not None and defined in self.explained.names:
+                continue
+            if defined is not None:
+                verb, uses_hint, context = self._defined(defined, only_uses=True)
+                hint = uses_hint if uses_hint[0] else hint
+                if not context:
+                    context = f"the URL is the value of {defined}, and no command in this file sends it"
+            else:
+                context = _OUTSIDE.get(self.kind, "the URL is outside the commands check reads")
+            self.found.append(Evidence(hit, m.end(), url, labels, context, verb, hint))
+
+
+_OUTSIDE = {
+    "jenkinsfile": "the URL is in the Groovy code, outside the `sh` steps check reads",
+    "dockerfile": "the URL is outside the RUN, CMD and ENTRYPOINT commands check reads",
+    "yaml": "the URL is in YAML that check does not read as a command",
+    "makefile": "the URL is outside the recipes and variables check reads",
+}
+
+
+def _hint(text: str) -> Tuple[Optional[str], str]:
+    return verb_hint(text)
+
+
+def _words(commands: List[Command]) -> List[Tuple[Word, Command, str, Optional[str]]]:
+    """Every word of the segment with its command and role: arg, assign (with the name), redirect."""
+    out: List[Tuple[Word, Command, str, Optional[str]]] = []
+    for cmd in commands:
+        for name, value in cmd.assignments:
+            out.append((value, cmd, "assign", name))
+        prog = cmd.words[0].literal if cmd.words else None
+        for w in cmd.words:
+            first = w.parts[0] if w.parts else None
+            if prog in ("export", "readonly", "local", "declare", "typeset") and first is not None \
+                    and first.kind == LIT and not first.quote:
+                m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)=", first.text)
+                if m is not None:
+                    out.append((w, cmd, "assign", m.group(1)))
+                    continue
+            out.append((w, cmd, "arg", None))
+        for _, target in cmd.redirects:
+            if target is not None:
+                out.append((target, cmd, "redirect", None))
+    return out
+
+
+def _resolved_index(seg: Segment, word: Word, resolved: Resolved, hit: int) -> Tuple[Optional[int], int]:
+    """Where the route at segment offset `hit` is in the resolved text of `word`: (index, part index)."""
+    for k, part in enumerate(word.parts):
+        if not part.start <= hit < max(part.end, part.start + 1):
+            continue
+        nth = len(ROUTE.findall(seg.text[part.start:hit]))
+        pos = 0
+        text = ""
+        first = -1
+        for atom in resolved.atoms:
+            if atom.top == k:
+                if first < 0:
+                    first = pos
+                text += atom.text
+            pos += len(atom.text)
+        found = list(ROUTE.finditer(text))
+        if first < 0 or nth >= len(found):
+            return None, k
+        return first + found[nth].start(), k
+    return None, 0
+
+
+def _subscript_request(text: str, before: str) -> Optional[Tuple[Optional[str], str]]:
+    """A script inside a string or a here-document: (verb, tool) of its request holding the route at the
+    position of the route that `before` ends just before, or None."""
+    if not _SUBSCRIPT_TOOLS.search(text):
+        return None
+    seg = Segment("shell")
+    seg.add(text, 0, 0)
+    seg.finish()
+    nth = len(ROUTE.findall(before))
+    routes = list(ROUTE.finditer(text))
+    if nth >= len(routes):
+        return None
+    at = routes[nth].start()
+    for cmd in lex(seg):
+        req = parse_request(cmd)
+        if req is not None and req.url is not None and req.url.start <= at < req.url.end:
+            return req.verb, req.tool
+    return None
+
+
+def _reads(cmd: Command, name: str, seg: Optional[Segment] = None) -> bool:
+    """Does the command expand variable `name` ($name, ${name...}, or the make/CI template of that name)?"""
+    words = list(cmd.words) + [v for _, v in cmd.assignments]
+    for w in words:
+        for p in w.parts:
+            if p.kind == VAR and p.text == name:
+                return True
+            if p.kind == TEMPLATE and seg is not None and any(
+                    t.raw == p.text and (t.name == name or t.name.split(".")[-1] == name)
+                    for t in seg.templates.values()):
+                return True
+    return False
+
+
+def _program(cmd: Command) -> str:
+    prog, index = cmd.program()
+    if prog is not None:
+        return prog
+    if cmd.words:
+        w = cmd.words[min(index, len(cmd.words) - 1)]
+        return w.literal or "".join(p.text for p in w.parts)[:30]
+    return "a command"
+
+
+def _line_of(source: str, offset: int) -> int:
+    return source.count("\n", 0, offset) + 1
+
+
+def _spans(lexed: Iterable[Lexed]) -> Iterable[Tuple[int, int]]:
+    for lx in lexed:
+        seg = lx.seg
+        if seg.argv is not None or not seg.starts:
+            continue
+        yield min(seg.starts), max(seg.ends)
+
+
+def _inside(spans: List[Tuple[int, int]], offset: int) -> bool:
+    return any(s <= offset < e for s, e in spans)
+
+
+def _block_around(source: str, at: int, indent: int) -> str:
+    """The lines around `at` of the YAML mapping indented `indent` (where a `method:` key would be)."""
+    lines = source.split("\n")
+    row = source.count("\n", 0, at)
+
+    def inside(text: str) -> bool:
+        ind = len(text) - len(text.lstrip(" "))
+        return not text.strip() or ind > indent or (ind == indent and not text.lstrip().startswith("-"))
+
+    first = row
+    while first > 0 and inside(lines[first - 1]):
+        first -= 1
+    last = row
+    while last + 1 < len(lines) and inside(lines[last + 1]):
+        last += 1
+    return "\n".join(lines[first:last + 1])
+
+
+def _lines_around(source: str, line_start: int, n: int) -> str:
+    start = line_start
+    for _ in range(n):
+        prev = source.rfind("\n", 0, max(start - 1, 0))
+        start = prev + 1 if prev != -1 else 0
+    end = line_start
+    for _ in range(n + 1):
+        nxt = source.find("\n", end + 1)
+        end = len(source) if nxt == -1 else nxt
+    return source[start:end]
+
+
+_DOCKER_DEFINES = re.compile(r"^\s*(?:ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[=\s]", re.IGNORECASE)
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*:\s")
+_GROOVY_DEFINES = re.compile(r"^\s*(?:def\s+|String\s+|env\.)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def _defined_name(kind: str, line: str) -> Optional[str]:
+    """The variable a line outside the shell segments sets (Dockerfile ENV/ARG, a Groovy assignment)."""
+    if kind == "dockerfile":
+        m = _DOCKER_DEFINES.match(line)
+    elif kind == "jenkinsfile":
+        m = _GROOVY_DEFINES.match(line)
+    elif kind == "yaml":
+        m = _YAML_KEY.match(line)
+    else:
+        m = None
+    return m.group(1) if m is not None else None
+
+
+def _commented(kind: str, source: str, line_start: int, hit: int) -> bool:
+    """Is the route at `hit` in a comment of a file of `kind` (outside its shell segments)?"""
+    before = source[line_start:hit]
+    if kind == "jenkinsfile":
+        if re.search(r"(?:^|[\s;{}(])//", before):
+            return True
+        opened = source.rfind("/*", 0, hit)
+        return opened != -1 and source.rfind("*/", opened, hit) == -1
+    stripped = before.lstrip()
+    if stripped.startswith("#"):
+        return True
+    if kind in ("yaml", "makefile", "shell"):
+        quote = ""
+        for i, ch in enumerate(before):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'" and kind == "yaml":
+                quote = ch
+            elif ch == "#" and (i == 0 or before[i - 1] in " \t"):
+                return True
+    return False
+
+
+_PROSE = re.compile(r"^\s*(?:-\s+)?(?:name|description|title|summary|about|help|comment|message|label)\s*:",
+                    re.IGNORECASE)
+
+
+def _yaml_prose(source: str, line_start: int) -> bool:
+    """Is the line the value of a prose key (name:, description:...), or inside one's block?"""
+    line_end = source.find("\n", line_start)
+    line = source[line_start:line_end if line_end != -1 else len(source)]
+    if _PROSE.match(line):
+        return True
+    indent = len(line) - len(line.lstrip(" "))
+    pos = line_start
+    while pos > 0:
+        prev_start = source.rfind("\n", 0, pos - 1) + 1
+        prev = source[prev_start:pos - 1]
+        pos = prev_start
+        if not prev.strip() or prev.lstrip().startswith("#"):
+            continue
+        prev_indent = len(prev) - len(prev.lstrip(" "))
+        if prev_indent < indent:
+            return bool(_PROSE.match(prev)) and prev.rstrip().endswith(("|", ">", "|-", ">-", ":"))
+        if prev_start == 0:
+            break
+    return False
