@@ -88,6 +88,7 @@ class Emulator:
             spec().openapi  # build the validator now, not during the first request
         self._server, self._thread = start_server(self, self.host, self.port)
         self.port = self._server.server_address[1]
+        self._state.web_root = self.url
         return self
 
     def stop(self) -> None:

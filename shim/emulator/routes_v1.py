@@ -108,7 +108,7 @@ def _trigger(ctx: V1Ctx, branch: Optional[str]) -> Any:
         job = _first_job(pipeline)
         if job is None:
             return {"status": 200, "body": "Build created"}
-        return views.build_summary(job, ctx.now)
+        return views.build_summary(job, ctx.now, ctx.state.web_root)
 
 
 @rule("trigger-project")
@@ -137,7 +137,7 @@ def _retry(ctx: V1Ctx) -> Reply:
         job = ctx.job()
         wf = ctx.state.rerun(job.workflow.id, ctx.user, jobs=[job.id])
         new = wf.job(job.name) or wf.jobs[0]
-        summary = views.build_summary(new, ctx.now)
+        summary = views.build_summary(new, ctx.now, ctx.state.web_root)
         summary["retry_of"] = job.number
         summary["why"] = "retry"
         if ctx.params.get("_ssh"):
@@ -169,7 +169,7 @@ def recent_builds(ctx: V1Ctx) -> Reply:
         now = ctx.now
         jobs = [j for j in ctx.state.jobs.values() if j.number is not None and j.workflow.created_at <= now]
         jobs.sort(key=lambda j: (-j.created_at, -j.number))
-        return Reply(200, [views.build_summary(j, now) for j in jobs[offset:offset + limit]])
+        return Reply(200, [views.build_summary(j, now, ctx.state.web_root) for j in jobs[offset:offset + limit]])
 
 
 @rule("cancel-build")
@@ -177,13 +177,13 @@ def cancel_build(ctx: V1Ctx) -> Reply:
     with ctx.state.lock:
         job = ctx.job()
         ctx.state.cancel_job(ctx.slug, job.number, ctx.user)
-        return Reply(200, views.build_summary(job, ctx.now))
+        return Reply(200, views.build_summary(job, ctx.now, ctx.state.web_root))
 
 
 @rule("build-details")
 def build_details(ctx: V1Ctx) -> Reply:
     with ctx.state.lock:
-        return Reply(200, views.build_summary(ctx.job(), ctx.now))
+        return Reply(200, views.build_summary(ctx.job(), ctx.now, ctx.state.web_root))
 
 
 def _project_jobs(ctx: V1Ctx, branch: Optional[str]) -> List[Job]:
@@ -224,7 +224,7 @@ def project_builds(ctx: V1Ctx) -> Reply:
     with ctx.state.lock:
         jobs = _project_jobs(ctx, ctx.params.get("branch"))
         now = ctx.now
-        return Reply(200, [views.build_summary(j, now) for j in jobs[offset:offset + limit]])
+        return Reply(200, [views.build_summary(j, now, ctx.state.web_root) for j in jobs[offset:offset + limit]])
 
 
 @rule("env-vars")
@@ -350,7 +350,7 @@ def follow_project(ctx: V1Ctx) -> Reply:
 @rule("ssh-users")
 def ssh_users(ctx: V1Ctx) -> Reply:
     with ctx.state.lock:
-        summary = views.build_summary(ctx.job(), ctx.now)
+        summary = views.build_summary(ctx.job(), ctx.now, ctx.state.web_root)
         summary["ssh_users"] = [{"login": ctx.user.login}]
         return Reply(200, summary)
 

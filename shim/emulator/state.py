@@ -270,6 +270,7 @@ class State:
         self.workflows: Dict[str, Workflow] = {}
         self.jobs: Dict[str, Job] = {}
         self.users: Dict[str, User] = {}  # token -> user
+        self.web_root = "https://circleci.com"  # v1.1 build URLs; the emulator's own URL once started
 
     # ids --------------------------------------------------------------------------------------
     def new_id(self) -> str:

@@ -196,8 +196,12 @@ _V1_STATUS = {"success": ("finished", "success", "success"), "failed": ("finishe
               "on_hold": ("not_running", None, "on_hold")}
 
 
-def build_summary(j: Job, now: float) -> Dict[str, Any]:
-    """A v1.1 build summary for a job (the fields v1.1 clients read)."""
+def build_summary(j: Job, now: float, web_root: str = "https://circleci.com") -> Dict[str, Any]:
+    """A v1.1 build summary for a job (the fields v1.1 clients read).
+
+    build_url is on `web_root`, the host the service is reached at (a server install answers
+    with its own host, not circleci.com), as the shim builds it from the configured host.
+    """
     status, started, stopped = j.state(now)
     lifecycle, outcome, v1_status = _V1_STATUS.get(status, ("finished", status, status))
     p = j.workflow.pipeline
@@ -205,7 +209,7 @@ def build_summary(j: Job, now: float) -> Dict[str, Any]:
     vcs_type = proj.provider[0]
     return {
         "vcs_url": proj.vcs_url,
-        "build_url": f"https://circleci.com/{proj.vcs}/{proj.org}/{proj.name}/{j.number}",
+        "build_url": f"{web_root}/{proj.vcs}/{proj.org}/{proj.name}/{j.number}",
         "build_num": j.number,
         "branch": p.branch,
         "vcs_tag": p.tag,
