@@ -325,3 +325,21 @@ def test_cli_fix_leaves_evidence_unchanged(tmp_path):
     again = run_cli("check", "--output-format", "json", ".", cwd=root)
     assert sorted((f["path"], f["line"], f["confidence"]) for f in json.loads(again.stdout)["findings"]) == [
         (".github/workflows/ci.yml", 8, "low"), ("scripts/release.sh", 5, "low")]
+
+
+def test_curl_url_after_a_placeholder_the_author_left_in_angle_brackets():
+    script = f"""\
+        curl --user ${{CIRCLE_TOKEN}}: \\
+            --request POST \\
+            --form revision=<ENTER COMMIT SHA HERE>\\
+            --form notify=false \\
+            {V11}/project/github/acme/app/tree/master
+    """
+    # the `<` starts a redirect, so ENTER... are words of curl; the URL is still the one it requests
+    assert ids(script) == [("CCI102", 1, "high"), ("CCI120", 1, "high")]
+
+
+def test_a_second_url_of_one_curl_is_reported_with_its_verb():
+    script = f'curl -X POST -H "Accept: application/json" {V11}/project/github/a/b/1/retry {V11}/project/github/a/b/2/ssh\n'
+    got = ids(script)
+    assert ("CCI104", 1, "high") in got and ("CCI105", 1, "low") in got

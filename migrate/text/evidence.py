@@ -306,7 +306,10 @@ class Scanner:
         else:
             prog = _program(cmd)
             req = parse_request(cmd)
-            if req is not None and req.url is not word:
+            if req is not None and any(a.name == "url" and a.value is word for a in req.args):
+                verb = req.verb  # curl requests every URL it is given; the analysis reads the first
+                context = f"the {req.tool} call requests several URLs; check reads only its first"
+            elif req is not None and req.url is not word:
                 context = f"the URL is an argument of {req.tool}, not the URL it requests"
             else:
                 context = f"the URL is passed to `{prog}`, which check does not read as an HTTP call"

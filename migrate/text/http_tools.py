@@ -214,6 +214,7 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
             req.output = arg.value
         elif arg.name == "--url" and arg.value is not None and req.url is None:
             req.url, req.url_arg = arg.value, arg
+    _prefer_url_like(req)
     if explicit_verb is not None:
         req.verb, req.verb_label = explicit_verb
     elif head:
@@ -223,6 +224,26 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
     elif upload:
         req.verb = "PUT"
     return req
+
+
+def _url_like(word: Word) -> bool:
+    first = word.parts[0] if word.parts else None
+    if first is None:
+        return False
+    if first.kind != LIT:
+        return True  # $URL, ${CIRCLE_API}/...
+    return "://" in first.text or first.text.startswith("/") or "/api/" in word.text_with("")
+
+
+def _prefer_url_like(req: HttpRequest) -> None:
+    """curl takes several URLs: when the first one is no URL (`revision=<ENTER SHA>` split by a `<` the
+    script's author meant as a placeholder), the first word that looks like one is the request's URL."""
+    if req.url is None or req.url_arg is None or req.url_arg.name != "url" or _url_like(req.url):
+        return
+    for arg in req.args:
+        if arg.name == "url" and arg.value is not None and _url_like(arg.value):
+            req.url, req.url_arg = arg.value, arg
+            return
 
 
 def _short_to_long(c: str) -> str:
