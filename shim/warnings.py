@@ -1,9 +1,10 @@
 """CircleCIDeprecationWarning: raised when the shim translates a deprecated v1.1 call.
 
 The message names the rule id and its v2 replacement, both read from rules/.
-Python's "default" action shows a warning once per call site (module and line),
-which is what we want, and we install that filter for our category so the
-warning is visible even where DeprecationWarning is hidden by default.
+Python hides DeprecationWarning outside __main__ by default; where the user set
+no filter of their own, importing the shim shows ours with the "default" action
+(once per call site: module and line). Where they did (-W, PYTHONWARNINGS, a
+filter set before the import), theirs decides: see _show_by_default.
 """
 from __future__ import annotations
 
@@ -19,7 +20,42 @@ class CircleCIDeprecationWarning(DeprecationWarning):
     """A CircleCI API v1.1 call that circleci_v2.shim translated to API v2."""
 
 
-_warnings.filterwarnings("default", category=CircleCIDeprecationWarning)
+_OURS = ("default", None, CircleCIDeprecationWarning, None, 0)
+# Python's own filters for DeprecationWarning when it starts without -W (module as a plain str;
+# warnings.filterwarnings stores a compiled pattern, so a user's filter never equals these).
+_STOCK_MAIN = ("default", None, DeprecationWarning, "__main__", 0)
+_STOCK_IGNORE = ("ignore", None, DeprecationWarning, None, 0)
+
+
+def _show_by_default() -> None:
+    """Show our warnings unless the user chose what happens to them.
+
+    With -W or PYTHONWARNINGS (sys.warnoptions), nothing is added. Otherwise the
+    first filter that applies to every CircleCIDeprecationWarning decides: if it is
+    Python's own "ignore DeprecationWarning", ours goes just before it (any filter
+    the user put in front, however narrow, still comes first); if it is the user's
+    (simplefilter("ignore"), filterwarnings("error", category=DeprecationWarning), ...),
+    nothing is added.
+    """
+    if sys.warnoptions:
+        return
+    filters = _warnings.filters
+    for index, entry in enumerate(filters):
+        action, message, category, module, lineno = entry
+        if message is not None or module is not None or lineno or not issubclass(CircleCIDeprecationWarning,
+                                                                                  category):
+            continue  # does not decide for every one of our warnings
+        if tuple(entry) == _STOCK_IGNORE and index > 0 and tuple(filters[index - 1]) == _STOCK_MAIN:
+            mutated = getattr(_warnings, "_filters_mutated", None)
+            if mutated is None:  # pragma: no cover - a Python without the hook: add it in front
+                _warnings.filterwarnings("default", category=CircleCIDeprecationWarning)
+                return
+            filters.insert(index, _OURS)
+            mutated()  # drop the per-module "already warned" caches, as filterwarnings does
+        return
+
+
+_show_by_default()
 
 
 @lru_cache(maxsize=None)
