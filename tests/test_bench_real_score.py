@@ -81,13 +81,14 @@ print(json.dumps({"version": 1, "errors": [], "findings": [
     f("o/p/a.py", 50, "CCI131", "info"),             # matches no site
     f("./o/p/b.py", 5, "CCI107", "error"),           # a leading ./ names the same file
     f("./o/n/neg.py", 2, "CCI121", "warning"),       # any finding on a negative file counts
+    f("o/c/ctx.py", 4, "CCI102", "error"),           # a context file is read, not scored
 ]}))
 '''
 
 
 def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
     texts = tmp_path / "texts"
-    for rel in ("o/p/a.py", "o/p/b.py", "o/n/neg.py"):
+    for rel in ("o/p/a.py", "o/p/b.py", "o/n/neg.py", "o/c/ctx.py"):
         write(texts, rel, "x = 1\n" * 60)
     fake = tmp_path / "fake_check.py"
     fake.write_text(FAKE_CHECK, encoding="utf-8")
@@ -101,6 +102,7 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
         ], tags=["t1"]),
         entry("o/p", "b.py", [site([5], "CCI107", True)], tags=["t2"]),
         entry("o/n", "neg.py", [], negative=True),
+        {**entry("o/c", "ctx.py", []), "context": True},
     ])
     proc = run_score("--texts", str(texts), "--manifest", str(m), "--command", f"{sys.executable} {fake}", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -113,6 +115,7 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
     assert t["unmatched_findings_on_positives"] == 1
     assert t["auxiliary_findings"] == 1
     assert t["negative_files_with_findings"] == 1 and t["findings_on_negatives"] == 1
+    assert t["context_files"] == 1 and t["context_findings"] == 1 and t["positive_files"] == 2
     assert sorted(x["lines"][0] for x in result["misses"]) == [40, 45]
     assert result["wrong_rule"] == [{"file": "o/p/a.py", "lines": [20], "endpoint": "X", "expected": ["CCI139"], "got": ["CCI101"]}]
 
