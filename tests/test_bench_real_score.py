@@ -112,6 +112,7 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
     assert t["info"] == {"sites": 2, "found": 2, "right_rule": 1}
     assert t["unresolved"] == {"sites": 1, "found": 0, "right_rule": 0}
     assert t["error_findings_on_info_sites"] == 1 and t["info_sites_with_error_findings"] == 1
+    assert t["found_sites_with_other_rules"] == 1  # the follow site, reported as CCI101
     assert t["unmatched_findings_on_positives"] == 1
     assert t["auxiliary_findings"] == 1
     assert t["negative_files_with_findings"] == 1 and t["findings_on_negatives"] == 1
