@@ -28,11 +28,22 @@ EXIT_ERROR = 2
 
 EXIT_CODES_HELP = (
     "\b\nExit status:\n"
-    "  0  no findings\n"
+    "  0  no findings (or none as severe as --fail-on)\n"
     "  1  findings reported\n"
     "  2  errors: a file could not be read, decoded or parsed, a bad option\n"
     "     or configuration, or an internal error"
 )
+
+
+# --fail-on: the least severe finding that makes the exit status 1 (findings below it are still reported)
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+FAIL_ON_HELP = ("The least severe finding that fails the run (exit 1): error, warning or info (default info: "
+                "every finding; the pre-commit hooks pass warning). Findings below it are still reported.")
+
+
+def fail_on_rank(value: Optional[str], config: FileConfig) -> int:
+    """The rank of --fail-on, else of the configuration's fail-on, else info's."""
+    return SEVERITY_RANK[value or config.get("fail-on", "info")]
 
 
 class UserError(Exception):
@@ -194,11 +205,12 @@ def _declare_check() -> None:
                   help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
                        "JSON with --output-format json, text otherwise.")
     @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
+    @click.option("--fail-on", type=click.Choice(tuple(SEVERITY_RANK)), default=None, help=FAIL_ON_HELP)
     @click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=str), default=None,
                   help="Also report the deprecated calls circleci_v2.shim recorded at run time "
                        "(the file CIRCLECI_V2_USAGE named).")
     def check(output_format: Optional[str], output_file: Optional[str], statistics: bool, quiet: bool,
-              usage_file: Optional[str] = None, **params: Any) -> int:
+              fail_on: Optional[str] = None, usage_file: Optional[str] = None, **params: Any) -> int:
         """Report every CircleCI API v1.1 call in PATHS (files or folders; default `.`; `-` reads stdin).
 
         Python files, shell scripts, Makefiles, YAML (CI configs), Dockerfiles and
@@ -253,7 +265,9 @@ def _declare_check() -> None:
             click.echo(render_summary(run.stats), err=True)
         if problems:
             return EXIT_ERROR
-        return EXIT_FINDINGS if findings else EXIT_CLEAN
+        least = fail_on_rank(fail_on, options.config)
+        failing = any(SEVERITY_RANK.get(f.severity, 2) >= least for f in findings)
+        return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
 def _declare_rules() -> None:
@@ -322,7 +336,7 @@ def _declare_fix_and_diff() -> None:
     # fix and diff (migrate/fix/command.py) share check's file and rule options and its pipeline
     from .fix.command import register_fix_commands  # imports only click; the fixer loads on use
 
-    register_fix_commands(cli, file_selection_options, check_options_from, UserError)
+    register_fix_commands(cli, file_selection_options, check_options_from, UserError, fail_on_rank)
 
 
 cli.declare_later(("check",), _declare_check)

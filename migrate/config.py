@@ -46,6 +46,7 @@ _KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "unsafe-fixes": (lambda v: isinstance(v, bool), "true or false"),
     "add-todo": (lambda v: isinstance(v, bool), "true or false"),
     "circleci-config": (lambda v: isinstance(v, str), "a path to .circleci/config.yml"),
+    "fail-on": (lambda v: v in ("error", "warning", "info"), "one of error, warning, info"),
 }
 
 

@@ -7,6 +7,7 @@ temporary git repository holding a legacy file, as a user's commit would.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,88 @@ def test_fix_hook_keeps_failing_while_a_person_has_work_left(hooks_repo, pre_com
     assert (user_repo / "clear-cache.sh").read_text() == legacy
 
 
+# an endpoint that keeps working on v1.1 (CCI137, an info rule), called with a header token and JSON
+INFO_ONLY = ('#!/bin/sh\n# who am I\n'
+             'curl -fsS -H "Accept: application/json" -H "Circle-Token: $CIRCLE_TOKEN" '
+             'https://circleci.com/api/v1.1/me\n')
+
+
+@pytest.mark.parametrize("hook", ["circleci-v2-check", "circleci-v2-fix"])
+def test_hooks_do_not_fail_on_info_findings(hooks_repo, pre_commit_home, user_repo, hook):
+    (user_repo / "whoami.sh").write_text(INFO_ONLY)
+    _git("add", ".", cwd=user_repo)
+    result = try_repo(hooks_repo, pre_commit_home, user_repo, hook, "whoami.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
+    assert (user_repo / "whoami.sh").read_text() == INFO_ONLY
+
+
+def _head(repo):
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def run_config(home, repo, config, *files):
+    (repo / ".pre-commit-config.yaml").write_text(config)
+    env = dict(os.environ, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run([PRE_COMMIT, "run", "--files", *files], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+def test_args_fail_on_info_makes_info_findings_fail(hooks_repo, pre_commit_home, user_repo):
+    (user_repo / "whoami.sh").write_text(INFO_ONLY)
+    _git("add", ".", cwd=user_repo)
+    config = (f"repos:\n  - repo: {hooks_repo}\n    rev: {_head(hooks_repo)}\n    hooks:\n"
+              "      - id: circleci-v2-check\n        args: [--fail-on, info]\n")
+    result = run_config(pre_commit_home, user_repo, config, "whoami.sh")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "whoami.sh:3:1: CCI137" in result.stdout
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def _readme_hook_example() -> str:
+    section = README.split("## pre-commit", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_rev_is_this_version_and_a_tag_of_the_repository():
+    config = yaml.safe_load(_readme_hook_example())
+    rev = config["repos"][0]["rev"]
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert rev == f"v{version}"
+    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not tags:
+        pytest.skip("this clone was made without tags")
+    assert rev in tags
+
+
+def test_the_readme_example_works_as_written(pre_commit_home, user_repo, tmp_path):
+    """The README's .pre-commit-config.yaml, its repo URL pointed at a fresh clone of this repository."""
+    example = _readme_hook_example()
+    rev = yaml.safe_load(example)["repos"][0]["rev"]
+    clone = tmp_path / "fresh-clone"
+    _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone), cwd=ROOT)
+    has_tag = subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{rev}"], cwd=clone,
+                             capture_output=True).returncode == 0
+    if not has_tag:  # a clone of this repository made without tags (CI): tag its HEAD, as a release would
+        _git("tag", rev, cwd=clone)
+    url = re.search(r"repo: (\S+)", example).group(1)
+    config = example.replace(url, str(clone), 1)
+    assert f"rev: {rev}" in config and "id: circleci-v2-check" in config
+    (user_repo / "deploy.sh").write_text(LEGACY)
+    (user_repo / "whoami.sh").write_text(INFO_ONLY)
+    _git("add", ".", cwd=user_repo)
+    failing = run_config(pre_commit_home, user_repo, config, "deploy.sh", "whoami.sh")
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "deploy.sh:3:1: CCI102" in failing.stdout
+    passing = run_config(pre_commit_home, user_repo, config, "whoami.sh")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Passed" in passing.stdout
+
+
 # ---- the manifest -----------------------------------------------------------------------------------
 
 def _hooks():
@@ -119,8 +202,8 @@ def _hooks():
 def test_manifest_runs_the_commands():
     hooks = _hooks()
     assert set(hooks) == {"circleci-v2-check", "circleci-v2-fix"}
-    assert hooks["circleci-v2-check"]["entry"] == "circleci-v2 check"
-    assert hooks["circleci-v2-fix"]["entry"] == "circleci-v2 fix"
+    assert hooks["circleci-v2-check"]["entry"] == "circleci-v2 check --fail-on warning"
+    assert hooks["circleci-v2-fix"]["entry"] == "circleci-v2 fix --fail-on warning"
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["pass_filenames"] is True
 

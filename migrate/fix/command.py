@@ -24,10 +24,12 @@ from typing import Any, Callable, Dict, List, Optional
 
 import click
 
+from ..cli import SEVERITY_RANK  # loaded already: the command line declares these commands
+
 FIX_EXIT_HELP = (
     "\b\nExit status:\n"
     "  0  nothing to do: no findings\n"
-    "  1  a file changed (with --diff: would change), or findings remain for a person\n"
+    "  1  a file changed (with --diff: would change), or findings remain for a person (as severe as --fail-on)\n"
     "  2  errors: a file could not be read, parsed, fixed or written; a bad option or configuration"
 )
 
@@ -66,6 +68,10 @@ def fix_options(command: Callable) -> Callable:
         click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
                      help="Write a migration report: per file what changed and what is left (.md or .json; `-`: Markdown on stdout)."),
         click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr."),
+        click.option("--fail-on", type=click.Choice(tuple(SEVERITY_RANK)), default=None,
+                     help="The least severe finding left for a person that fails the run (exit 1): error, "
+                          "warning or info (default info; the pre-commit hook passes warning). A file that "
+                          "changed always does."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -73,7 +79,7 @@ def fix_options(command: Callable) -> Callable:
 
 
 def register_fix_commands(cli: click.Group, selection_options: Callable, options_from: Callable,
-                          user_error: type) -> None:
+                          user_error: type, fail_on_rank: Callable[..., int]) -> None:
     """Add `fix` and `diff` to the command group, with check's file and rule options."""
 
     @cli.command(epilog=FIX_EXIT_HELP)
@@ -89,7 +95,7 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
                   help="Also rewrite files that a symbolic link in a named folder leads to outside it; "
                        "default: an error, and the report lists them.")
     def fix(show_diff: bool, unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool,
-            write_read_only: bool = False, split_hard_links: bool = False, follow_outside_links: bool = False,
+            fail_on: Optional[str] = None, write_read_only: bool = False, split_hard_links: bool = False, follow_outside_links: bool = False,
             **params: Any) -> int:
         """Rewrite CircleCI API v1.1 calls in PATHS to API v2 (default `.`; `-` reads stdin, writes stdout).
 
@@ -103,20 +109,21 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
         return run_fix(params, options_from, user_error, diff=show_diff, unsafe=unsafe, add_todo=add_todo,
                        report_path=report_path, quiet=quiet,
                        policy=WritePolicy(read_only=write_read_only, hard_links=split_hard_links),
-                       follow_outside=follow_outside_links)
+                       follow_outside=follow_outside_links, fail_on=(fail_on_rank, fail_on))
 
     @cli.command(epilog=FIX_EXIT_HELP)
     @selection_options
     @fix_options
-    def diff(unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool, **params: Any) -> int:
+    def diff(unsafe: bool, add_todo: bool, report_path: Optional[str], quiet: bool, fail_on: Optional[str] = None,
+             **params: Any) -> int:
         """Print what `fix` would change in PATHS as a unified diff (`git apply` accepts it); write nothing."""
         return run_fix(params, options_from, user_error, diff=True, unsafe=unsafe, add_todo=add_todo,
-                       report_path=report_path, quiet=quiet)
+                       report_path=report_path, quiet=quiet, fail_on=(fail_on_rank, fail_on))
 
 
 def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, diff: bool, unsafe: bool,
             add_todo: bool, report_path: Optional[str], quiet: bool, policy: Any = None,
-            follow_outside: bool = False) -> int:
+            follow_outside: bool = False, fail_on: Any = None) -> int:
     from ..run import STDIN, CheckRun
 
     # the report and the fixer's types are imported only once a file has something to say (a tree without
@@ -207,7 +214,16 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         click.echo(line + ".", err=True)
     if errors or run.stats.errors:
         return 2
-    return 1 if (changed or left) else 0
+    if changed:
+        return 1
+    least = fail_on[0](fail_on[1], options.config) if fail_on is not None else 0
+    failing_left = [l for o in outcomes for l in o.left if _severity_rank(catalogue, l.rule_id) >= least]
+    return 1 if failing_left else 0
+
+
+def _severity_rank(catalogue: Any, rule_id: str) -> int:
+    rule = catalogue.get(rule_id) if catalogue is not None else None
+    return SEVERITY_RANK.get(rule.severity if rule else "error", SEVERITY_RANK["error"])
 
 
 def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,
