@@ -2,8 +2,16 @@
 
 With CIRCLECI_V2_USAGE=path.json set, every translated call is counted by
 (rule id, caller file, line) and the counts are written to path.json at exit,
-merged with what other processes already wrote there under an exclusive lock.
-read_usage() turns such a file into Findings (source="usage").
+merged with what other processes already wrote there under an exclusive lock
+(on a sibling file, .path.json.lock). The merged record is written to a
+temporary file in the same folder and renamed over path.json, so a reader sees
+the old record or the new one, never a partial one.
+
+A path.json that is not a usage record (a project's own JSON, any other file)
+is never overwritten: one line on stderr says so and nothing is recorded. A
+damaged record (cut short by a crash or a full disk) is renamed aside
+(path.json.damaged-<time>), said on stderr, and a new record started.
+read_usage() turns a record into Findings (source="usage").
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -64,6 +73,20 @@ def _load(text: str, where: str) -> List[dict]:
     return sites
 
 
+def _record_like(text: str) -> bool:
+    """Does `text` start as a usage record does (so a parse failure means it was cut short or damaged)?"""
+    head = text.lstrip()[:200]
+    return head.startswith("{") and '"sites"' in head
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stderr.write(f"circleci-v2: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed at exit
+        pass
+
+
 def flush() -> None:
     """Merge this process's counts into the CIRCLECI_V2_USAGE file, under an exclusive lock."""
     target = os.environ.get(ENV)
@@ -73,28 +96,53 @@ def flush() -> None:
     if not target or not counts:
         return
     path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as fh:
-        _lock_file(fh)
-        try:
-            fh.seek(0)
-            merged: Dict[Tuple[str, str, int], int] = {}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(f".{path.name}.lock"), "a+", encoding="utf-8") as lock:
+            _lock_file(lock)
             try:
-                existing = _load(fh.read(), str(path))
-            except UsageFileError:
-                existing = []  # never lose this run's record to a damaged file
-            for s in existing:
-                key = (str(s["rule"]), str(s["path"]), int(s["line"]))
-                merged[key] = merged.get(key, 0) + int(s["count"])
-            for key, n in counts.items():
-                merged[key] = merged.get(key, 0) + n
-            sites = [{"rule": r, "path": p, "line": ln, "count": n} for (r, p, ln), n in sorted(merged.items())]
-            fh.seek(0)
-            fh.truncate()
-            fh.write(json.dumps({"sites": sites}, indent=1) + "\n")
-            fh.flush()
-        finally:
-            _unlock_file(fh)
+                _merge_into(path, target, counts)
+            finally:
+                _unlock_file(lock)
+    except OSError as exc:
+        _say(f"{ENV}={target}: cannot write the usage record ({exc.strerror or exc}); nothing recorded")
+
+
+def _merge_into(path: Path, target: str, counts: Dict[Tuple[str, str, int], int]) -> None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = b""
+    try:
+        text = raw.decode("utf-8")
+        existing = _load(text, target)
+    except (UnicodeDecodeError, UsageFileError):
+        if not _record_like(raw.decode("utf-8", "replace")):
+            _say(f"{ENV}={target} is not a usage record: left it untouched and recorded nothing "
+                 f"(point {ENV} at a new file)")
+            return
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        os.replace(path, aside)
+        _say(f"{ENV}={target}: the usage record was cut short or damaged; kept it as {aside} "
+             "and started a new one")
+        existing = []
+    merged: Dict[Tuple[str, str, int], int] = {}
+    for s in existing:
+        key = (str(s["rule"]), str(s["path"]), int(s["line"]))
+        merged[key] = merged.get(key, 0) + int(s["count"])
+    for key, n in counts.items():
+        merged[key] = merged.get(key, 0) + n
+    sites = [{"rule": r, "path": p, "line": ln, "count": n} for (r, p, ln), n in sorted(merged.items())]
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(json.dumps({"sites": sites}, indent=1) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)  # readers see the old record or this one, never a part
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _lock_file(fh) -> None:  # type: ignore[no-untyped-def]

@@ -71,3 +71,65 @@ def test_nothing_recorded_without_the_variable(emu, tmp_path):
     subprocess.run([sys.executable, str(script), emu.token, emu.url], env=env, check=True, cwd=tmp_path,
                    capture_output=True, timeout=60)
     assert list(tmp_path.iterdir()) == [script]
+
+
+# -- the record file itself (no network: circleclient's cache.clear warns, is recorded, and raises) ------
+
+NO_NETWORK = textwrap.dedent("""\
+    from circleci_v2.shim import circleclient
+    from circleci_v2.shim.circleci import CacheClearingRemoved
+    try:
+        circleclient.CircleClient("token").cache.clear("acme", "app")
+    except CacheClearingRemoved:
+        pass
+""")
+
+
+def _record_run(tmp_path, record) -> subprocess.CompletedProcess:
+    script = tmp_path / "clears.py"
+    script.write_text(NO_NETWORK)
+    env = dict(os.environ, CIRCLECI_V2_USAGE=str(record), PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+
+
+@pytest.mark.parametrize("content", [b'{"name": "my-project", "version": "1.0.0", "private": true}\n',
+                                     b"not json at all\n", b"\x89PNG\r\n\x1a\n\x00\x00"])
+def test_a_file_that_is_not_a_usage_record_is_refused_untouched(tmp_path, content):
+    record = tmp_path / "package.json"
+    record.write_bytes(content)
+    proc = _record_run(tmp_path, record)
+    assert proc.returncode == 0  # the user's program is not failed for it
+    assert record.read_bytes() == content
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(record) in lines[0] and "not a usage record" in lines[0], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["clears.py", "package.json"]
+
+
+def test_a_truncated_record_is_kept_aside_and_said(tmp_path):
+    record = tmp_path / "usage.json"
+    assert _record_run(tmp_path, record).returncode == 0
+    whole = record.read_text()
+    assert json.loads(whole)["sites"][0]["count"] == 1
+    record.write_text(whole[: len(whole) // 2])  # a crash or a full disk cut it short
+    proc = _record_run(tmp_path, record)
+    assert proc.returncode == 0
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("usage.json.damaged-")]
+    assert len(aside) == 1 and aside[0].read_text() == whole[: len(whole) // 2]
+    assert "cut short or damaged" in proc.stderr and aside[0].name in proc.stderr
+    assert [s["count"] for s in json.loads(record.read_text())["sites"]] == [1]  # a new record: this run
+
+
+def test_writes_replace_the_record_by_rename_and_leave_no_temporary(tmp_path):
+    record = tmp_path / "usage.json"
+    _record_run(tmp_path, record)
+    first = record.stat().st_ino
+    reader_view = open(record, encoding="utf-8")  # a reader that opened the record before the next write
+    try:
+        _record_run(tmp_path, record)
+        assert json.loads(reader_view.read())["sites"][0]["count"] == 1  # still the whole old record
+    finally:
+        reader_view.close()
+    assert record.stat().st_ino != first  # a new file renamed over it, not the old one truncated
+    assert json.loads(record.read_text())["sites"][0]["count"] == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
