@@ -11,7 +11,8 @@ Stage 2, only for files that pass stage 1: a compiled regex over the same bytes
 for the shapes a finding needs. A v1.1 or v1 API root (`/api/v1` not followed
 by a digit), an import of a legacy client module, or the first segment of a
 v1.1 route written without its root (`f"{CIRCLECI_URL}/project/..."`, where the
-base comes from outside the file). A file that only mentions CircleCI (an API
+base comes from outside the file), also right after a quote without its slash
+(`'project/{0}/{1}/{2}/{3}/retry'`, `'/'.join(['project', ...])`). A file that only mentions CircleCI (an API
 v2 client, a CI config without API calls, prose) stops here; one that spells
 circle-token passes both stages (a rule marker), since a token in the query
 string is reported on v2 URLs too.
@@ -54,6 +55,10 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
     # a route root right after /api/v2 is an API v2 call (the decoys that
     # mention CircleCI but are already migrated)
     alternatives.extend(rb"(?<!/api/v2)" + re.escape(root) for root in route_roots)
+    # the same roots written relative, right after a quote: 'project/{0}/{1}/{2}/{3}/retry'.format(...),
+    # '/'.join(['project', vcs, user, name]) (the base is joined elsewhere)
+    alternatives.extend(rb"""['"]""" + re.escape(root.lstrip(b"/").rstrip(b"/")) + rb"""(?:/|['"])"""
+                        for root in route_roots if len(root.strip(b"/")) > 2)
     return re.compile(b"|".join(alternatives))
 
 

@@ -25,6 +25,7 @@ from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .evaluate import Evaluator, Frame, label_of
+from .evidence import RouteFinder, RouteSite, best_of, circle_evidence, strong_route, weak_route_ok
 from .headers import ABSENT, PARTIAL, PRESENT
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
@@ -117,12 +118,16 @@ class _Analysis:
         self.findings: Dict[Tuple[str, int], Finding] = {}
         self.choice_labels: Dict[Any, str] = {}
         self.match_cache: Dict[Tuple[Optional[str], str], List[RuleMatch]] = {}
+        self.covered: Set[int] = set()  # ids of the literals of the URLs endpoint findings account for
+        self.alternatives: Set[int] = set()  # literals of alternatives that gave another rule than reported
+        self.resolved_calls: Set[int] = set()  # ids of the calls recognised as requests with a known verb
 
     def run(self) -> List[Finding]:
         self.imports()
         results = self.requests()
         self.wrappers(results)
         self.clients()
+        self.routes()
         return sorted(self.findings.values(), key=lambda f: f.sort_key)
 
     # ---- exploring alternatives -------------------------------------------------------------------
@@ -187,6 +192,7 @@ class _Analysis:
             result = self.request_call(cs, Frame(cs.scope, _start(cs.call), cs.block), _function_chain(cs.scope))
             if result is None:
                 continue
+            self.resolved(result, cs.call)
             results.append(result)
             self.report_call(result)
         return results
@@ -274,6 +280,15 @@ class _Analysis:
             inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
             receiver=None if req.known_library else best.req.receiver_label, module=self.module)
         self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
+        for o in matched:  # the alternatives this finding accounts for (another rule is a site of its own)
+            if o.best is not None and o.best.rule.id == m.rule.id:
+                self.cover(o.url)
+            elif wrapper is not None:
+                # a branch of the caller that gives another rule is a site of its own (the request is sent
+                # elsewhere, so the caller's branches are where a person looks)
+                self.cover(o.url, self.alternatives)
+            else:
+                self.cover(o.url)  # the reason names every alternative of this call
         return confidence
 
     def request_findings(self, outcomes: List[_Outcome], result: _CallResult, at: Optional[ast.Call],
@@ -353,10 +368,13 @@ class _Analysis:
                 if not isinstance(fv, Func) or fv.info is not func:
                     continue
                 overrides = {id(func.scope): ev.bind_args(func, caller.call, frame_c, fv.bound)}
+                if _dead_branch(func, result.cs.call, overrides[id(func.scope)], ev):
+                    continue  # `if verb == 'GET': requests.get(...)` for a caller that passes 'POST'
                 inner_frame = Frame(result.cs.scope, _start(result.cs.call), result.cs.block, overrides)
                 resolved = self.request_call(result.cs, inner_frame, _function_chain(caller.scope))
                 if resolved is None:
                     continue
+                self.resolved(resolved, caller.call)
                 if self.report_call(resolved, at=caller.call, wrapper=func, inner=result):
                     reported = True
                 if accept_from is None and any(_v11(o) for slot in resolved.slots for o in slot):
@@ -446,6 +464,78 @@ class _Analysis:
                                   client=cm, node=node, module=self.module)
             self.add(rule, node, site, LOW if reasons else HIGH, reasons,
                      {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""})
+
+    # ---- routes no resolved call accounts for (evidence.py) ----------------------------------------
+
+    def routes(self) -> None:
+        finder = RouteFinder(self.tree, self.ix, self.module.source)
+        if not finder.hints:
+            return
+        covered = self.covered
+        evidence: Optional[bool] = None
+        for top in finder.candidates(covered):
+            rs = RouteSite(top)
+            url = finder.evaluate(top, rs)
+            if url is None:
+                continue
+            finder.verb_of(top, rs)
+            if rs.sends and all(id(c) in self.resolved_calls or finder.is_sink(c) for c in rs.sends) \
+                    and not any(id(n) in self.alternatives for n in ast.walk(top)):
+                continue  # it only reaches requests the analysis resolved (or a log message) without it
+            matches = self.catalogue.match_request(rs.verb, url) if rs.verb else []
+            verb = rs.verb if matches else None
+            if not matches:
+                matches = self.catalogue.match_request(None, url)
+            if not matches:
+                continue
+            m = best_of(matches, _SEVERITY)
+            text = ast.get_source_segment(self.module.source, top) or ""
+            if not rs.rooted:
+                if evidence is None:
+                    evidence = circle_evidence(self.module.source)
+                if not evidence or not (strong_route(m) or weak_route_ok(m, text)):
+                    continue
+            self.route_finding(rs, m, matches, verb)
+
+    def resolved(self, result: _CallResult, call: ast.Call) -> None:
+        """A request whose library and verb are known: what the rules say about its URL is the answer."""
+        for outcomes in result.slots:
+            for o in outcomes:
+                if o.req.known_library and o.req.verb is not None:
+                    if o.best is None:
+                        self.cover(o.url)  # the analysis saw the whole request: no v1.1 route
+                    self.resolved_calls.add(id(call))
+
+    def cover(self, url: ResolvedUrl, into: Optional[Set[int]] = None) -> None:
+        into = self.covered if into is None else into
+        for part in url.parts:
+            if part.node is not None:
+                into.update(id(n) for n in ast.walk(part.node) if isinstance(n, ast.Constant))
+
+    def route_finding(self, rs: RouteSite, m: RuleMatch, matches: List[RuleMatch], verb: Optional[str]) -> None:
+        if rs.send is not None:
+            reasons = [f"the route is handed to {label_of(rs.send.func)}, which is not a known HTTP call"]
+        else:
+            reasons = ["the route is built here; no call that sends it was resolved"]
+        same = [x for x in matches if x.match.specificity == m.match.specificity]
+        if verb is None:
+            if len({x.endpoint.method for x in same}) > 1:
+                reasons.append(verb_not_resolved(rs.verb_how or "no call shows it", m, matches))
+        if not rs.rooted:
+            base = next((rs.labels[p.placeholder] for p in rs.url.parts
+                         if p.placeholder is not None and rs.url.url.startswith(p.placeholder)), None)
+            reasons.append(f"base URL not resolved in this file ({base})" if base
+                           else "a relative route: the /api/v1.1 root is added elsewhere")
+        for k in (k for k in m.match.params if "+" in k):
+            value = m.match.params[k]
+            labels = [rs.labels.get(ch, "") for ch in value if ch in rs.labels]
+            reasons.append(f"{labels[0] if labels else 'a value'} is assumed to hold {k.replace('+', '/')}")
+        # a route handed straight to a call is reported at that call; an assigned one where it is written
+        # (each branch of `if ssh: endpoint = ... else: endpoint = ...` is a site of its own)
+        node = rs.send if rs.direct and rs.send is not None else rs.node
+        site = PythonCallSite(call=None, call_index=-1, library="route", verb=verb or m.endpoint.method,  # type: ignore[arg-type]
+                              url=rs.url, match=m, node=node, module=self.module)
+        self.add(m.rule, node, site, LOW, reasons, {})
 
     # ---- findings ---------------------------------------------------------------------------------
 
@@ -599,3 +689,54 @@ def _inside(scope: Optional[Scope], outer: Scope) -> bool:
             return True
         scope = scope.parent
     return False
+
+
+def _dead_branch(func: Any, call: ast.Call, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator) -> bool:
+    """The call sits under an `if` on a parameter that this caller's argument makes false."""
+    where = (call.lineno, call.col_offset)
+    for node in ast.walk(func.node):
+        if not isinstance(node, ast.If) or not node.body:
+            continue
+        in_body = _within(where, node.body)
+        if not in_body and not (node.orelse and _within(where, node.orelse)):
+            continue
+        truth = _test_value(node.test, bound, ev)
+        if truth is not None and truth != in_body:
+            return True
+    return False
+
+
+def _within(where: Tuple[int, int], stmts: List[ast.stmt]) -> bool:
+    first, last = stmts[0], stmts[-1]
+    return (first.lineno, first.col_offset) <= where <= (last.end_lineno or last.lineno, last.end_col_offset or 0)
+
+
+def _test_value(test: ast.expr, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator) -> Optional[bool]:
+    """`p == 'GET'`, `p.upper() in ('GET', 'HEAD')`, `'POST' != p` with `p` bound to a literal; else None."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(left, ast.Constant):
+        left, right = right, left
+    fold = False
+    if (isinstance(left, ast.Call) and isinstance(left.func, ast.Attribute) and not left.args
+            and left.func.attr in ("upper", "lower")):
+        left, fold = left.func.value, True
+    if not isinstance(left, ast.Name) or left.id not in bound:
+        return None
+    entry = bound[left.id]
+    value = ev.value(entry[1], entry[2]) if entry[0] == "expr" else entry[1]
+    lit = value.literal if isinstance(value, Str) else None
+    if lit is None:
+        return None
+    consts = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
+    texts = [c.value for c in consts if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+    if len(texts) != len(consts):
+        return None
+    if fold:
+        lit, texts = lit.lower(), [t.lower() for t in texts]
+    if isinstance(op, (ast.Eq, ast.In)) and (isinstance(op, ast.In) or len(texts) == 1):
+        return lit in texts
+    if isinstance(op, (ast.NotEq, ast.NotIn)) and (isinstance(op, ast.NotIn) or len(texts) == 1):
+        return lit not in texts
+    return None

@@ -650,7 +650,10 @@ class Evaluator:
                 lit = s.literal
                 if lit is not None:
                     return Str.literal_of((quote if q.endswith("quote") else quote_plus)(lit), node)
-                return Str.unknown(node, s.pieces[0].label if len(s.pieces) == 1 else label_of(args[0]))
+                if len(s.pieces) == 1:
+                    return Str.unknown(node, s.pieces[0].label)
+                # a quoted template keeps its shape: its literal parts are the route, the rest stays unknown
+                return s
             return Unknown(node, label_of(node))
         if q == "urllib.parse.urlencode" and args:
             return self.urlencode(self.value(args[0], frame), node)
@@ -745,9 +748,9 @@ class Evaluator:
                 return text.replace(*argv[:2]) if len(argv) >= 2 else text
             return text
 
+        if name in ("lower", "upper") and not s.resolved:
+            return s  # the unknown parts stay unknown; the literal ones keep the route's shape (`'{}/follow'.lower()`)
         if name in ("lower", "upper", "replace"):
-            if name != "replace" and not s.resolved:
-                return Str.unknown(node, label_of(node))
             return Str(tuple(Piece(apply(p.text), p.node) if p.text is not None else p for p in pieces),
                        s.via_names, s.notes)
         chars = argv[0] if argv else None

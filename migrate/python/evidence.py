@@ -1,0 +1,412 @@
+"""Routes written in a file, whether or not a call that sends them was resolved.
+
+The request analysis (analyze.py) reports a call when it can tell which HTTP
+call sends which URL. Real code often hides one of the two: a team's own
+wrapper (`util.requests_post(url)`), a relative route joined to a base that
+lives in configuration (`'project/{0}/{1}/{2}/{3}/retry'.format(...)`), an
+endpoint table (`{'method': 'POST', 'path': '/project/...'}`). Here every
+string expression that builds a v1.1 route is a site of its own: evidence
+first, resolution second. What could be resolved (the verb, the API root)
+decides the rule and the reason; a site found only here is always low
+confidence, so `fix` leaves it for a person.
+
+A route is looked for in string literals (never in docstrings; comments are
+not in the tree) and evaluated as the expression around it builds it: an
+f-string, `+`, `%`, `.format`, `'/'.join([...])`, `urljoin`, uritemplate,
+and string methods. A route without its /api/v1.1 or /api/v1 root is reported
+only in a file that shows CircleCI evidence (the word outside comments), and,
+for the routes that say little on their own (`/project/:vcs/:user/:project`,
+`/me`, `/projects`), only when the expression names CircleCI or spells a VCS.
+Mock registrations in tests (`responses.add`, `httpretty.register_uri`) are
+not reported: they describe a fake server, and change with the code they test.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
+
+from .evaluate import Evaluator, Frame, label_of
+from .index import ModuleIndex, Scope
+from .values import Qual
+
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_VERB_WORDS = {v.lower() for v in VERBS}
+# a literal that may hold (part of) a v1.1 route; the evaluation decides
+HINT = re.compile(r"project|recent-builds|/me\b|^me\b|heroku-key|/api/v1", re.IGNORECASE)
+# string methods that keep a route's shape (case, surrounding slashes and spaces, encoding)
+STR_METHODS = frozenset({"format", "format_map", "lower", "upper", "strip", "rstrip", "lstrip", "replace",
+                         "removeprefix", "removesuffix"})
+# functions whose result is built from a string argument of the same shape
+_SHAPE_FUNCS = frozenset({"urljoin", "quote", "quote_plus", "expand", "URITemplate", "str"})
+_BUILDERS = _SHAPE_FUNCS | STR_METHODS | {"join", "urlencode"}
+_TABLE_VERB_KEYS = frozenset({"method", "verb", "http_method", "httpmethod", "request_method"})
+# calls that show a string to a person (a URL in a message is not a request)
+_SINKS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo",
+                    "secho", "write", "fail", "skip", "Exception", "RuntimeError", "ValueError", "assertEqual",
+                    "assertIn"})
+_COMMAND_FUNCS = frozenset({"run", "call", "check_call", "check_output", "Popen", "system", "popen", "getoutput",
+                            "getstatusoutput", "create_subprocess_shell", "create_subprocess_exec"})
+_MOCK_METHODS = frozenset({"add", "add_callback", "register_uri", "replace", "upsert", "get", "post", "put", "patch",
+                           "delete", "head"})
+_MOCK_ROOT = re.compile(r"^(responses|httpretty|rsps|requests_mock|aioresponses|respx|mock\w*|\w*_mock|m)$")
+_COMMENT = re.compile(r"#[^\n]*")
+_CIRCLE = re.compile(r"circle", re.IGNORECASE)
+_VCS = {"github", "gh", "bitbucket", "bb"}
+# first-segment routes that say little on their own: reported without their root only with more evidence
+_WEAK_FIRST = {"me", "projects"}
+_URL_BASE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]*|[\x00\ue000-\uf8ff][^\s]*|[^\s/:]*)$")
+_LEADING_PH = re.compile("^[\x00\ue000-\uf8ff]*")
+
+
+class RouteSite:
+    """One string expression that builds a v1.1 route, and what its surroundings tell."""
+
+    __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends")
+
+    def __init__(self, node: ast.expr) -> None:
+        self.node = node
+        self.url = None  # ResolvedUrl
+        self.labels: Dict[str, str] = {}
+        self.resolved = None  # the url template matched (with a placeholder root for a relative route)
+        self.verb: Optional[str] = None
+        self.verb_how = ""  # where the verb was read, or what it depends on
+        self.rooted = False  # the /api/v1.1 or /api/v1 root is part of the expression
+        self.send: Optional[ast.Call] = None  # the call the route is handed to, when one is visible
+        self.direct = False  # the route is an argument of `send` itself (not through a name)
+        self.sends: List[ast.Call] = []  # every call the route (or the name holding it) is handed to
+
+
+def circle_evidence(source: str) -> bool:
+    """The file names CircleCI outside comments (a relative route alone is not enough)."""
+    if _CIRCLE.search(source) is None:
+        return False
+    return _CIRCLE.search(_COMMENT.sub("", source)) is not None
+
+
+class RouteFinder:
+    def __init__(self, tree: ast.Module, ix: ModuleIndex, source: str) -> None:
+        self.tree = tree
+        self.ix = ix
+        self.source = source
+        self.parents: Dict[int, ast.AST] = {}
+        self.hints: List[ast.Constant] = []
+        self.docstrings: Set[int] = set()
+        self.shim_names: Set[str] = set()  # names bound to circleci_v2 modules (the drop-ins run v2)
+        self._shim_senders: Optional[Set[str]] = None
+        self._walk()
+
+    def _walk(self) -> None:
+        parents = self.parents
+        hints = self.hints
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+            if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+                self.docstrings.add(id(node.value))  # a bare string statement (docstring) is prose
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and HINT.search(node.value):
+                hints.append(node)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("circleci_v2"):
+                self.shim_names.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                self.shim_names.update((a.asname or a.name).split(".")[0] for a in node.names
+                                       if a.name.startswith("circleci_v2"))
+
+    # ---- the expression around a literal ----------------------------------------------------------
+
+    def top_of(self, node: ast.expr) -> ast.expr:
+        """The whole string expression a literal is part of."""
+        parents = self.parents
+        cur: ast.AST = node
+        while True:
+            p = parents.get(id(cur))
+            if p is None:
+                return cur  # type: ignore[return-value]
+            if isinstance(p, ast.JoinedStr):
+                cur = p
+            elif isinstance(p, ast.FormattedValue):
+                if p.format_spec is cur:
+                    return cur  # type: ignore[return-value]
+                cur = p
+            elif isinstance(p, ast.BinOp) and (isinstance(p.op, ast.Add) or (isinstance(p.op, ast.Mod)
+                                                                             and p.left is cur)):
+                cur = p
+            elif isinstance(p, ast.Attribute) and p.attr in STR_METHODS:
+                gp = parents.get(id(p))
+                if isinstance(gp, ast.Call) and gp.func is p:
+                    cur = gp
+                else:
+                    return cur  # type: ignore[return-value]
+            elif isinstance(p, (ast.List, ast.Tuple)):
+                gp = parents.get(id(p))
+                if (isinstance(gp, ast.Call) and isinstance(gp.func, ast.Attribute) and gp.func.attr == "join"
+                        and p in gp.args):
+                    cur = gp
+                else:
+                    return cur  # type: ignore[return-value]
+            elif isinstance(p, ast.Call) and cur in p.args and _callee_name(p) in _SHAPE_FUNCS:
+                cur = p
+                # URITemplate(t).expand(...): the expansion is the string
+                gp = parents.get(id(p))
+                if isinstance(gp, ast.Attribute) and gp.attr == "expand":
+                    ggp = parents.get(id(gp))
+                    if isinstance(ggp, ast.Call) and ggp.func is gp:
+                        cur = ggp
+            else:
+                return cur  # type: ignore[return-value]
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        cur: Optional[ast.AST] = self.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info = self.ix.funcs.get(id(cur))
+                if info is not None:
+                    return info.scope
+            elif isinstance(cur, ast.ClassDef):
+                cinfo = self.ix.classes.get(id(cur))
+                if cinfo is not None:
+                    return cinfo.scope
+            cur = self.parents.get(id(cur))
+        return self.ix.module
+
+    # ---- candidates -------------------------------------------------------------------------------
+
+    def candidates(self, skip: Set[int]) -> Iterator[ast.expr]:
+        """Top expressions holding a route hint, each once, not yet covered by a reported call."""
+        seen: Set[int] = set()
+        for const in self.hints:
+            if id(const) in skip or id(const) in self.docstrings:
+                continue
+            top = self.top_of(const)
+            if id(top) in seen or id(top) in self.docstrings:
+                continue
+            seen.add(id(top))
+            if any(id(n) in skip for n in ast.walk(top) if isinstance(n, ast.Constant)):
+                continue
+            if self.is_mock(top) or self.in_command(top):
+                continue
+            yield top
+
+    def is_mock(self, top: ast.expr) -> bool:
+        call = self.call_holding(top)
+        if call is None or not isinstance(call.func, ast.Attribute) or call.func.attr not in _MOCK_METHODS:
+            return False
+        root = call.func.value
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        name = root.id if isinstance(root, ast.Name) else ""
+        return call.func.attr == "register_uri" or _MOCK_ROOT.match(name) is not None
+
+    def call_holding(self, node: ast.AST) -> Optional[ast.Call]:
+        """The call `node` is an argument of (directly, or as a keyword value)."""
+        p = self.parents.get(id(node))
+        if isinstance(p, ast.keyword):
+            p = self.parents.get(id(p))
+        if isinstance(p, ast.Call) and p.func is not node:
+            return p
+        return None
+
+    # ---- evaluation -------------------------------------------------------------------------------
+
+    def evaluate(self, top: ast.expr, site: RouteSite) -> Optional[str]:
+        """The URL template to match (a relative route gets a placeholder root), or None."""
+        from .analyze import resolve_url
+
+        scope = self.scope_of(top)
+        ev = Evaluator(self.ix, {}, ())
+        s = ev.string(top, Frame(scope, (top.lineno, top.col_offset)))
+        url, labels = resolve_url(s, top)
+        site.url, site.labels = url, labels
+        text = url.url
+        for part in url.parts:  # an RFC 6570 query expansion ({?circle-token}) starts the query
+            if part.placeholder is not None and (part.text or "").startswith(("{?", "{&")):
+                text = text.replace(part.placeholder, "?", 1)
+        split = split_api_url(text)
+        if split is not None and split.version is not None:
+            if not split.legacy or not _URL_BASE.match(split.base):
+                return None  # v2, or a root in the middle of a sentence
+            site.rooted = True
+            return text
+        if "://" in text:
+            return None  # another service's absolute URL
+        base = _LEADING_PH.match(text).group(0)  # type: ignore[union-attr]
+        rel = text[len(base):]
+        if not rel.startswith("/"):
+            rel = "/" + rel
+        return (base or PLACEHOLDER) + rel
+
+    # ---- the verb ---------------------------------------------------------------------------------
+
+    def verb_of(self, top: ast.expr, site: RouteSite) -> None:
+        """Read the verb from the route's surroundings: a table's method key, the call it is handed to."""
+        p = self.parents.get(id(top))
+        if isinstance(p, ast.Dict):
+            for k, v in zip(p.keys, p.values):
+                if (isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.lower() in _TABLE_VERB_KEYS
+                        and isinstance(v, ast.Constant) and isinstance(v.value, str)
+                        and v.value.upper() in VERBS):
+                    site.verb, site.verb_how = v.value.upper(), f"the table's `{k.value}` key"
+                    return
+        if isinstance(p, ast.Tuple):
+            for e in p.elts:
+                if e is not top and isinstance(e, ast.Constant) and isinstance(e.value, str) \
+                        and e.value.upper() in VERBS:
+                    site.verb, site.verb_how = e.value.upper(), "the verb beside it"
+                    return
+        call = self.call_holding(top)
+        if call is not None:
+            site.send, site.direct, site.sends = call, True, [call]
+            verb = call_verb(call)
+            if verb is not None:
+                site.verb, site.verb_how = verb, f"the call {label_of(call.func)}"
+            return
+        name = self.assigned_name(top)
+        if name is None:
+            return
+        verbs: Set[str] = set()
+        sends: List[ast.Call] = []
+        for call in self.calls_using(name, top):
+            sends.append(call)
+            verb = call_verb(call)
+            verbs.add(verb or "?")
+        site.sends = sends
+        sends = [c for c in sends if not self.is_sink(c)]
+        verbs = {call_verb(c) or "?" for c in sends}
+        if len(sends) == 1:
+            site.send = sends[0]
+        if len(verbs) == 1 and "?" not in verbs:
+            site.verb = verbs.pop()
+            site.verb_how = f"the call {label_of(sends[0].func)} that `{name}` is handed to"
+
+    def is_sink(self, call: ast.Call) -> bool:
+        """print, logging, echo, an exception, a call through the circleci_v2 shim: not a v1.1 request."""
+        name = _callee_name(call)
+        if name in _SINKS:
+            return True
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and self.shim_names and root.id in self.shim_names:
+            return True
+        if not self.shim_names:
+            return False
+        if name in self.shim_senders():
+            return True
+        try:
+            f = Evaluator(self.ix, {}, ()).value(call.func, Frame(self.scope_of(call), (call.lineno, call.col_offset)))
+        except RecursionError:
+            return False
+        qual = getattr(f, "name", None) if isinstance(f, Qual) else getattr(f, "cls", None)
+        return isinstance(qual, str) and qual.startswith("circleci_v2.")
+
+    def shim_senders(self) -> Set[str]:
+        """Functions of this module that send through the circleci_v2 shim (a wrapper already migrated)."""
+        if self._shim_senders is None:
+            self._shim_senders = set()
+            for info in self.ix.funcs.values():
+                for n in ast.walk(info.node):
+                    if isinstance(n, ast.Call):
+                        root = n.func
+                        while isinstance(root, ast.Attribute):
+                            root = root.value
+                        if isinstance(root, ast.Name) and root.id in self.shim_names:
+                            self._shim_senders.add(info.name)
+                            break
+        return self._shim_senders
+
+    def in_command(self, top: ast.expr) -> bool:
+        """Part of a command a subprocess runs: the curl analysis reads those (and wget is not ours here)."""
+        cur: Optional[ast.AST] = top
+        for _ in range(6):
+            cur = self.parents.get(id(cur))
+            if cur is None or isinstance(cur, ast.stmt):
+                return False
+            if isinstance(cur, ast.Call) and _callee_name(cur) in _COMMAND_FUNCS:
+                return True
+        return False
+
+    def assigned_name(self, top: ast.expr) -> Optional[str]:
+        p = self.parents.get(id(top))
+        target: Optional[ast.AST] = None
+        if isinstance(p, ast.Assign) and len(p.targets) == 1:
+            target = p.targets[0]
+        elif isinstance(p, (ast.AnnAssign, ast.AugAssign)):
+            target = p.target
+        elif isinstance(p, ast.Return):
+            cur = self.parents.get(id(p))
+            while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                cur = self.parents.get(id(cur))
+            return cur.name if cur is not None else None
+        if isinstance(target, ast.Name):
+            return target.id
+        if isinstance(target, ast.Attribute):
+            return target.attr
+        return None
+
+    def calls_using(self, name: str, top: ast.expr) -> Iterator[ast.Call]:
+        """Calls that take an argument built from `name` (a variable, attribute, or a function's result)."""
+        for cs in self.ix.calls:
+            call = cs.call
+            if _mentions(call.func, name) or _callee_name(call) in _BUILDERS:
+                continue  # a call that builds the string further is not the one sending it
+            for a in list(call.args) + [k.value for k in call.keywords]:
+                if a is top:
+                    continue
+                if _mentions(a, name):
+                    yield call
+                    break
+
+
+def call_verb(call: ast.Call) -> Optional[str]:
+    """A verb an unknown call states: a literal verb argument, or a verb in the callee's name."""
+    for a in list(call.args) + [k.value for k in call.keywords if k.arg and k.arg.lower() in _TABLE_VERB_KEYS]:
+        if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.upper() in VERBS:
+            return a.value.upper()
+    name = _callee_name(call)
+    words = {w for w in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name) if w}
+    verbs = {w.upper() for w in words if w.lower() in _VERB_WORDS}
+    return verbs.pop() if len(verbs) == 1 else None
+
+
+def _callee_name(call: ast.Call) -> str:
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    if isinstance(f, ast.Name):
+        return f.id
+    return ""
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id == name:
+            return True
+        if isinstance(n, ast.Attribute) and n.attr == name:
+            return True
+    return False
+
+
+def strong_route(m: RuleMatch) -> bool:
+    """A route that names an action or a collection of its own (tree, retry, follow, recent-builds...)."""
+    segments = [s for s in m.endpoint.template.relative.strip("/").split("/") if s]
+    literal = [s for s in segments if not s.startswith(":")]
+    return len(literal) > 1 or (bool(literal) and literal[0] not in _WEAK_FIRST and literal[0] != "project")
+
+
+def weak_route_ok(m: RuleMatch, expression_text: str) -> bool:
+    """`/project/a/b/c`, `/me`, `/projects` without a root: only with more evidence than the shape."""
+    if m.match.spans_placeholder:
+        return False
+    if _CIRCLE.search(expression_text):
+        return True
+    vcs = m.match.params.get("vcs")
+    return vcs is not None and vcs.lower() in _VCS
+
+
+def best_of(matches: Sequence[RuleMatch], severity: Dict[str, int]) -> RuleMatch:
+    """The most consequential of the most specific matches (a possible trigger outranks a read)."""
+    top = matches[0].match.specificity
+    same = [m for m in matches if m.match.specificity == top]
+    return min(same, key=lambda m: (severity.get(m.rule.severity, 9), m.rule.id))
