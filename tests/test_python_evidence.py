@@ -77,7 +77,8 @@ def test_request_method_of_an_unknown_client_with_a_relative_route():
 
 
 @pytest.mark.parametrize("code, line, rule", [
-    ('CIRCLE = "circleci"\ndef p(u, p, b):\n    return "/project/%s/%s/%s/tree/%s" % ("github", u, p, b)\n', 3, "CCI102"),
+    ('CIRCLE = "circleci"\ndef p(u, p, b):\n    return "/project/%s/%s/%s/tree/%s" % ("github", u, p, b)\n', 3,
+     "CCI102"),
     ('CIRCLE = "circleci"\ndef r(a, b, c, d):\n    return "project/{0}/{1}/{2}/{3}/retry".format(a, b, c, d)\n', 3,
      "CCI104"),
     ('CIRCLE = "circleci"\ndef c(v, u, p):\n    return "/".join(["project", v, u, p, "build-cache"])\n', 3, "CCI106"),

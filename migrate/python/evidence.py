@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 
