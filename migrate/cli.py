@@ -239,10 +239,15 @@ def _declare_check() -> None:
         if usage_file:
             from circleci_v2.shim.usage import UsageFileError, read_usage
 
-            try:
-                findings += read_usage(usage_file)
+            paths = [p for p in (params.get("paths") or (".",)) if p != "-"]
+            try:  # sites shown as check shows files: relative when the paths were given relative
+                seen = read_usage(usage_file, relative=not paths or any(not os.path.isabs(p) for p in paths))
             except UsageFileError as exc:
                 raise UserError(f"--usage {exc}") from None
+            seen = [f for f in seen if selection.enabled(f.rule_id)]
+            run.stats.findings += len(seen)
+            run.stats.usage = len(seen)
+            findings += seen
         findings.sort(key=lambda f: f.sort_key)
         problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
         for result in results:

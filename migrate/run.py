@@ -174,6 +174,7 @@ class RunStats:
         self.candidates = 0
         self.findings = 0
         self.fixable = 0
+        self.usage = 0  # findings among `findings` read from a usage record (check --usage)
         self.suppressed = 0
         self.errors = 0  # problems, in files and in discovery
         self.excluded = 0

@@ -27,7 +27,8 @@ from typing import Dict, List, Tuple
 ENV = "CIRCLECI_V2_USAGE"
 _INTERNAL = ("circleci_v2.shim", "requests", "urllib3")
 
-_counts: Dict[Tuple[str, str, int], int] = {}
+# (rule id, caller file, line, the drop-in method called there or "") -> count
+_counts: Dict[Tuple[str, str, int, str], int] = {}
 _lock = threading.Lock()
 _registered = False
 
@@ -36,14 +37,18 @@ class UsageFileError(ValueError):
     """A usage file that is not the JSON this module writes."""
 
 
-def _caller() -> Tuple[str, int]:
+def _caller() -> Tuple[str, int, str]:
+    """The user's file and line, and the drop-in method they called ("circleci_v2.shim.circleclient:clear")."""
     frame = sys._getframe(1)
+    called = ""
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
         if not any(module == p or module.startswith(p + ".") for p in _INTERNAL):
-            return os.path.abspath(frame.f_code.co_filename), frame.f_lineno
+            return os.path.abspath(frame.f_code.co_filename), frame.f_lineno, called
+        if module.startswith("circleci_v2.shim.") and not module.endswith((".usage", ".warnings")):
+            called = f"{module}:{frame.f_code.co_name}"  # the outermost shim frame: the method the user called
         frame = frame.f_back  # type: ignore[assignment]
-    return "<unknown>", 0
+    return "<unknown>", 0, called
 
 
 def record(rule_id: str) -> None:
@@ -51,9 +56,9 @@ def record(rule_id: str) -> None:
     global _registered
     if not os.environ.get(ENV):
         return
-    path, line = _caller()
+    key = (rule_id, *_caller())
     with _lock:
-        _counts[(rule_id, path, line)] = _counts.get((rule_id, path, line), 0) + 1
+        _counts[key] = _counts.get(key, 0) + 1
         if not _registered:
             atexit.register(flush)
             _registered = True
@@ -108,7 +113,7 @@ def flush() -> None:
         _say(f"{ENV}={target}: cannot write the usage record ({exc.strerror or exc}); nothing recorded")
 
 
-def _merge_into(path: Path, target: str, counts: Dict[Tuple[str, str, int], int]) -> None:
+def _merge_into(path: Path, target: str, counts: Dict[Tuple[str, str, int, str], int]) -> None:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -126,13 +131,14 @@ def _merge_into(path: Path, target: str, counts: Dict[Tuple[str, str, int], int]
         _say(f"{ENV}={target}: the usage record was cut short or damaged; kept it as {aside} "
              "and started a new one")
         existing = []
-    merged: Dict[Tuple[str, str, int], int] = {}
+    merged: Dict[Tuple[str, str, int, str], int] = {}
     for s in existing:
-        key = (str(s["rule"]), str(s["path"]), int(s["line"]))
+        key = (str(s["rule"]), str(s["path"]), int(s["line"]), str(s.get("call") or ""))
         merged[key] = merged.get(key, 0) + int(s["count"])
     for key, n in counts.items():
         merged[key] = merged.get(key, 0) + n
-    sites = [{"rule": r, "path": p, "line": ln, "count": n} for (r, p, ln), n in sorted(merged.items())]
+    sites = [{"rule": r, "path": p, "line": ln, "count": n, **({"call": c} if c else {})}
+             for (r, p, ln, c), n in sorted(merged.items())]
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as out:
@@ -163,9 +169,33 @@ def _unlock_file(fh) -> None:  # type: ignore[no-untyped-def]
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def read_usage(path: str) -> list:
-    """The recorded sites of a usage file as Findings (source="usage"), one per rule and call site."""
+def _call_text(rule: object, called: str) -> str:
+    """What fills a rule message's {call}: the legacy method recorded at the site, else the rule's methods."""
+    clients = list(getattr(rule, "clients", None) or [])
+    module, _, method = called.partition(":")
+    for cm in clients:
+        if cm.drop_in == module and cm.method == method:
+            return cm.dotted
+    names = dict.fromkeys(f"{cm.attribute}.{cm.method}" if cm.attribute else cm.method for cm in clients)
+    return " / ".join(names) or "this call"
+
+
+def _shown_path(path: str, relative: bool) -> str:
+    """`path` relative to the current folder when under it and `relative`, as check shows its own findings."""
+    if not relative or not os.path.isabs(path):
+        return path
+    shown = os.path.relpath(path)
+    return path if shown == ".." or shown.startswith(".." + os.sep) else shown
+
+
+def read_usage(path: str, *, relative: bool = False) -> list:
+    """The recorded sites of a usage file as Findings (source="usage"), one per rule and call site.
+
+    relative: show the sites' paths relative to the current folder (when under it), as
+    check shows the findings of paths given relative.
+    """
     from ..migrate.findings import Finding
+    from ..migrate.python.analyze import fill_message
     from .warnings import catalogue
 
     try:
@@ -179,8 +209,11 @@ def read_usage(path: str) -> list:
         if r is None:
             raise UsageFileError(f"{path}: unknown rule {s['rule']!r}")
         line = int(s["line"])
+        call = _call_text(r, str(s.get("call") or ""))
+        message = fill_message(r.message, {"call": call})
         findings.append(Finding(
-            rule_id=r.id, path=str(s["path"]), line=line, column=1, end_line=line, end_column=1,
-            message=f"{r.message} (called {int(s['count'])} time(s) at run time through circleci_v2.shim)",
+            rule_id=r.id, path=_shown_path(str(s["path"]), relative), line=line, column=1, end_line=line,
+            end_column=1,
+            message=f"{message} (called {int(s['count'])} time(s) at run time through circleci_v2.shim)",
             severity=r.severity, fix="manual", source="usage"))
     return findings

@@ -133,3 +133,41 @@ def test_writes_replace_the_record_by_rename_and_leave_no_temporary(tmp_path):
     assert record.stat().st_ino != first  # a new file renamed over it, not the old one truncated
     assert json.loads(record.read_text())["sites"][0]["count"] == 2
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def _check(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "circleci_v2.migrate", "check", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=60)
+
+
+def test_check_usage_text_fills_the_message_keeps_relative_paths_and_counts_in_the_summary(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "clears.py").write_text(NO_NETWORK)
+    (tmp_path / "src" / "plain.py").write_text("import os\n")
+    env = dict(os.environ, CIRCLECI_V2_USAGE="usage.json", PYTHONWARNINGS="ignore")
+    subprocess.run([sys.executable, "src/clears.py"], env=env, cwd=tmp_path, check=True, timeout=60)
+
+    result = _check("--usage", "usage.json", "src/plain.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("src/clears.py:4:1: CCI112 ")  # relative, as the path was given
+    assert "{call}" not in lines[0] and "circleclient.circleclient.CircleClient.cache.clear" in lines[0]
+    assert result.stderr.strip().startswith("Found 1 finding"), result.stderr
+    assert "1 seen at run time" in result.stderr
+
+    absolute = _check("--usage", "usage.json", str(tmp_path / "src" / "plain.py"), cwd=tmp_path)
+    assert absolute.stdout.startswith(str(tmp_path / "src" / "clears.py") + ":4:1: CCI112 ")
+
+    # --select applies to what the record holds too, and the summary says what was printed
+    other = _check("--usage", "usage.json", "--select", "CCI110", "src/plain.py", cwd=tmp_path)
+    assert other.returncode == 0 and other.stdout == "" and other.stderr.startswith("No findings")
+
+
+def test_check_usage_fills_the_call_for_an_older_record_without_it(tmp_path):
+    record = tmp_path / "usage.json"
+    record.write_text(json.dumps({"sites": [{"rule": "CCI113", "path": str(tmp_path / "old.py"), "line": 3,
+                                             "count": 2}]}))
+    (tmp_path / "src").mkdir()
+    result = _check("--usage", "usage.json", "src", cwd=tmp_path)
+    assert result.stdout.startswith("old.py:3:1: CCI113 get_recent_builds / build.recent_all_projects reads")

@@ -18,6 +18,8 @@ def render_summary(stats: Any) -> str:
     else:
         head = f"No findings in {_plural(stats.files, 'file')}"
     parts = [head + f" ({_plural(stats.candidates, 'candidate')} analysed)"]
+    if getattr(stats, "usage", 0):
+        parts.append(f"{stats.usage} seen at run time (--usage)")
     if stats.suppressed:
         parts.append(f"{stats.suppressed} suppressed by comments")
     if stats.errors:
