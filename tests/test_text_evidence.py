@@ -343,3 +343,12 @@ def test_a_second_url_of_one_curl_is_reported_with_its_verb():
     script = f'curl -X POST -H "Accept: application/json" {V11}/project/github/a/b/1/retry {V11}/project/github/a/b/2/ssh\n'
     got = ids(script)
     assert ("CCI104", 1, "high") in got and ("CCI105", 1, "low") in got
+
+
+def test_route_templates_of_api_documentation_are_not_calls():
+    catalogue_like = """\
+        endpoints:
+          - {method: POST, path: "/api/v1.1/project/:vcs/:user/:project/tree/:branch"}
+        see: https://circleci.com/api/v1.1/project/:vcs/:username/:project/:build_num/retry
+    """
+    assert found(catalogue_like, "yaml") == []

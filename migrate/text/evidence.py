@@ -136,6 +136,8 @@ def is_route_url(url: str, labels: Dict[str, str]) -> bool:
     split = split_api_url(url)
     if split is None:
         return False
+    if re.search(r"/:[a-z_]", split.path):
+        return False  # a route template as API documentation writes it (/project/:vcs/:user/...), not a URL
     if split.version is not None:
         return split.legacy
     if not _base_is_api(url, labels):
