@@ -104,11 +104,9 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
         --add-todo and --report). Files are written atomically, and only when
         they change.
         """
-        from .writing import WritePolicy
-
         return run_fix(params, options_from, user_error, diff=show_diff, unsafe=unsafe, add_todo=add_todo,
                        report_path=report_path, quiet=quiet,
-                       policy=WritePolicy(read_only=write_read_only, hard_links=split_hard_links),
+                       policy={"read_only": write_read_only, "hard_links": split_hard_links},
                        follow_outside=follow_outside_links, fail_on=(fail_on_rank, fail_on))
 
     @cli.command(epilog=FIX_EXIT_HELP)
@@ -122,8 +120,10 @@ def register_fix_commands(cli: click.Group, selection_options: Callable, options
 
 
 def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, diff: bool, unsafe: bool,
-            add_todo: bool, report_path: Optional[str], quiet: bool, policy: Any = None,
+            add_todo: bool, report_path: Optional[str], quiet: bool, policy: Optional[Dict[str, bool]] = None,
             follow_outside: bool = False, fail_on: Any = None) -> int:
+    """policy: writing.WritePolicy's arguments (built only once a file is written: a run without
+    candidates imports nothing of the writer)."""
     from ..run import STDIN, CheckRun
 
     # the report and the fixer's types are imported only once a file has something to say (a tree without
@@ -229,7 +229,7 @@ def _severity_rank(catalogue: Any, rule_id: str) -> int:
 def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,
              diffs: List[bytes], policy: Any = None) -> None:
     from .model import Left
-    from .writing import WriteError, encode, unified_diff, write_atomically
+    from .writing import WriteError, WritePolicy, encode, unified_diff, write_atomically
 
     fixer = _fixer(result.kind)
     if fixer is None:
@@ -265,7 +265,8 @@ def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: boo
     if from_stdin:
         return
     try:
-        write_atomically(result.path, data, expected=encode(source.text, source.encoding, source.bom), policy=policy)
+        write_atomically(result.path, data, expected=encode(source.text, source.encoding, source.bom),
+                         policy=WritePolicy(**(policy or {})))
     except WriteError as exc:
         outcome.errors.append(str(exc))
         outcome.changed = False
