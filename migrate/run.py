@@ -162,6 +162,7 @@ class FileResult:
         self.notes: List[str] = []  # said on stderr, no effect on the exit code
         self.suppressed = 0
         self.outside: Optional[str] = None  # the real path, when a symbolic link led out of the named folder
+        self.plans: Optional[Dict[bool, Any]] = None  # the fixer's plans, safe and unsafe (fix/decide.py), for `fix`
 
     def __repr__(self) -> str:
         return (f"FileResult({self.path!r}, {self.kind!r}, candidate={self.candidate}, "
@@ -173,7 +174,8 @@ class RunStats:
         self.files = 0  # files read and pre-filtered
         self.candidates = 0
         self.findings = 0
-        self.fixable = 0
+        self.fixable = 0  # findings `fix` rewrites
+        self.unsafe_fixable = 0  # findings only `fix --unsafe-fixes` rewrites
         self.usage = 0  # findings among `findings` read from a usage record (check --usage)
         self.suppressed = 0
         self.errors = 0  # problems, in files and in discovery
@@ -291,6 +293,7 @@ class CheckRun:
         self.stats.errors += len(result.errors)
         self.stats.findings += len(result.findings)
         self.stats.fixable += sum(1 for f in result.findings if f.fix == "safe")
+        self.stats.unsafe_fixable += sum(1 for f in result.findings if f.fix == "unsafe")
         self.stats.suppressed += result.suppressed
         return result
 
@@ -308,9 +311,11 @@ class CheckRun:
         params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue)
         if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
             for result, data in candidates:
-                yield params.apply(analyse_candidate(result, data, catalogue, self.selection))
+                result = params.apply(analyse_candidate(result, data, catalogue, self.selection))
+                yield decide_fixes(result, catalogue, keep_plans=self.options.keep_sites)
         else:
             self.stats.workers = workers
+            # the workers decide the fixes (they hold the sites); CCI140 findings added here are never fixed
             for result in _analyse_in_pool(candidates, workers, self.selection):
                 yield params.apply(result)
         if params.problem is not None:
@@ -346,6 +351,23 @@ def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection
     return result
 
 
+def decide_fixes(result: FileResult, catalogue: Any, keep_plans: bool = False) -> FileResult:
+    """Each finding's `fix` becomes what `fix` does with it: one decision for check and fix (fix/decide.py)."""
+    if result.findings and result.source is not None and not result.errors:
+        from .fix.decide import decide
+
+        try:
+            decide(result, catalogue, keep_plans)
+        except Exception as exc:  # a fixer bug must not stop check: nothing in this file is promised as fixable
+            from dataclasses import replace
+
+            why = f"internal error in the fixer: {type(exc).__name__}: {exc} (please report it with this file)"
+            result.findings = [replace(f, fix="manual", reason=f.reason or why) for f in result.findings]
+            result.plans = None
+            result.notes.append(why)
+    return result
+
+
 def _syntax_problem(exc: SyntaxError) -> str:
     where = f" at line {exc.lineno}" if exc.lineno else ""
     if exc.lineno and exc.offset:
@@ -368,7 +390,8 @@ def _work(item: Tuple[FileResult, bytes]) -> FileResult:
 
     result, data = item
     assert _worker_selection is not None
-    result = analyse_candidate(result, data, load_catalogue(), _worker_selection)
+    catalogue = load_catalogue()
+    result = decide_fixes(analyse_candidate(result, data, catalogue, _worker_selection), catalogue)
     # `site` holds ast nodes: heavy to send back and only the fixer needs them
     from dataclasses import replace
 

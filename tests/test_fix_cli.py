@@ -191,13 +191,14 @@ def test_fix_does_not_import_libcst_for_a_tree_without_candidates(tmp_path):
     assert out.stdout.strip() == "0 False False", out.stderr
 
 
-def test_check_does_not_import_the_fixer(tmp_path):
+def test_check_asks_the_fixers_plan_but_never_imports_libcst(tmp_path):
+    """[*] is the fixer's own decision (migrate/fix/decide.py): check plans with the fixer's ast-only planner."""
     write(tmp_path, "t.py", TRIGGER)
     code = ("import sys; from circleci_v2.migrate import cli\n"
             "try:\n    cli.main(['check', '-q', '.'])\nexcept SystemExit as e:\n"
             "    print(e.code, 'libcst' in sys.modules, 'circleci_v2.migrate.fix.engine' in sys.modules)\n")
     out = run_python(code, cwd=tmp_path)
-    assert out.stdout.strip().endswith("1 False False"), out.stdout + out.stderr
+    assert out.stdout.strip().endswith("1 False True"), out.stdout + out.stderr
 
 
 def test_a_file_with_only_manual_findings_does_not_import_libcst(tmp_path):

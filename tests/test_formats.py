@@ -120,12 +120,12 @@ def test_github_escapes_data_and_properties():
                    "100%25 gone%0Asecond line\n")
 
 
-def test_text_marks_only_safe_fixes():
+def test_text_marks_safe_fixes_and_unsafe_ones_apart():
     out = render("text", [_finding(fix="safe", message="m"), _finding(fix="unsafe", message="m"),
                           _finding(confidence="low", reason="verb not resolved", message="m")], [], load_catalogue)
     assert out.splitlines() == [
         "a,b:c.py:2:5: CCI131 [*] m",
-        "a,b:c.py:2:5: CCI131 m",
+        "a,b:c.py:2:5: CCI131 [~] m",
         "a,b:c.py:2:5: CCI131 m (low confidence: verb not resolved)",
     ]
 

@@ -33,29 +33,8 @@ FIX_EXIT_HELP = (
     "  2  errors: a file could not be read, parsed, fixed or written; a bad option or configuration"
 )
 
-# kind -> "module:function" fixing one file: fn(source, path, findings, options, catalogue, newline) -> FixResult.
-# Kinds without a fixer keep their findings (reported as left for a person).
-FIXERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:fix_source"}
-# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl.py)
-for _kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
-    FIXERS[_kind] = "circleci_v2.migrate.fix.curl:fix_file"
-
-
-def register_fixer(kind: str, target: str) -> None:
-    FIXERS[kind] = target
-
-
-def _fixer(kind: str) -> Optional[Callable[..., Any]]:
-    target = FIXERS.get(kind)
-    if target is None:
-        return None
-    import importlib
-
-    module, _, name = target.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ImportError:
-        return None
+# Which kinds of file have a fixer, and the plan each file gets, are decided once for check and fix:
+# migrate/fix/decide.py (PLANNERS). The check pipeline hands each file's plans over (FileResult.plans).
 
 
 def fix_options(command: Callable) -> Callable:
@@ -231,16 +210,16 @@ def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: boo
     from .model import Left
     from .writing import WriteError, WritePolicy, encode, unified_diff, write_atomically
 
-    fixer = _fixer(result.kind)
-    if fixer is None:
+    plans = result.plans
+    if plans is None:  # no fixer for this kind of file (or its plan failed: check said why)
         for f in result.findings:
             rule = catalogue.get(f.rule_id)
             outcome.left.append(Left(f.rule_id, f.line, f.column, f.message,
-                                     f"no automatic fix for {result.kind} files", rule.guidance if rule else "",
-                                     "manual"))
+                                     f.reason or f"no automatic fix for {result.kind} files",
+                                     rule.guidance if rule else "", "manual"))
         return
     source = result.source
-    fixed = fixer(source.text, result.path, result.findings, fix_opts, catalogue, newline=source.newline)
+    fixed = plans[bool(fix_opts.unsafe)].apply(fix_opts.add_todo)
     outcome.changes, outcome.left, outcome.errors = fixed.changes, fixed.left, list(fixed.errors)
     if fixed.errors or not fixed.changed:
         outcome.changes = [] if fixed.errors else outcome.changes

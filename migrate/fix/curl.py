@@ -52,79 +52,107 @@ def fix_file(source: str, path: str, findings: Sequence[Finding], options: Any =
              newline: Optional[str] = None, kind: Optional[str] = None) -> Any:
     """The fix engine's entry point for text files: a FixResult with the changes made and the findings left.
 
-    Same signature as the Python fixer (migrate/fix/command.py FIXERS); `kind`
+    Same signature as the Python fixer (migrate/fix/engine.py fix_source); `kind`
     is taken from the path when not given.
+    """
+    return plan_file(source, path, findings, options, catalogue, newline, kind).apply()
+
+
+def plan_file(source: str, path: str, findings: Sequence[Finding], options: Any = None, catalogue: Any = None,
+              newline: Optional[str] = None, kind: Optional[str] = None) -> "TextPlan":
+    """What `fix` does with each finding of one text file (TextPlan.outcome), and the rewritten text.
+
+    The same decision is what `check` shows ([*], [~]): migrate/fix/decide.py.
     """
     from circleci_v2.rules import load_catalogue
 
     from ..discover import kind_from_shebang, kind_of
-    from ..text.analyze import analyze_sites
-    from .model import MANUAL, UNSAFE, Change, FixResult, Left
 
     catalogue = catalogue or getattr(options, "catalogue", None) or load_catalogue()
     if kind is None:
         kind = kind_of(path.replace("\\", "/").rsplit("/", 1)[-1]) or "shell"
         if kind == "shebang":
             kind = kind_from_shebang(source.lstrip("\ufeff").encode("utf-8", "replace")[:200]) or "shell"
-    result = FixResult(path=path, source=source, text=source)
-    if not findings:
-        return result
-    bom = source.startswith("\ufeff")
-    text = source[1:] if bom else source
-    unsafe = _unsafe_allowed(options)
-    try:
-        analysed = {(f.rule_id, f.line, f.column): (f, site) for f, site in analyze_sites(text, path, catalogue, kind)}
-    except Exception as exc:  # an analyser bug must not lose the file: leave everything, say why
-        result.errors.append(f"internal error in the text fixer: {type(exc).__name__}: {exc}")
-        return result
-    by_command: Dict[int, List[Tuple[Finding, TextSite]]] = {}
-    applied: List[Tuple[Finding, TextSite]] = []
-    for given in sorted(findings, key=lambda f: f.sort_key):
-        rule = catalogue.get(given.rule_id)
-        guidance = rule.guidance if rule is not None else ""
-        found = analysed.get((given.rule_id, given.line, given.column))
-        if rule is not None and rule.kind == "config":
-            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
-                                    "the config is never rewritten: add the stanza to .circleci/config.yml",
-                                    guidance, MANUAL))
-            continue
-        if found is None:
-            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
-                                    "no automatic fix for this finding", guidance, MANUAL))
-            continue
-        finding, site = found
-        if finding.fix == MANUAL:
-            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
-                                    finding.reason or _manual_reason(rule), guidance, MANUAL))
-            continue
-        if finding.fix == UNSAFE and not unsafe:
-            result.left.append(Left(given.rule_id, given.line, given.column, given.message,
-                                    finding.reason or "needs --unsafe-fixes",
-                                    guidance, UNSAFE))
-            continue
-        by_command.setdefault(id(site.request.command), []).append((finding, site))
-        applied.append((finding, site))
-    edits: List[Edit] = []
-    descriptions: Dict[Tuple[str, int, int], str] = {}
-    for group in by_command.values():
-        command_edits, described = _command_edits(text, group, catalogue, unsafe)
-        edits.extend(command_edits)
-        descriptions.update(described)
-    new_text = apply_edits(text, edits)
-    if new_text != text:
-        problem = _broken(text, new_text, kind)
-        if problem is not None:
-            result.errors.append(f"the rewrite would {problem}; the file is left as it was (please report it)")
-            return result
-    for finding, _ in applied:
-        key = (finding.rule_id, finding.line, finding.column)
-        if key in descriptions:
-            result.changes.append(Change(finding.rule_id, finding.line, descriptions[key], finding.fix))
-        else:  # made moot by the trigger rewrite of the same command
-            result.changes.append(Change(finding.rule_id, finding.line, "done by the v2 trigger rewrite of "
-                                         "this command", finding.fix))
-    result.text = ("\ufeff" + new_text) if bom else new_text
-    return result
+    return TextPlan(source, path, findings, _unsafe_allowed(options), catalogue, kind)
+
+
+class TextPlan:
+    """The curl fixer's plan for one file: per finding, changed or left (and why), and the new text."""
+
+    def __init__(self, source: str, path: str, findings: Sequence[Finding], unsafe: bool, catalogue: Any,
+                 kind: str) -> None:
+        from ..text.analyze import analyze_sites
+        from .model import MANUAL, UNSAFE, Change, FixResult, Left, Outcome
+
+        self.outcomes: Dict[int, Any] = {}
+        result = self.result = FixResult(path=path, source=source, text=source)
+        if not findings:
+            return
+        bom = source.startswith("\ufeff")
+        text = source[1:] if bom else source
+
+        def leave(given: Finding, reason: str, guidance: str, needs: str) -> None:
+            result.left.append(Left(given.rule_id, given.line, given.column, given.message, reason, guidance, needs))
+            self.outcomes[id(given)] = Outcome(False, needs, reason)
+
+        try:
+            analysed = {(f.rule_id, f.line, f.column): (f, site)
+                        for f, site in analyze_sites(text, path, catalogue, kind)}
+        except Exception as exc:  # an analyser bug must not lose the file: leave everything, say why
+            result.errors.append(f"internal error in the text fixer: {type(exc).__name__}: {exc}")
+            for given in findings:
+                self.outcomes[id(given)] = Outcome(False, MANUAL, result.errors[0])
+            return
+        by_command: Dict[int, List[Tuple[Finding, TextSite]]] = {}
+        applied: List[Tuple[Finding, Finding]] = []  # (the finding given, the same finding with its site)
+        for given in sorted(findings, key=lambda f: f.sort_key):
+            rule = catalogue.get(given.rule_id)
+            guidance = rule.guidance if rule is not None else ""
+            found = analysed.get((given.rule_id, given.line, given.column))
+            if rule is not None and rule.kind == "config":
+                leave(given, "the config is never rewritten: add the stanza to .circleci/config.yml", guidance, MANUAL)
+                continue
+            if found is None:
+                leave(given, "no automatic fix for this finding", guidance, MANUAL)
+                continue
+            finding, site = found
+            if finding.fix == MANUAL:
+                leave(given, finding.reason or _manual_reason(rule), guidance, MANUAL)
+                continue
+            if finding.fix == UNSAFE and not unsafe:
+                leave(given, finding.reason or "needs --unsafe-fixes", guidance, UNSAFE)
+                continue
+            by_command.setdefault(id(site.request.command), []).append((finding, site))
+            applied.append((given, finding))
+        edits: List[Edit] = []
+        descriptions: Dict[Tuple[str, int, int], str] = {}
+        for group in by_command.values():
+            command_edits, described = _command_edits(text, group, catalogue, unsafe)
+            edits.extend(command_edits)
+            descriptions.update(described)
+        new_text = apply_edits(text, edits)
+        if new_text != text:
+            problem = _broken(text, new_text, kind)
+            if problem is not None:
+                result.errors.append(f"the rewrite would {problem}; the file is left as it was (please report it)")
+                for given, _ in applied:
+                    self.outcomes[id(given)] = Outcome(False, MANUAL, result.errors[-1])
+                return
+        for given, finding in applied:
+            key = (finding.rule_id, finding.line, finding.column)
+            text_of = descriptions.get(key, "done by the v2 trigger rewrite of this command")
+            result.changes.append(Change(finding.rule_id, finding.line, text_of, finding.fix, finding.column))
+            self.outcomes[id(given)] = Outcome(True, finding.fix)
+        result.text = ("\ufeff" + new_text) if bom else new_text
+
+    def outcome(self, f: Finding) -> Any:
+        from .model import LEFT_UNPLANNED
+
+        return self.outcomes.get(id(f), LEFT_UNPLANNED)
+
+    def apply(self, add_todo: bool = False) -> Any:
+        """The FixResult (text files get no TODO comments)."""
+        return self.result
 
 
 def _manual_reason(rule: Any) -> str:

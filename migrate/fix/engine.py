@@ -29,7 +29,8 @@ from ..findings import Finding
 from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
 from .imports import import_table, legacy_imports, plan_import, plan_requests_swap
-from .model import MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe, first_line
+from .model import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
+                    Outcome, first_line)
 from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
@@ -53,47 +54,82 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
                catalogue: Optional[Catalogue] = None, newline: Optional[str] = None) -> FixResult:
     """Fix one Python file's text. Never raises for a problem in the file: FixResult.errors says it."""
     options = options or FixOptions()
+    return plan_source(source, path, findings, options, catalogue, newline).apply(options.add_todo)
+
+
+def plan_source(source: str, path: str, findings: Sequence[Finding], options: Optional[FixOptions] = None,
+                catalogue: Optional[Catalogue] = None, newline: Optional[str] = None) -> "PythonPlan":
+    """Decide, reading only `ast`, what `fix` does with each finding of one Python file (PythonPlan.outcome);
+    PythonPlan.apply then writes exactly that. `check` shows the same decision ([*], [~])."""
+    options = options or FixOptions()
     if catalogue is None:
         from circleci_v2.rules import load_catalogue
 
         catalogue = load_catalogue()
-    bom = source.startswith("\ufeff")
-    text = source[1:] if bom else source
-    result = FixResult(path=path, source=source, text=source)
-    if not findings:
-        return result
-    try:
-        sm = SourceMap(text, path, _analysed_tree(findings, text))
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        result.errors.append(f"cannot parse: {exc}")
-        return result
-    planner = _Planner(sm, catalogue, options)
-    planner.plan(findings)
-    result.changes = sorted(planner.changes, key=lambda c: (c.line, c.rule_id))
-    new_text = text
-    inserted: Dict[int, int] = {}  # line of `text` -> TODO lines added above it
-    if options.add_todo and planner.todo_items:
-        new_text, marked = add_todos(new_text, planner.todo_items, newline or _newline_of(text), inserted)
-        planner.mark_todos(marked)
-    result.left = sorted(planner.left, key=lambda l: (l.line, l.column, l.rule_id))
-    if planner.edits:
-        planner.set_scope()
+    return PythonPlan(source, path, findings, options, catalogue, newline)
+
+
+class PythonPlan:
+    """The fixer's plan for one Python file: per finding, changed (how safely) or left (why); edits to apply."""
+
+    def __init__(self, source: str, path: str, findings: Sequence[Finding], options: FixOptions,
+                 catalogue: Catalogue, newline: Optional[str]) -> None:
+        self.source = source
+        self.path = path
+        self.newline = newline
+        self.bom = source.startswith("\ufeff")
+        self.text = source[1:] if self.bom else source
+        self.errors: List[str] = []
+        self.planner: Optional[_Planner] = None
+        self.sm: Optional[SourceMap] = None
+        if not findings:
+            return
         try:
-            new_text = _apply(new_text, planner.edits, splice=new_text == text, sm=sm, line_of=_line_map(inserted))
-        except Exception as exc:  # libcst or our own locate check: the file stays as it was
-            result.errors.append(_one_line(exc))
-            result.changes = []
+            self.sm = SourceMap(self.text, path, _analysed_tree(findings, self.text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            self.errors.append(f"cannot parse: {exc}")
+            return
+        self.planner = _Planner(self.sm, catalogue, options)
+        self.planner.plan(findings)
+
+    def outcome(self, f: Finding) -> Outcome:
+        if self.planner is None:
+            return Outcome(False, MANUAL, self.errors[0] if self.errors else LEFT_UNPLANNED.reason)
+        return self.planner.outcomes.get(id(f), LEFT_UNPLANNED)
+
+    def apply(self, add_todo: bool = False) -> FixResult:
+        """The fixed text, with the changes and the sites left; once per plan (TODO marks update the plan)."""
+        source, text, path = self.source, self.text, self.path
+        result = FixResult(path=path, source=source, text=source, errors=list(self.errors))
+        planner, sm = self.planner, self.sm
+        if planner is None or sm is None:
             return result
-    if new_text != text:
-        try:
-            with _quiet():
-                ast.parse(new_text, filename=path)
-        except (SyntaxError, ValueError) as exc:
-            result.errors.append(f"the fixed file does not parse ({exc}); left unchanged")
-            result.changes = []
-            return result
-    result.text = ("\ufeff" + new_text) if bom else new_text
-    return result
+        result.changes = sorted(planner.changes, key=lambda c: (c.line, c.rule_id))
+        new_text = text
+        inserted: Dict[int, int] = {}  # line of `text` -> TODO lines added above it
+        if add_todo and planner.todo_items:
+            new_text, marked = add_todos(new_text, planner.todo_items, self.newline or _newline_of(text), inserted)
+            planner.mark_todos(marked)
+        result.left = sorted(planner.left, key=lambda l: (l.line, l.column, l.rule_id))
+        if planner.edits:
+            planner.set_scope()
+            try:
+                new_text = _apply(new_text, planner.edits, splice=new_text == text, sm=sm,
+                                  line_of=_line_map(inserted))
+            except Exception as exc:  # libcst or our own locate check: the file stays as it was
+                result.errors.append(_one_line(exc))
+                result.changes = []
+                return result
+        if new_text != text:
+            try:
+                with _quiet():
+                    ast.parse(new_text, filename=path)
+            except (SyntaxError, ValueError) as exc:
+                result.errors.append(f"the fixed file does not parse ({exc}); left unchanged")
+                result.changes = []
+                return result
+        result.text = ("\ufeff" + new_text) if self.bom else new_text
+        return result
 
 
 def _analysed_tree(findings: Sequence[Finding], text: str) -> Optional[ast.Module]:
@@ -193,13 +229,16 @@ class _Planner:
         self.token_markers: Tuple[str, ...] = tuple(m for r in token_rules for m in r.markers) or ("circle-token",)
         self.table = import_table(catalogue)
         self._left_findings: List[Tuple[Finding, Left]] = []
+        self.outcomes: Dict[int, Outcome] = {}  # id(finding) -> what the plan does with it
 
     # ---- outcomes ---------------------------------------------------------------------------------
 
     def change(self, f: Finding, description: str, fix: str = SAFE) -> None:
-        self.changes.append(Change(f.rule_id, f.line, description, fix))
+        self.changes.append(Change(f.rule_id, f.line, description, fix, f.column))
+        self.outcomes[id(f)] = Outcome(True, fix)
 
     def leave(self, f: Finding, reason: str, needs: str = MANUAL) -> None:
+        self.outcomes[id(f)] = Outcome(False, needs, reason)
         rule = self.catalogue.get(f.rule_id)
         guidance = rule.guidance if rule is not None else ""
         left = Left(f.rule_id, f.line, f.column, f.message, reason, guidance, needs)

@@ -29,9 +29,11 @@ class Change:
     line: int  # in the file as it was read
     description: str
     fix: str = SAFE  # safe | unsafe
+    column: int = 0  # of the finding (1-based; 0 when not known)
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule_id, "line": self.line, "fix": self.fix, "description": self.description}
+        return {"rule": self.rule_id, "line": self.line, "column": self.column, "fix": self.fix,
+                "description": self.description}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,18 @@ class FixResult:
     @property
     def changed(self) -> bool:
         return not self.errors and self.text != self.source
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the plan does with one finding: the one decision `check` shows and `fix` carries out."""
+
+    changed: bool  # rewritten (or routed through the shim, or re-imported)
+    fix: str  # changed: the class of the change (safe | unsafe); left: what it needs (manual | unsafe)
+    reason: str = ""  # left: why
+
+
+LEFT_UNPLANNED = Outcome(False, MANUAL, "no automatic fix for this finding")
 
 
 class CannotFix(Exception):

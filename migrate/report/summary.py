@@ -9,11 +9,20 @@ def _plural(n: int, word: str) -> str:
 
 
 def render_summary(stats: Any) -> str:
-    """e.g. `Found 3 findings (2 fixable with circleci-v2 fix) in 734 files, 5 candidates; 1 error; skipped 4 (3 excluded, 1 gitignored).`"""
+    """e.g. `Found 3 findings (2 fixable with circleci-v2 fix) in 734 files, 5 candidates; 1 error; skipped 4 (3 excluded, 1 gitignored).`
+
+    The counts are the fixer's: `fix` rewrites exactly the first number, `fix --unsafe-fixes` both.
+    """
     if stats.findings:
         head = f"Found {_plural(stats.findings, 'finding')}"
+        unsafe = getattr(stats, "unsafe_fixable", 0)
+        fixes = []
         if stats.fixable:
-            head += f" ({stats.fixable} fixable with `circleci-v2 fix`)"
+            fixes.append(f"{stats.fixable} fixable with `circleci-v2 fix`")
+        if unsafe:
+            fixes.append(f"{unsafe} {'more ' if stats.fixable else ''}[~] with `circleci-v2 fix --unsafe-fixes`")
+        if fixes:
+            head += f" ({'; '.join(fixes)})"
         head += f" in {_plural(stats.files, 'file')}"
     else:
         head = f"No findings in {_plural(stats.files, 'file')}"

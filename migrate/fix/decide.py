@@ -1,0 +1,78 @@
+"""One decision for `check` and `fix`: which findings `fix` rewrites, and how safely.
+
+`check` marks a finding `[*]` when `circleci-v2 fix` rewrites it and `[~]` when
+only `fix --unsafe-fixes` does. Both marks come from the fixer's own plan for
+the file (engine.PythonPlan, curl.TextPlan), made once per file for each of
+the two modes; `fix` then applies the plan of its mode (FileResult.plans), so
+what check promises and what fix does cannot drift apart.
+
+Planning reads only `ast` (Python) or the text analysis (shell, YAML, ...): no
+libcst. A file with no findings is never planned.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Optional
+
+from ..findings import LOW, Finding
+from .model import MANUAL, SAFE, UNSAFE, FixOptions
+
+# kind -> "module:function" planning one file: fn(source, path, findings, options, catalogue, newline) -> a plan
+# with .outcome(finding) and .apply(add_todo). Kinds without a planner are never rewritten.
+PLANNERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:plan_source"}
+# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl.py)
+for _kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
+    PLANNERS[_kind] = "circleci_v2.migrate.fix.curl:plan_file"
+
+_loaded: Dict[str, Callable[..., Any]] = {}
+
+
+def planner_for(kind: str) -> Optional[Callable[..., Any]]:
+    target = PLANNERS.get(kind)
+    if target is None:
+        return None
+    if target not in _loaded:
+        module, _, name = target.partition(":")
+        try:
+            _loaded[target] = getattr(importlib.import_module(module), name)
+        except ImportError:
+            return None
+    return _loaded[target]
+
+
+def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
+    """Set each finding's `fix` of a FileResult to what the fixer does with it; keep the plans for `fix`.
+
+    safe: `fix` rewrites it; unsafe: only `fix --unsafe-fixes` does; manual: neither (the reason says why,
+    unless it already explains a low confidence).
+    """
+    findings: List[Finding] = result.findings
+    if not findings or result.source is None or result.errors:
+        return
+    plan_file = planner_for(result.kind)
+    if plan_file is None:
+        result.findings = [f if f.fix == MANUAL else replace(f, fix=MANUAL, reason=f.reason or
+                                                             f"no automatic fix for {result.kind} files")
+                           for f in findings]
+        return
+    source = result.source
+    plans = {unsafe: plan_file(source.text, result.path, findings, FixOptions(unsafe=unsafe), catalogue,
+                               newline=source.newline)
+             for unsafe in (False, True)}
+    decided: List[Finding] = []
+    for f in findings:
+        safe, unsafe = plans[False].outcome(f), plans[True].outcome(f)
+        if safe.changed:
+            fix, why = SAFE, ""
+        elif unsafe.changed:
+            fix, why = UNSAFE, safe.reason
+        else:
+            fix, why = MANUAL, unsafe.reason
+        if fix == f.fix:
+            decided.append(f)
+        else:  # the reason of a low finding explains its confidence: keep it
+            decided.append(replace(f, fix=fix, reason=f.reason if f.confidence == LOW else (why or None)))
+    result.findings = decided
+    if keep_plans:
+        result.plans = plans
