@@ -96,7 +96,7 @@ def test_url_in_a_variable_used_by_an_unknown_program_is_reported_at_the_route()
         http_post "$URL"
     """
     (rule, line, reason), = low(script)
-    assert (rule, line) == ("CCI102", 1) and "`http_post` (line 2)" in reason
+    assert (rule, line) == ("CCI102", 1) and "passed (line 2) to `http_post`" in reason
 
 
 def test_url_in_a_variable_nothing_sends():
@@ -192,7 +192,7 @@ def test_makefile_base_in_a_make_variable():
     (retry_reason,) = [r for rule, line, r in low(makefile, "makefile") if rule == "CCI104"]
     assert "base URL not resolved" in retry_reason  # the curl reads $(RETRY)'s base from outside
     (trigger_reason,) = [r for rule, line, r in low(makefile, "makefile") if rule == "CCI102"]
-    assert "`notify` (line 4)" in trigger_reason
+    assert "passed (line 4) to `notify`" in trigger_reason
 
 
 def test_yaml_action_inputs_env_entries_and_continued_run_lines():
@@ -222,7 +222,7 @@ def test_yaml_action_inputs_env_entries_and_continued_run_lines():
     assert got == [("CCI102", 3), ("CCI102", 10), ("CCI104", 15), ("CCI106", 19)]
     reasons = {line: r for _, line, r in low(workflow, "yaml")}
     assert "HTTP verb POST" in reasons[10] and "`url:`" in reasons[10]
-    assert "`poll` (line 16)" in reasons[3]
+    assert "passed (line 16) to `poll`" in reasons[3]
 
 
 def test_yaml_flow_sequence_command():
@@ -352,3 +352,31 @@ def test_route_templates_of_api_documentation_are_not_calls():
         see: https://circleci.com/api/v1.1/project/:vcs/:username/:project/:build_num/retry
     """
     assert found(catalogue_like, "yaml") == []
+
+
+def test_a_base_url_in_a_variable_is_reported_where_commands_add_the_route():
+    script = f"""\
+        API="{V11}/project/github/acme/app"
+        notify_ci -X POST "$API/tree/main"
+        notify_ci "$API/$BUILD/retry"
+    """
+    got = low(script)
+    assert [(rule, line) for rule, line, _ in got] == [("CCI102", 2), ("CCI104", 3)]
+    assert "built from $API and passed to `notify_ci`" in got[0][2] and "-X POST" in got[0][2]
+
+
+def test_a_shell_function_around_curl_gives_the_verb_of_its_calls():
+    script = f"""\
+        API="{V11}/project/github/acme/app"
+        cci() {{ curl -fsS -H "Circle-Token: $CIRCLE_TOKEN" "$@"; }}
+        function cci_post {{
+          curl -fsS -X POST -H "Circle-Token: $CIRCLE_TOKEN" "$1"
+        }}
+        cci "$API/tree/main"
+        cci_post "$API/tree/main"
+        cci "$API/12/retry"
+    """
+    got = low(script)
+    # a GET through cci lists builds; a POST through cci_post triggers; /retry has one verb whatever cci sends
+    assert [(rule, line) for rule, line, _ in got] == [("CCI133", 6), ("CCI102", 7), ("CCI104", 8)]
+    assert "`cci`, a function of this script around curl" in got[0][2]

@@ -77,6 +77,7 @@ class Lexed:
         self.commands = commands
         self.env = env
         self.comments = comments
+        self.functions: Optional[Dict[str, Command]] = None  # shell functions that run an HTTP tool, by name
 
 
 class Evidence:
@@ -165,11 +166,12 @@ def _consequence(m: RuleMatch) -> Tuple[int, int, str]:
 
 def choose(catalogue: Catalogue, verb: Optional[str], url: str) -> Tuple[Optional[str], List[RuleMatch]]:
     """(the verb used, the matches most consequential first); the verb is dropped when it matches nothing."""
-    matches = catalogue.match_request(verb, url) if verb else []
-    if not matches:
-        verb = None
-        matches = catalogue.match_request(None, url)
-    return verb, sorted(matches, key=_consequence)
+    matches = sorted(catalogue.match_request(verb, url), key=_consequence) if verb else []
+    any_verb = sorted(catalogue.match_request(None, url), key=_consequence)
+    if not matches or (any_verb and any_verb[0].match.specificity > matches[0].match.specificity):
+        # the verb read matches no route, or only a vaguer one than the route written: the route decides
+        return None, any_verb
+    return verb, matches
 
 
 # ---- findings ------------------------------------------------------------------------------------
@@ -302,11 +304,14 @@ class Scanner:
             verb, tool = inner
             context = f"the {tool} call is inside a string run by `{_program(cmd)}`, which check does not follow"
         elif role == "assign" and name is not None:
+            extended = self._extended_uses(name, lx, cmd.index, templates)
+            if extended:  # a base: the routes are where the commands add to it
+                self.found.extend(extended)
+                return
             verb, hint, context = self._uses(name, lx, cmd.index)
         elif seg.defines and role == "arg" and cmd.words and cmd.words[0] is word and len(cmd.words) == 1:
             verb, hint, context = self._defined(seg.defines, at=src)
         else:
-            prog = _program(cmd)
             req = parse_request(cmd)
             if req is not None and any(a.name == "url" and a.value is word for a in req.args):
                 verb = req.verb  # curl requests every URL it is given; the analysis reads the first
@@ -314,8 +319,10 @@ class Scanner:
             elif req is not None and req.url is not word:
                 context = f"the URL is an argument of {req.tool}, not the URL it requests"
             else:
-                context = f"the URL is passed to `{prog}`, which check does not read as an HTTP call"
-            hint = _hint(seg.text[cmd.start:cmd.end])
+                verb, hint, what = self._unknown_call(lx, cmd)
+                context = f"the URL is passed to {what}"
+            if not hint[0] and verb is None:
+                hint = _hint(seg.text[cmd.start:cmd.end])
         self.found.append(Evidence(src, src_end, url, labels, context, verb, hint))
 
     def _loose(self, lx: Lexed, hit: int, src: int, src_end: int, heredoc: Optional[Command]) -> None:
@@ -346,6 +353,69 @@ class Scanner:
             hint = _hint(seg.text[start:end])
         self.found.append(Evidence(src, src_end, url, labels, context, verb, hint))
 
+    def _extended_uses(self, name: str, lx: Lexed, after: int,
+                       templates: Dict[str, Optional[str]]) -> List[Evidence]:
+        """The routes built from `name` by later commands that add to it ("$API/tree/main"), when the request
+        analysis did not read them: one Evidence at each such word."""
+        out: List[Evidence] = []
+        extends = False
+        for cmd in lx.commands:
+            if cmd.index <= after:
+                continue
+            for word, role, target in _value_words(cmd):
+                parts = word.parts
+                if not any(p.kind == VAR and p.text == name for p in parts):
+                    continue
+                extends = extends or any(p.kind == VAR and p.text == name for p in parts[:-1])
+                src, src_end = word_span(lx.seg, word)
+                if src in self.seen or self.explained.covers(src):
+                    continue
+                resolved = resolve(word, lx.env, cmd.index, templates)
+                start = next((sum(len(a.text) for a in resolved.atoms[:n])
+                              for n, a in enumerate(resolved.atoms) if a.via == name), None)
+                hit = ROUTE.search(resolved.text, start or 0) if start is not None else None
+                if hit is None:
+                    continue
+                labels = dict(resolved.labels)
+                url = url_around(resolved.text, hit.start(), labels)
+                if not is_route_url(url, labels):
+                    continue
+                self.seen.add(src)
+                line = _line_of(self.source, src)
+                req = parse_request(cmd)
+                verb: Optional[str] = None
+                hint: Tuple[Optional[str], str] = (None, "")
+                if role == "assign" and target is not None:
+                    verb, hint, context = self._uses(target, lx, cmd.index)
+                    context = f"the URL is built from ${name} into ${target}; " + context
+                elif req is not None:
+                    verb = req.verb
+                    context = (f"the URL is built from ${name} for the {req.tool} call on line {line} in a way "
+                               "check does not follow")
+                else:
+                    verb, hint, what = self._unknown_call(lx, cmd)
+                    context = f"the URL is built from ${name} and passed to {what}"
+                out.append(Evidence(src, src_end, url, labels, context, verb, hint))
+        if not extends:  # only the variable itself is used: the route is reported where it is written
+            for ev in out:
+                self.seen.discard(ev.offset)
+            return []
+        return out
+
+    def _unknown_call(self, lx: Lexed, cmd: Command) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
+        """(verb, hint, what the program is) for a command that is no curl, wget or httpie call: a function of
+        the script that runs one with its arguments gives the verb, else the text of the command may."""
+        prog = _program(cmd)
+        if lx.functions is None:
+            lx.functions = _functions(lx)
+        inner = lx.functions.get(prog)
+        if inner is not None:
+            req = parse_request(_inline(inner, cmd))
+            if req is not None:
+                return (req.verb, (None, ""),
+                        f"`{prog}`, a function of this script around {req.tool}, which check does not follow")
+        return None, _hint(lx.seg.text[cmd.start:cmd.end]), f"`{prog}`, which check does not read as an HTTP call"
+
     def _uses(self, name: str, lx: Lexed, after: int) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
         """(verb, hint, context) for a URL assigned to `name` in a script."""
         for cmd in lx.commands:
@@ -356,9 +426,8 @@ class Scanner:
             if req is not None:
                 return (req.verb, (None, ""), f"${name} reaches the {req.tool} call on line {line} in a way check "
                                       "does not follow (set more than once, or changed on the way)")
-            return (None, _hint(lx.seg.text[cmd.start:cmd.end]),
-                    f"the URL in ${name} is passed to `{_program(cmd)}` (line {line}), which check does not "
-                    "read as an HTTP call")
+            verb, hint, what = self._unknown_call(lx, cmd)
+            return verb, hint, f"the URL in ${name} is passed (line {line}) to {what}"
         verb, hint, context = self._defined(name, only_uses=True)
         if context:
             return verb, hint, context
@@ -378,9 +447,8 @@ class Scanner:
                 if req is not None:
                     return (req.verb, (None, ""), f"{name} reaches the {req.tool} call on line {line} in a way check "
                                           "does not follow")
-                return (None, _hint(lx.seg.text[cmd.start:cmd.end]),
-                        f"the URL in {name} is passed to `{_program(cmd)}` (line {line}), which check does not "
-                        "read as an HTTP call")
+                verb, hint, what = self._unknown_call(lx, cmd)
+                return verb, hint, f"the URL in {name} is passed (line {line}) to {what}"
         if only_uses:
             return None, (None, ""), ""
         if self.kind == "yaml":
@@ -477,6 +545,53 @@ def _words(commands: List[Command]) -> List[Tuple[Word, Command, str, Optional[s
             if target is not None:
                 out.append((target, cmd, "redirect", None))
     return out
+
+
+_FUNCTION = re.compile(r"(?m)^[ \t]*(?:function[ \t]+)?([A-Za-z_][\w-]*)[ \t]*\(\)[ \t]*\{?"
+                       r"|^[ \t]*function[ \t]+([A-Za-z_][\w-]*)[ \t]*\{")
+_CLOSE_BRACE = re.compile(r"(?m)(?:^|[;\s])\}(?=[\s;]|$)")
+_ARGS = {"@", "*"}
+
+
+def _functions(lx: Lexed) -> Dict[str, Command]:
+    """Shell functions of the segment whose body runs curl, wget or httpie with the function's arguments."""
+    found: Dict[str, Command] = {}
+    text = lx.seg.text
+    for m in _FUNCTION.finditer(text):
+        name = m.group(1) or m.group(2)
+        close = _CLOSE_BRACE.search(text, m.end())
+        end = close.start() if close is not None else len(text)
+        for cmd in lx.commands:
+            if not m.end() <= cmd.start < end:
+                continue
+            if parse_request(cmd) is not None and any(
+                    p.kind == VAR and (p.text in _ARGS or p.text.isdigit()) for w in cmd.words for p in w.parts):
+                found.setdefault(name, cmd)
+                break
+    return found
+
+
+def _inline(body: Command, call: Command) -> Command:
+    """The body's request with the call's arguments in place of "$@", "$1"...: what the call runs."""
+    out = Command()
+    args = call.words[1:]
+    for w in body.words:
+        var = w.parts[0] if len(w.parts) == 1 and w.parts[0].kind == VAR else None
+        if var is not None and var.text in _ARGS:
+            out.words.extend(args)
+        elif var is not None and var.text.isdigit():
+            n = int(var.text)
+            if 0 < n <= len(args):
+                out.words.append(args[n - 1])
+        else:
+            out.words.append(w)
+    out.start, out.end = call.start, call.end
+    return out
+
+
+def _value_words(cmd: Command) -> List[Tuple[Word, str, Optional[str]]]:
+    """The words of a command that may carry a URL: (word, role, assigned name)."""
+    return [(w, "assign", n) for n, w in cmd.assignments] + [(w, "arg", None) for w in cmd.words]
 
 
 def _resolved_index(seg: Segment, word: Word, resolved: Resolved, hit: int) -> Tuple[Optional[int], int]:
