@@ -380,3 +380,15 @@ def test_a_shell_function_around_curl_gives_the_verb_of_its_calls():
     # a GET through cci lists builds; a POST through cci_post triggers; /retry has one verb whatever cci sends
     assert [(rule, line) for rule, line, _ in got] == [("CCI133", 6), ("CCI102", 7), ("CCI104", 8)]
     assert "`cci`, a function of this script around curl" in got[0][2]
+
+
+def test_makefile_shell_function():
+    makefile = f"""\
+        REPO = acme/app
+        size:
+        \t@http "$(shell http {V11}/project/github/$(REPO)/$(shell cat build_num)/artifacts | jq '.[].url')" > SIZE
+        \t@echo "$(shell http POST {V11}/project/github/$(REPO)/tree/main)"
+    """
+    got = low(makefile, "makefile")
+    assert [(rule, line) for rule, line, _ in got] == [("CCI132", 3), ("CCI102", 4)]
+    assert "make $(shell ...) function" in got[0][2]

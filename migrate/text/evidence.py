@@ -26,7 +26,7 @@ from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api
 from ..findings import LOW, Finding, verb_not_resolved
 from .http_tools import parse_request
 from .resolve import Env, Resolved, resolve
-from .segments import Segment
+from .segments import Segment, is_template_char
 from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
 
 # The first segment of every v1.1 route after its root (prefilter.ROUTE_ROOTS,
@@ -478,10 +478,10 @@ class Scanner:
     # -- text outside the shell segments ---------------------------------------------------------
     def _raw(self) -> None:
         source = self.source
-        covered = sorted(_spans(self.lexed))
+        covered = _covered([lx.seg for lx in self.lexed] + self.others)
         for m in ROUTE.finditer(source):
             hit = m.start()
-            if hit in self.seen or self.explained.covers(hit) or _inside(covered, hit):
+            if hit in self.seen or self.explained.covers(hit) or hit in covered:
                 continue
             line_start = source.rfind("\n", 0, hit) + 1
             line_end = source.find("\n", hit)
@@ -508,6 +508,12 @@ class Scanner:
                 hint = uses_hint if uses_hint[0] else hint
                 if not context:
                     context = f"the URL is the value of {defined}, and no command in this file sends it"
+            elif self.kind == "makefile" and "$(shell" in line[:hit - line_start]:
+                # a make function runs the command: read it as a script
+                inner = _subscript_request(line.replace("$(shell ", "$("), line[:hit - line_start])
+                if inner is not None:
+                    verb = inner[0]
+                context = "the URL is inside a make $(shell ...) function, which check does not follow"
             else:
                 context = _OUTSIDE.get(self.kind, "the URL is outside the commands check reads")
             self.found.append(Evidence(hit, m.end(), url, labels, context, verb, hint))
@@ -664,16 +670,17 @@ def _line_of(source: str, offset: int) -> int:
     return source.count("\n", 0, offset) + 1
 
 
-def _spans(lexed: Iterable[Lexed]) -> Iterable[Tuple[int, int]]:
-    for lx in lexed:
-        seg = lx.seg
-        if seg.argv is not None or not seg.starts:
+def _covered(segments: Iterable[Segment]) -> Set[int]:
+    """Source offsets the segments read as shell text, character by character (not the text of a template:
+    a make $(shell ...) or a CI expression holds text the shell segment does not show)."""
+    covered: Set[int] = set()
+    for seg in segments:
+        if seg.argv is not None:
             continue
-        yield min(seg.starts), max(seg.ends)
-
-
-def _inside(spans: List[Tuple[int, int]], offset: int) -> bool:
-    return any(s <= offset < e for s, e in spans)
+        for ch, start in zip(seg.text, seg.starts):
+            if not is_template_char(ch):
+                covered.add(start)
+    return covered
 
 
 def _block_around(source: str, at: int, indent: int) -> str:
