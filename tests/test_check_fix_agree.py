@@ -141,3 +141,109 @@ def test_the_reported_cases_agree(tmp_path):
         assert _changed_sites(report) == promised
         after, _ = _check(root)
         assert [_site(f) for f in after if f["fix"] in kinds] == []
+
+
+# ---- one run is enough: request rules (CCI120, CCI121) combined with every endpoint rule --------------------
+
+def _url_of(path: str) -> str:
+    values = {":vcs": "github", ":user": "acme", ":project": "app", ":branch": "main", ":build_num": "42"}
+    return "https://circleci.com" + "/".join(values.get(s, "x" if s.startswith(":") else s)
+                                            for s in path.split("/"))
+
+
+def _python_forms(verb: str, url: str) -> dict:
+    """Calls of one request in the shapes people write, with the token in the query or in params=, and the
+    Accept header present or missing."""
+    data = ', data=b""' if verb == "POST" else ""
+    method = f', method="{verb}"' if verb not in ("GET", "POST") else ""
+    forms = {}
+    for accept in (True, False):
+        headers = '"Accept": "application/json"' if accept else ""
+        tag = "accept" if accept else "noaccept"
+        forms[f"requests_query_{tag}"] = (
+            f'import os\nimport requests\nTOKEN = os.environ["CIRCLE_TOKEN"]\n'
+            f'r = requests.request("{verb}", "{url}?circle-token=" + TOKEN, headers={{{headers}}})\n'
+            f'r.raise_for_status()\n')
+        forms[f"requests_params_{tag}"] = (
+            f'import os\nimport requests\n'
+            f'r = requests.request("{verb}", "{url}", params={{"circle-token": os.environ["CIRCLE_TOKEN"]}}, '
+            f'headers={{{headers}}})\nr.raise_for_status()\n')
+        forms[f"request_object_{tag}"] = (
+            f'import os\nimport urllib.request\nTOKEN = os.environ["CIRCLE_TOKEN"]\n'
+            f'req = urllib.request.Request("{url}?circle-token=" + TOKEN{data}, headers={{{headers}}}{method})\n'
+            f'urllib.request.urlopen(req)\n')
+    forms["urlopen_query"] = (
+        f'import os\nimport urllib.request\nTOKEN = os.environ["CIRCLE_TOKEN"]\n'
+        f'urllib.request.urlopen("{url}?circle-token=" + TOKEN{data})\n')
+    forms["urlopen_assigned_url"] = (
+        f'import os\nfrom urllib.request import Request, urlopen\n'
+        f'def go(token):\n    url = f"{url}?circle-token={{token}}"\n    urlopen(url{data})\n')
+    return forms
+
+
+def _shell_forms(verb: str, url: str) -> dict:
+    data = " -d ''" if verb == "POST" else ""
+    return {
+        "curl_query_accept.sh": f'curl -fsS -X {verb}{data} -H "Accept: application/json" '
+                                f'"{url}?circle-token=$CIRCLE_TOKEN"\n',
+        "curl_query.sh": f'curl -fsS -X {verb}{data} "{url}?circle-token=$CIRCLE_TOKEN"\n',
+    }
+
+
+def _combination_tree(root: Path) -> int:
+    count = 0
+    for rule in CATALOGUE.of_kind("endpoint"):
+        endpoint = next(e for e in rule.endpoints if "/api/v1.1/" in e.path)
+        url = _url_of(endpoint.path)
+        for name, code in _python_forms(endpoint.method, url).items():
+            write(root, f"{rule.id}/{name}.py", code)
+            count += 1
+        for name, code in _shell_forms(endpoint.method, url).items():
+            write(root, f"{rule.id}/{name}", code)
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe-fixes"])
+def test_one_fix_run_settles_request_rules_with_every_endpoint_rule(tmp_path, unsafe):
+    """After one `fix` (as a pre-commit hook runs it) nothing fixable is left and a second run changes nothing;
+    what check marked is exactly what that one run changed."""
+    root = tmp_path / "tree"
+    assert _combination_tree(root) > 150
+    findings, _ = _check(root)
+    kinds = ("safe", "unsafe") if unsafe else ("safe",)
+    promised = {_site(f) for f in findings if f["fix"] in kinds}
+    assert {f["rule"] for f in findings if f["fix"] == "safe"} >= {"CCI120", "CCI121"}
+    report = tmp_path / "report.json"
+    flag = ["--unsafe-fixes"] if unsafe else []
+    fix = run_cli("fix", *flag, "--report", str(report), ".", cwd=root)
+    assert "error" not in fix.stderr, fix.stderr
+    changed = _changed_sites(report)
+    assert sorted(promised - changed) == [] and sorted(changed - promised) == []
+    after, _ = _check(root)
+    assert [_site(f) for f in after if f["fix"] in kinds] == [], "a second run would fix more"
+    snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    again = run_cli("fix", *flag, ".", cwd=root)
+    assert "fixed 0 finding(s) in 0 files" in again.stderr, again.stderr
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == snapshot
+
+
+def test_urlopen_with_the_token_in_the_query_needs_one_run(tmp_path):
+    """The case a pre-commit hook failed twice on: Request, Accept and the token move in one run."""
+    path = write(tmp_path, "hook.py", (
+        'import os\nimport urllib.request\nTOKEN = os.environ["CIRCLE_TOKEN"]\n'
+        'urllib.request.urlopen("https://circleci.com/api/v1.1/project/github/acme/app/tree/main?circle-token=" '
+        '+ TOKEN, data=b"")\n'))
+    check = run_cli("check", "hook.py", cwd=tmp_path)
+    assert "CCI120 [*]" in check.stdout and "CCI121 [*]" in check.stdout
+    run_cli("fix", "hook.py", cwd=tmp_path)
+    assert path.read_text().splitlines()[-1] == (
+        'urllib.request.urlopen(urllib.request.Request("https://circleci.com/api/v1.1/project/github/acme/app/'
+        'tree/main", headers={"Accept": "application/json", "Circle-Token": TOKEN}), data=b"")')
+    after = run_cli("check", "hook.py", cwd=tmp_path)
+    assert "[*]" not in after.stdout and "CCI120" not in after.stdout and "CCI121" not in after.stdout
+    # the trigger is still reported, as a trigger (urlopen's data= makes the Request a POST)
+    assert "CCI102" in after.stdout
+    before = path.read_text()
+    again = run_cli("fix", "hook.py", cwd=tmp_path)
+    assert path.read_text() == before and "fixed 0 finding(s)" in again.stderr

@@ -34,7 +34,7 @@ from .model import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, Fix
 from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
-from .shape import Draft, merge, shape_for
+from .shape import URLOPEN, Draft, merge, shape_for
 from .shim_route import route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
@@ -326,6 +326,10 @@ class _Planner:
         covered = False
         for f in endpoint:
             covered = self.plan_endpoint(call, f) or covered
+        if not covered and accept and token and shape_for(call, group[0].site.library) is URLOPEN:
+            # urlopen takes no headers: one Request carries both, or a second run would be needed for the token
+            if self._together(accept + token, lambda d: self._token(d, call, token[0], with_accept=True)):
+                return
         for f in accept:
             if covered:
                 self.change(f, "Accept: application/json set by the v2 rewrite")
@@ -349,6 +353,21 @@ class _Planner:
             self.leave(f, str(exc))
             return False
         self.change(f, text, fix_class)
+        return True
+
+    def _together(self, fs: List[Finding], planner: Any) -> bool:
+        """Plan one edit that settles several findings of a call; False (nothing planned) when it cannot."""
+        draft = Draft(self.sm)
+        try:
+            planner(draft)
+            merge(self.edits, draft.edits)
+        except CannotFix:
+            return False
+        for f in fs:
+            if self.checks.get(f.rule_id) == TOKEN_CHECK:
+                self.change(f, "token moved from the query string to the Circle-Token header")
+            else:
+                self.change(f, "Accept: application/json added")
         return True
 
     def plan_endpoint(self, call: ast.Call, f: Finding) -> bool:
@@ -387,7 +406,7 @@ class _Planner:
         add_accept(draft, call, shape_for(call, f.site.library), quote_of(self.sm.text_of(call)))
         return SAFE, "Accept: application/json added"
 
-    def _token(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
+    def _token(self, draft: Draft, call: ast.Call, f: Finding, with_accept: bool = False) -> Tuple[str, str]:
         site = f.site
         shape = shape_for(call, site.library)
         url: Optional[UrlSite] = None
@@ -397,7 +416,7 @@ class _Planner:
                 url = UrlSite(self.sm, call, site.url_arg, site.url.url, site.library)
             except CannotFix as exc:
                 problem = str(exc)
-        code = move_token(draft, call, shape, url, self.token_markers)
+        code = move_token(draft, call, shape, url, self.token_markers, with_accept=with_accept)
         if code is None:
             raise CannotFix(problem or "the token could not be taken out of the request")
         return SAFE, "token moved from the query string to the Circle-Token header"

@@ -30,8 +30,11 @@ def add_accept(draft: Draft, call: ast.Call, shape: Shape, quote: str) -> None:
         ensure_headers(draft, call, shape, pairs, quote)
 
 
-def wrap_in_request(draft: Draft, call: ast.Call, pairs: List[Tuple[str, str]], quote: str) -> None:
-    """urlopen(url) -> urlopen(urllib.request.Request(url, headers={...})): urlopen takes no headers itself."""
+def wrap_in_request(draft: Draft, call: ast.Call, pairs: List[Tuple[str, str]], quote: str,
+                    url_code: Optional[str] = None) -> None:
+    """urlopen(url) -> urlopen(urllib.request.Request(url, headers={...})): urlopen takes no headers itself.
+
+    `url_code` replaces the URL (the token fix takes the token out of it in the same edit)."""
     sm = draft.sm
     url = arg(call, Param("url", 0))
     if url is None or isinstance(url, ast.Starred):
@@ -43,7 +46,7 @@ def wrap_in_request(draft: Draft, call: ast.Call, pairs: List[Tuple[str, str]], 
         request = "Request"
     else:
         raise CannotFix("urlopen(url) sends no headers: pass it a urllib.request.Request with the headers")
-    src = sm.expr_source(url)
+    src = url_code if url_code is not None else sm.expr_source(url)
     if src is None:
         raise CannotFix("the URL expression could not be copied")
     headers = ", ".join(f"{string_literal(k, quote)}: {v}" for k, v in pairs)
@@ -90,29 +93,34 @@ def token_from_params(draft: Draft, call: ast.Call, shape: Shape, markers: Seque
 
 
 def move_token(draft: Draft, call: ast.Call, shape: Shape, url: Optional[UrlSite], markers: Sequence[str],
-               rewrite_url: bool = True) -> Optional[str]:
+               rewrite_url: bool = True, with_accept: bool = False) -> Optional[str]:
     """Move the token to the Circle-Token header; returns the token code (None when there was none).
 
-    With rewrite_url False the caller writes the URL itself (the endpoint fix builds a new one).
+    With rewrite_url False the caller writes the URL itself (the endpoint fix builds a new one). With
+    with_accept, `Accept: application/json` goes into the same headers (urlopen gets one Request for both).
     """
     code: Optional[str] = None
+    new_url: Optional[str] = None  # the URL without the token, for an argument replaced whole
     if url is not None:
         code, rest = token_from_query(url, markers)
         if code is not None and rewrite_url:
             segs = url.cut(0, url.path_end, "URL") + url.query_segs(rest) + url.fragment()
-            url.write(draft, url.render(segs))
+            new_url = url.render(segs)
+            if shape is not URLOPEN or url.assign is not None:
+                url.write(draft, new_url)
+                new_url = None
     if code is None:
         code = token_from_params(draft, call, shape, markers)
     if code is not None:
         quote = url.quote if url is not None else '"'
+        pairs = [(TOKEN_HEADER, code)]
+        if with_accept:
+            pairs.insert(0, (ACCEPT[0], _q(ACCEPT[1], quote)))
         if shape is URLOPEN:
-            if url is not None and url.assign is None and url.selector == 0 and rewrite_url:
-                # the URL argument is replaced whole: write Request(<new url>, headers=...) instead
-                raise CannotFix("urlopen(url) sends no headers: pass it a urllib.request.Request with "
-                                "the Circle-Token header")
-            wrap_in_request(draft, call, [(TOKEN_HEADER, code)], quote)
+            # the URL argument, token taken out, goes into the Request that carries the headers
+            wrap_in_request(draft, call, pairs, quote, url_code=new_url)
         else:
-            ensure_headers(draft, call, shape, [(TOKEN_HEADER, code)], quote)
+            ensure_headers(draft, call, shape, pairs, quote)
     return code
 
 

@@ -279,7 +279,7 @@ class _Analysis:
             wrapper=wrapper.node if wrapper is not None else None,
             inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
             receiver=None if req.known_library else best.req.receiver_label, module=self.module)
-        self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
+        self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper) or req.not_rewritten)
         for o in matched:  # the alternatives this finding accounts for (another rule is a site of its own)
             if o.best is not None and o.best.rule.id == m.rule.id:
                 self.cover(o.url)

@@ -39,6 +39,9 @@ SUBPROCESS_FUNCS = {
 # lines, so such a finding is manual with this reason
 CURL_LIBRARY = "subprocess:curl"
 COMMAND_LINE_NOT_REWRITTEN = "curl command lines are not rewritten automatically"
+# a Request opened with urlopen(request, data=...): the body is urlopen's, so rewriting the Request is not enough
+URLOPEN_DATA_NOT_REWRITTEN = ("urlopen(request, data=...) sends its own data instead of the Request's: pass the "
+                              "data to the Request, then run fix again")
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # names of callee attributes worth evaluating: everything else cannot be an HTTP call
@@ -70,6 +73,7 @@ class Request:
         self.params: Any = None  # the evaluated params= value
         self.known_library = True
         self.receiver_label = ""
+        self.not_rewritten: Optional[str] = None  # why `fix` must leave this request alone, when the call shows it
 
 
 def arg(call: ast.Call, index: Optional[int], name: Optional[str]) -> Tuple[Optional[ast.expr], Union[int, str, None]]:
@@ -311,6 +315,12 @@ def _urllib_request(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex
             _set_verb(req, mv, method)
     if method is None:
         dv = ev.value(data, frame) if data is not None else Const(None)
+        if isinstance(dv, Const) and dv.value is None:
+            # urlopen(request, data=...) sends the data it is given: POST, whatever the Request holds
+            opened = _urlopen_data(call, ev, ix)
+            if opened is not None:
+                dv = opened
+                req.not_rewritten = URLOPEN_DATA_NOT_REWRITTEN
         req.verb = "GET" if isinstance(dv, Const) and dv.value is None else "POST"
     headers, _ = arg(call, 2, "headers")
     req.headers_node = headers
@@ -321,6 +331,26 @@ def _urllib_request(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex
         states.append(checker.mutations(key))
     req.accept = merge(*states)
     return [req]
+
+
+def _urlopen_data(request: ast.Call, ev: Evaluator, ix: ModuleIndex) -> Any:
+    """The value of `data` of a urlopen call that opens this Request (directly or through a variable), if any."""
+    for cs in ix.calls:
+        func = cs.call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name != "urlopen" or not cs.call.args:
+            continue
+        data, _ = arg(cs.call, 1, "data")
+        if data is None:
+            continue
+        frame = Frame(cs.scope, (cs.call.lineno, cs.call.col_offset), cs.block)
+        first = cs.call.args[0]
+        if first is not request:
+            v = ev.value(first, frame)
+            if not (isinstance(v, Instance) and v.ctor is request):
+                continue
+        return ev.value(data, frame)
+    return None
 
 
 def _http_client(inst: Instance, cls: str, call: ast.Call, ev: Evaluator, frame: Frame,
