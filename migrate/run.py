@@ -335,7 +335,9 @@ def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection
         findings = analyser_for(result.kind)(result.source.text, result.path, catalogue, result.kind)
     except SyntaxError as exc:
         result.errors.append(_syntax_problem(exc))
-        return result
+        findings = getattr(exc, "findings", None) or []  # sites read from the tokens (Python 2)
+        if not findings:
+            return result
     except RecursionError:
         result.errors.append("too deeply nested to analyse (recursion limit reached)")
         return result

@@ -10,7 +10,8 @@ from circleci_v2.migrate.report import FileProblem, render
 from circleci_v2.rules import load_catalogue
 from clirun import TRIGGER, run_cli, write
 
-BROKEN = 'import requests\nrequests.post("https://circleci.com/api/v1.1/project/github/a/b/tree/main"\n'
+# a candidate that does not parse and names no v1.1 route (a route would be reported from its tokens)
+BROKEN = 'import requests\nrequests.post(URL, params={"circle-token": TOKEN}\n'
 ENV_BASE = (
     "import os\nimport requests\n\n"
     'BASE = os.environ["CIRCLECI_URL"]\n'

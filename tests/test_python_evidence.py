@@ -78,7 +78,7 @@ def test_request_method_of_an_unknown_client_with_a_relative_route():
 
 @pytest.mark.parametrize("code, line, rule", [
     ('CIRCLE = "circleci"\ndef p(u, p, b):\n    return "/project/%s/%s/%s/tree/%s" % ("github", u, p, b)\n', 3,
-     "CCI102"),
+     "CCI133"),  # nothing in the file sends POST: read
     ('CIRCLE = "circleci"\ndef r(a, b, c, d):\n    return "project/{0}/{1}/{2}/{3}/retry".format(a, b, c, d)\n', 3,
      "CCI104"),
     ('CIRCLE = "circleci"\ndef c(v, u, p):\n    return "/".join(["project", v, u, p, "build-cache"])\n', 3, "CCI106"),
@@ -133,10 +133,50 @@ def test_unknown_verb_reports_the_most_consequential_rule_and_names_the_others()
         CIRCLE = "circleci"
         def path(vcs, user, project, branch):
             return f"/project/{vcs}/{user}/{project}/tree/{branch}"
+        def send(http, url, body):
+            return http.send("POST", url, body)
         '''
     [f] = run(code)
     assert (f.rule_id, f.severity, f.confidence) == ("CCI102", "error", "low")
     assert "CCI102 if POST, CCI133 if GET" in f.reason
+
+
+def test_unknown_verb_in_a_file_that_never_sends_post_is_a_read():
+    code = '''
+        CIRCLE = "circleci"
+        class Builds:
+            ENDPOINT = "/project/{vcs_type}/{username}/{project}/tree/{branch}"  # sent by a base class elsewhere
+        '''
+    [f] = run(code)
+    assert (f.rule_id, f.severity, f.confidence) == ("CCI133", "info", "low")
+    assert "GET assumed, as nothing in this file sends POST (CCI102 if POST, CCI133 if GET)" in f.reason
+
+
+def test_a_named_route_sent_with_two_verbs_is_a_site_at_each_call():
+    code = '''
+        class Api:
+            CIRCLE_API = "https://circleci.com/api/v1.1"
+            BUILDS = "/project/{vcs_type}/{username}/{project}/tree/{path}"
+            async def builds(self, data):
+                return await self._make_request("GET", self.BUILDS, data)
+            async def trigger(self, data, body):
+                return await self._make_request("POST", self.BUILDS, data, data=body)
+        '''
+    assert endpoints(code) == [(6, "CCI133", "low"), (8, "CCI102", "low")]
+
+
+def test_a_local_variable_reaches_only_the_calls_of_its_own_function():
+    code = '''
+        CIRCLE = "circleci"
+        class Api:
+            def follow(self, vcs, user, project):
+                endpoint = 'project/{0}/{1}/{2}/follow'.format(vcs, user, project)
+                return self._request('POST', endpoint)
+            def builds(self, vcs, user, project):
+                endpoint = 'project/{0}/{1}/{2}'.format(vcs, user, project)
+                return self._request('GET', endpoint)
+        '''
+    assert [(ln, r) for ln, r, _ in endpoints(code)] == [(5, "CCI139"), (8, "CCI133")]
 
 
 @pytest.mark.parametrize("method, rule", [("lower", "CCI139"), ("upper", "CCI139"), ("strip", "CCI139")])

@@ -142,6 +142,12 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             if not follow_outside and result.findings and not result.errors:
                 outcome.errors.append(f"not rewritten: a symbolic link leads out of the named paths, to "
                                       f"{result.outside} (--follow-outside-links rewrites it)")
+        if result.findings and result.errors:
+            # a file that does not parse (Python 2): its sites are listed for a person, never rewritten
+            from .model import Left
+
+            outcome.left.extend(Left(f.rule_id, f.line, f.column, f.message, f.reason or "the file was not analysed",
+                                     "", "manual") for f in result.findings)
         if result.findings and not outcome.errors:
             if catalogue is None:
                 from circleci_v2.rules import load_catalogue

@@ -25,13 +25,15 @@ from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .evaluate import Evaluator, Frame, label_of
-from .evidence import RouteFinder, RouteSite, best_of, circle_evidence, strong_route, weak_route_ok
+from .evidence import (RouteFinder, RouteSite, best_of, circle_evidence, most_specific, sends_post, strong_route,
+                       weak_route_ok)
 from .headers import ABSENT, PARTIAL, PRESENT
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
 from .ruleset import RuleSet, ruleset
 from .site import AnalysedModule, PythonCallSite, ResolvedUrl, UrlPart
+from .tokens import analyze_tokens
 from .values import DictV, Func, Instance, Qual, SeqV, Str
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -41,10 +43,20 @@ _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
 
 def analyze(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
-    """Findings for one Python file, sorted, one per (rule, site). Raises SyntaxError."""
+    """Findings for one Python file, sorted, one per (rule, site).
+
+    Raises SyntaxError when `ast` cannot read the file; its `findings` attribute then holds the routes
+    found in the file's string tokens (low confidence, "does not parse as Python 3").
+    """
     if source.startswith("\ufeff"):
         source = source[1:]
-    tree = parse(source, path)
+    try:
+        tree = parse(source, path)
+    except SyntaxError as exc:
+        # Python 2 and other text ast cannot read: its routes still count (tokens.py); the caller keeps
+        # the syntax error as the file's problem and reports these beside it
+        exc.findings = analyze_tokens(source, path, catalogue)  # type: ignore[attr-defined]
+        raise
     return _Analysis(source, path, catalogue, tree).run()
 
 
@@ -473,6 +485,7 @@ class _Analysis:
             return
         covered = self.covered
         evidence: Optional[bool] = None
+        posts: Optional[bool] = None
         for top in finder.candidates(covered):
             rs = RouteSite(top)
             url = finder.evaluate(top, rs)
@@ -482,20 +495,38 @@ class _Analysis:
             if rs.sends and all(id(c) in self.resolved_calls or finder.is_sink(c) for c in rs.sends) \
                     and not any(id(n) in self.alternatives for n in ast.walk(top)):
                 continue  # it only reaches requests the analysis resolved (or a log message) without it
-            matches = self.catalogue.match_request(rs.verb, url) if rs.verb else []
-            verb = rs.verb if matches else None
-            if not matches:
-                matches = self.catalogue.match_request(None, url)
-            if not matches:
-                continue
-            m = best_of(matches, _SEVERITY)
-            text = ast.get_source_segment(self.module.source, top) or ""
-            if not rs.rooted:
-                if evidence is None:
-                    evidence = circle_evidence(self.module.source)
-                if not evidence or not (strong_route(m) or weak_route_ok(m, text)):
+            # one site per sending call when the calls a named route reaches send different verbs
+            # (`self._make_request("GET", self.BUILDS)` and `self._make_request("POST", self.BUILDS)`)
+            verbs = {v for _, v in rs.send_verbs if v is not None}
+            variants: List[Tuple[Optional[str], Optional[ast.Call]]] = [(rs.verb, None)]
+            if rs.verb is None and len(verbs) > 1:
+                variants = [(v, c) for c, v in rs.send_verbs if v is not None]
+            for want, at in variants:
+                matches = self.catalogue.match_request(want, url) if want else []
+                verb = want if matches else None
+                if not matches:
+                    matches = self.catalogue.match_request(None, url)
+                if not matches:
                     continue
-            self.route_finding(rs, m, matches, verb)
+                assumed = ""
+                if verb is None and len({x.endpoint.method for x in most_specific(matches)}) > 1:
+                    if posts is None:
+                        posts = sends_post(self.module.source)
+                    reads = self.catalogue.match_request("GET", url) if not posts else []
+                    if reads:
+                        assumed = ("HTTP verb not resolved; GET assumed, as nothing in this file sends POST ("
+                                   + ", ".join(dict.fromkeys(f"{x.rule.id} if {x.endpoint.method}"
+                                                             for x in most_specific(matches))) + ")")
+                        matches, verb = reads, "GET"
+                m = best_of(matches, _SEVERITY)
+                text = ast.get_source_segment(self.module.source, top) or ""
+                if not rs.rooted:
+                    if evidence is None:
+                        evidence = circle_evidence(self.module.source)
+                    stated = verb is not None and not assumed and (at or rs.send) is not None
+                    if not evidence or not (strong_route(m) or weak_route_ok(m, text, stated)):
+                        continue
+                self.route_finding(rs, m, matches, verb, at, assumed)
 
     def resolved(self, result: _CallResult, call: ast.Call) -> None:
         """A request whose library and verb are known: what the rules say about its URL is the answer."""
@@ -512,15 +543,17 @@ class _Analysis:
             if part.node is not None:
                 into.update(id(n) for n in ast.walk(part.node) if isinstance(n, ast.Constant))
 
-    def route_finding(self, rs: RouteSite, m: RuleMatch, matches: List[RuleMatch], verb: Optional[str]) -> None:
-        if rs.send is not None:
-            reasons = [f"the route is handed to {label_of(rs.send.func)}, which is not a known HTTP call"]
+    def route_finding(self, rs: RouteSite, m: RuleMatch, matches: List[RuleMatch], verb: Optional[str],
+                      at: Optional[ast.Call] = None, assumed: str = "") -> None:
+        send = at if at is not None else rs.send
+        if send is not None:
+            reasons = [f"the route is handed to {label_of(send.func)}, which is not a known HTTP call"]
         else:
             reasons = ["the route is built here; no call that sends it was resolved"]
-        same = [x for x in matches if x.match.specificity == m.match.specificity]
-        if verb is None:
-            if len({x.endpoint.method for x in same}) > 1:
-                reasons.append(verb_not_resolved(rs.verb_how or "no call shows it", m, matches))
+        if assumed:
+            reasons.append(assumed)
+        elif verb is None and len({x.endpoint.method for x in most_specific(matches)}) > 1:
+            reasons.append(verb_not_resolved(rs.verb_how or "no call shows it", m, matches))
         if not rs.rooted:
             base = next((rs.labels[p.placeholder] for p in rs.url.parts
                          if p.placeholder is not None and rs.url.url.startswith(p.placeholder)), None)
@@ -532,7 +565,7 @@ class _Analysis:
             reasons.append(f"{labels[0] if labels else 'a value'} is assumed to hold {k.replace('+', '/')}")
         # a route handed straight to a call is reported at that call; an assigned one where it is written
         # (each branch of `if ssh: endpoint = ... else: endpoint = ...` is a site of its own)
-        node = rs.send if rs.direct and rs.send is not None else rs.node
+        node = at if at is not None else rs.send if rs.direct and rs.send is not None else rs.node
         site = PythonCallSite(call=None, call_index=-1, library="route", verb=verb or m.endpoint.method,  # type: ignore[arg-type]
                               url=rs.url, match=m, node=node, module=self.module)
         self.add(m.rule, node, site, LOW, reasons, {})

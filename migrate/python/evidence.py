@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Sequence, Set
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 
@@ -53,6 +53,7 @@ _MOCK_METHODS = frozenset({"add", "add_callback", "register_uri", "replace", "up
                            "delete", "head"})
 _MOCK_ROOT = re.compile(r"^(responses|httpretty|rsps|requests_mock|aioresponses|respx|mock\w*|\w*_mock|m)$")
 _COMMENT = re.compile(r"#[^\n]*")
+_POST = re.compile(r"\bpost\b|\b(?:data|json)\s*=", re.IGNORECASE)
 _CIRCLE = re.compile(r"circle", re.IGNORECASE)
 _VCS = {"github", "gh", "bitbucket", "bb"}
 # first-segment routes that say little on their own: reported without their root only with more evidence
@@ -64,7 +65,8 @@ _LEADING_PH = re.compile("^[\x00\ue000-\uf8ff]*")
 class RouteSite:
     """One string expression that builds a v1.1 route, and what its surroundings tell."""
 
-    __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends")
+    __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends",
+                 "send_verbs")
 
     def __init__(self, node: ast.expr) -> None:
         self.node = node
@@ -77,6 +79,12 @@ class RouteSite:
         self.send: Optional[ast.Call] = None  # the call the route is handed to, when one is visible
         self.direct = False  # the route is an argument of `send` itself (not through a name)
         self.sends: List[ast.Call] = []  # every call the route (or the name holding it) is handed to
+        self.send_verbs: List[Tuple[ast.Call, Optional[str]]] = []  # those calls (not messages) and their verbs
+
+
+def sends_post(source: str) -> bool:
+    """Something in the file (outside comments) could send POST: the word, or a request body."""
+    return _POST.search(_COMMENT.sub("", source)) is not None
 
 
 def circle_evidence(source: str) -> bool:
@@ -265,15 +273,15 @@ class RouteFinder:
         name = self.assigned_name(top)
         if name is None:
             return
-        verbs: Set[str] = set()
-        sends: List[ast.Call] = []
-        for call in self.calls_using(name, top):
-            sends.append(call)
-            verb = call_verb(call)
-            verbs.add(verb or "?")
+        local = self.scope_of(top)
+        if local.kind != "function" or isinstance(self.parents.get(id(top)), ast.Return) \
+                or isinstance(_target(self.parents.get(id(top))), ast.Attribute):
+            local = None  # a module or class name, an attribute, a function's result: any call in the module
+        sends = list(self.calls_using(name, top, local))
         site.sends = sends
         sends = [c for c in sends if not self.is_sink(c)]
-        verbs = {call_verb(c) or "?" for c in sends}
+        site.send_verbs = [(c, call_verb(c)) for c in sends]
+        verbs = {v or "?" for _, v in site.send_verbs}
         if len(sends) == 1:
             site.send = sends[0]
         if len(verbs) == 1 and "?" not in verbs:
@@ -345,10 +353,15 @@ class RouteFinder:
             return target.attr
         return None
 
-    def calls_using(self, name: str, top: ast.expr) -> Iterator[ast.Call]:
-        """Calls that take an argument built from `name` (a variable, attribute, or a function's result)."""
+    def calls_using(self, name: str, top: ast.expr, scope: Optional[Scope] = None) -> Iterator[ast.Call]:
+        """Calls that take an argument built from `name` (a variable, attribute, or a function's result).
+
+        A function's local variable is looked for in that function only (`scope`).
+        """
         for cs in self.ix.calls:
             call = cs.call
+            if scope is not None and not _inside(cs.scope, scope):
+                continue
             if _mentions(call.func, name) or _callee_name(call) in _BUILDERS:
                 continue  # a call that builds the string further is not the one sending it
             for a in list(call.args) + [k.value for k in call.keywords]:
@@ -379,6 +392,22 @@ def _callee_name(call: ast.Call) -> str:
     return ""
 
 
+def _target(stmt: Optional[ast.AST]) -> Optional[ast.AST]:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        return stmt.targets[0]
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return stmt.target
+    return None
+
+
+def _inside(scope: Optional[Scope], outer: Scope) -> bool:
+    while scope is not None:
+        if scope is outer:
+            return True
+        scope = scope.parent
+    return False
+
+
 def _mentions(node: ast.AST, name: str) -> bool:
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and n.id == name:
@@ -395,11 +424,15 @@ def strong_route(m: RuleMatch) -> bool:
     return len(literal) > 1 or (bool(literal) and literal[0] not in _WEAK_FIRST and literal[0] != "project")
 
 
-def weak_route_ok(m: RuleMatch, expression_text: str) -> bool:
-    """`/project/a/b/c`, `/me`, `/projects` without a root: only with more evidence than the shape."""
+def weak_route_ok(m: RuleMatch, expression_text: str, sent: bool = False) -> bool:
+    """`/project/a/b/c`, `/me`, `/projects` without a root: only with more evidence than the shape.
+
+    That is: the expression names CircleCI, the VCS is spelled out, or (`sent`) it is handed to a call
+    that states its verb (`self._request('GET', endpoint)`).
+    """
     if m.match.spans_placeholder:
         return False
-    if _CIRCLE.search(expression_text):
+    if sent or _CIRCLE.search(expression_text):
         return True
     vcs = m.match.params.get("vcs")
     return vcs is not None and vcs.lower() in _VCS
@@ -407,6 +440,16 @@ def weak_route_ok(m: RuleMatch, expression_text: str) -> bool:
 
 def best_of(matches: Sequence[RuleMatch], severity: Dict[str, int]) -> RuleMatch:
     """The most consequential of the most specific matches (a possible trigger outranks a read)."""
-    top = matches[0].match.specificity
-    same = [m for m in matches if m.match.specificity == top]
+    same = most_specific(matches)
     return min(same, key=lambda m: (severity.get(m.rule.severity, 9), m.rule.id))
+
+
+def most_specific(matches: Sequence[RuleMatch]) -> List[RuleMatch]:
+    """The matches that tie for the most literal text; one segment per parameter beats a spanning placeholder."""
+    if not matches:
+        return []
+    exact = [m for m in matches if not m.match.spans_placeholder] or list(matches)
+    top = max(m.match.specificity for m in exact)
+    same = [m for m in exact if m.match.specificity == top]
+    # without its root a route may be v1.1 or v1 (which had no :vcs segment): v1.1 first
+    return [m for m in same if m.endpoint.template.version == "v1.1"] or same
