@@ -392,3 +392,23 @@ def test_makefile_shell_function():
     got = low(makefile, "makefile")
     assert [(rule, line) for rule, line, _ in got] == [("CCI132", 3), ("CCI102", 4)]
     assert "make $(shell ...) function" in got[0][2]
+
+
+def test_a_relative_route_joined_to_a_base_variable():
+    script = """\
+        CIRCLE_API="${CIRCLE_API:-https://circleci.com/api/v1.1}"
+        STATUS="project/github/acme/app/tree/main"
+        ./bin/api GET "$CIRCLE_API/$STATUS"
+        if [ "$1" = retry ]; then
+          ENDPOINT="project/github/acme/app/$2/retry"
+        else
+          ENDPOINT="project/github/acme/app/tree/main"
+        fi
+        ./bin/api POST "$CIRCLE_API/$ENDPOINT"
+        cd project/acme/app/src && ls "$HOME/$STATUS"
+    """
+    got = low(script)
+    # one site at the join; a variable set in branches: each value where it is set
+    assert [(rule, line) for rule, line, _ in got] == [("CCI133", 3), ("CCI104", 5), ("CCI102", 7)]
+    assert "joined from $CIRCLE_API, $STATUS and passed to `api`" in got[0][2]
+    assert "one of the values of $ENDPOINT, joined on line 9" in got[1][2]

@@ -18,7 +18,7 @@ from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .http_tools import HttpRequest, parse_request
-from .evidence import ROUTE, Explained, Lexed, Scanner, findings_for as evidence_findings, word_span
+from .evidence import RELATIVE_ROUTE, ROUTE, Explained, Lexed, Scanner, findings_for as evidence_findings, word_span
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, dockerfile_env, segments_for, yaml_env
 from .shell import LIT, TEMPLATE, Command, Part, Word, assignments, lex
@@ -60,7 +60,8 @@ def iter_lexed(source: str, kind: str, routes: bool = False, others: Optional[Li
     elif kind == "dockerfile" and _ENV_LINE.search(source):
         outer = dockerfile_env(source)
     for seg in segments_for(source, kind):
-        if seg.argv is None and not _TOOLS.search(seg.text) and not (routes and ROUTE.search(seg.text)):
+        if seg.argv is None and not _TOOLS.search(seg.text) and not (
+                routes and (ROUTE.search(seg.text) or RELATIVE_ROUTE.search(seg.text))):
             if others is not None:
                 others.append(seg)
             continue
@@ -86,7 +87,7 @@ def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> Li
     """(finding, site) pairs: a TextSite for each request read, an EvidenceSite for each other v1.1 route."""
     lines = LineIndex(source)
     out: List[Tuple[Finding, Any]] = []
-    routes = ROUTE.search(source) is not None
+    routes = ROUTE.search(source) is not None or RELATIVE_ROUTE.search(source) is not None
     explained = Explained()
     lexed: List[Lexed] = []
     others: List[Segment] = []

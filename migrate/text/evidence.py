@@ -34,6 +34,8 @@ from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
 ROUTE = re.compile(r"/(?:project/|recent-builds(?![\w-])|me(?![\w.-])|projects(?![\w.-])|user/heroku-key)")
 # Text another tool fills in, written inside a literal: shell and make variables,
 # f-string / format / RFC 6570 fields, printf and %-formatting, CI expressions.
+# A route written without its leading slash, to be joined to a base ("$CIRCLE_API/$ENDPOINT").
+RELATIVE_ROUTE = re.compile(r"(?<![\w./~$-])(?:project/|recent-builds(?![\w-]))")
 _FIELD = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|\{[^{}]*\}|%\(\w+\)s|%[sd]|"
                     r"<<[^<>]*>>|#\{[^}]*\}")
 _STOP = set(" \t\r\n'\"<>()[],;|`\\{}")
@@ -255,6 +257,9 @@ class Scanner:
         for lx in list(self.lexed):
             if lx.seg.argv is None and ROUTE.search(lx.seg.text):
                 self._segment(lx)
+        for lx in list(self.lexed):
+            if lx.seg.argv is None and lx.env:
+                self._composed(lx)
         self._raw()
         return self.found
 
@@ -281,6 +286,82 @@ class Scanner:
             if role == "arg" and _program(cmd) in _PRINTERS and not cmd.pipe_out and not cmd.redirects:
                 continue  # a message that shows the URL, not a call
             self._in_word(lx, word, cmd, role, name, hit, src, src_end)
+
+    def _composed(self, lx: Lexed) -> None:
+        """Routes that only exist once variables are joined ("$CIRCLE_API/$ENDPOINT" with
+        ENDPOINT="project/..."): reported at the word that joins them."""
+        names = {name for name, entries in lx.env.items()
+                 if any(RELATIVE_ROUTE.search(w.text_with("")) for _, w in entries)}
+        if not names:
+            return
+        seg = lx.seg
+        templates = {t.raw: t.value for t in seg.templates.values() if t.value}
+        for cmd in lx.commands:
+            for word, role, target in _value_words(cmd):
+                if not any(p.kind == VAR and p.text in names for p in word.parts):
+                    continue
+                src, src_end = word_span(seg, word)
+                if src in self.seen or self.explained.covers(src):
+                    continue
+                resolved = resolve(word, lx.env, cmd.index, templates)
+                hit = ROUTE.search(resolved.text)
+                if hit is None:
+                    continue
+                labels = dict(resolved.labels)
+                url = url_around(resolved.text, hit.start(), labels)
+                if not is_route_url(url, labels):
+                    continue
+                if role == "arg" and _program(cmd) in _PRINTERS and not cmd.pipe_out and not cmd.redirects:
+                    continue
+                self.seen.add(src)
+                verb: Optional[str] = None
+                hint: Tuple[Optional[str], str] = (None, "")
+                req = parse_request(cmd)
+                joined = ", ".join("$" + p.text for p in word.parts if p.kind == VAR)
+                if role == "assign" and target is not None:
+                    verb, hint, context = self._uses(target, lx, cmd.index)
+                    context = f"the URL is joined from {joined} into ${target}; " + context
+                elif req is not None:
+                    verb = req.verb
+                    context = f"the URL is joined from {joined} in a way check does not follow"
+                else:
+                    verb, hint, what = self._unknown_call(lx, cmd)
+                    context = f"the URL is joined from {joined} and passed to {what}"
+                joined_names = {p.text for p in word.parts if p.kind == VAR and p.text in names}
+                if not self._other_values(lx, word, cmd, joined_names, templates, verb, hint, context):
+                    self.found.append(Evidence(src, src_end, url, labels, context, verb, hint))
+
+    def _other_values(self, lx: Lexed, word: Word, cmd: Command, names: Set[str],
+                      templates: Dict[str, Optional[str]], verb: Optional[str], hint: Tuple[Optional[str], str],
+                      context: str) -> bool:
+        """A joined variable set in several places (if/else branches): each value is a site, reported where it
+        is set. False when no variable of the word has several values."""
+        line = _line_of(self.source, word_span(lx.seg, word)[0])
+        reported = False
+        for name in sorted(names):
+            entries = lx.env.get(name, [])
+            if len(entries) < 2:
+                continue
+            for index, value in entries:
+                src, src_end = word_span(lx.seg, value)
+                if index < 0 or src in self.seen:
+                    continue
+                env = dict(lx.env)
+                env[name] = [(index, value)]
+                resolved = resolve(word, env, cmd.index, templates)
+                hit = ROUTE.search(resolved.text)
+                if hit is None:
+                    continue
+                labels = dict(resolved.labels)
+                url = url_around(resolved.text, hit.start(), labels)
+                if not is_route_url(url, labels):
+                    continue
+                self.seen.add(src)
+                reported = True
+                self.found.append(Evidence(src, src_end, url, labels,
+                                           f"one of the values of ${name}, joined on line {line}: " + context,
+                                           verb, hint))
+        return reported
 
     def _in_word(self, lx: Lexed, word: Word, cmd: Command, role: str, name: Optional[str], hit: int,
                  src: int, src_end: int) -> None:
