@@ -412,3 +412,22 @@ def test_a_relative_route_joined_to_a_base_variable():
     assert [(rule, line) for rule, line, _ in got] == [("CCI133", 3), ("CCI104", 5), ("CCI102", 7)]
     assert "joined from $CIRCLE_API, $STATUS and passed to `api`" in got[0][2]
     assert "one of the values of $ENDPOINT, joined on line 9" in got[1][2]
+
+
+def test_a_ci_expression_inside_a_string_run_as_a_script():
+    workflow = f"""\
+        jobs:
+          t:
+            steps:
+              - run: sh -c "curl -X POST ${{{{ env.CIRCLE_API }}}}{V11[8:]}/project/github/a/b/tree/main '0"
+    """
+    assert [(rule, line) for rule, line, _ in low(workflow, "yaml")] == [("CCI102", 4)]
+
+
+@pytest.mark.parametrize("text", [
+    f"curl \uf400 {V11}/me\n",  # a private-use character of the file, where the lexer keeps its templates
+    "curl ${API=x\\",  # a default cut by the end of the text after a backslash
+])
+def test_the_lexer_never_raises_on_these(text):
+    for kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
+        analyze(text, "f", CATALOGUE, kind)

@@ -709,7 +709,8 @@ def _subscript_request(text: str, before: str) -> Optional[Tuple[Optional[str], 
     if not _SUBSCRIPT_TOOLS.search(text):
         return None
     seg = Segment("shell")
-    seg.add(text, 0, 0)
+    # a template of the outer text (${{ x }}, $(VAR)) stands for an unknown value here
+    seg.add("".join(placeholder(0) if is_template_char(ch) else ch for ch in text), 0, 0)
     seg.finish()
     nth = len(ROUTE.findall(before))
     routes = list(ROUTE.finditer(text))

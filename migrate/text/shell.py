@@ -344,7 +344,7 @@ class _Lexer:
                     pos = end
                     lit_start = pos
                     continue
-            if is_template_char(ch):
+            if is_template_char(ch) and ch in self.seg.templates:  # a private-use character of the file itself is text
                 flush(pos)
                 parts.append(Part(TEMPLATE, self.seg.templates[ch].raw, pos, pos + 1, ""))
                 pos += 1
@@ -388,7 +388,7 @@ class _Lexer:
                     pos = end
                     lit_start = pos
                     continue
-            if is_template_char(ch):
+            if is_template_char(ch) and ch in self.seg.templates:  # a private-use character of the file itself is text
                 if lit:
                     parts.append(Part(LIT, "".join(lit), lit_start, pos, '"'))
                     lit = []
@@ -491,7 +491,7 @@ class _Lexer:
             default = None
             if op in (":-", "-", ":=", "="):
                 sub = _Lexer(self.seg)
-                sub.n = i  # the default ends at the closing brace
+                sub.n = min(i, self.n)  # the default ends at the closing brace (or the text)
                 sub.commands = []
                 dstart = pos + 2 + len(inner) - len(rest) + len(op)
                 default, _ = sub._default_word(dstart, quote)
