@@ -18,6 +18,7 @@ consequential rule is reported and the reason names the alternatives.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -517,9 +518,7 @@ class Scanner:
     def _defined(self, name: str, only_uses: bool = False,
                  at: int = 0) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
         """(verb, hint, context) for a URL that is the value of `name` (make variable, YAML key, ENV)."""
-        for lx in self._all_lexed():
-            if name not in lx.seg.text and not any(t.name == name for t in lx.seg.templates.values()):
-                continue
+        for lx in self._mentioning(name):
             for cmd in lx.commands:
                 if not _reads(cmd, name, lx.seg):
                     continue
@@ -539,13 +538,17 @@ class Scanner:
             return None, (None, ""), f"the URL is in make variable {name}, and no recipe of this file sends it"
         return None, (None, ""), f"the URL is the value of {name}, and no command in this file sends it"
 
-    def _all_lexed(self) -> List[Lexed]:
-        if self.others:
-            for seg in self.others:
-                self.lexed.append(Lexed(seg, lex(seg), {}, []))
-            self.others = []
+    def _mentioning(self, name: str) -> List[Lexed]:
+        """The segments that may expand `name`, in file order (the others are lexed on first need)."""
+        def mentions(seg: Segment) -> bool:
+            return name in seg.text or any(t.name == name for t in seg.templates.values())
+
+        fresh = [seg for seg in self.others if mentions(seg)]
+        if fresh:
+            self.others = [seg for seg in self.others if not mentions(seg)]
+            self.lexed.extend(Lexed(seg, lex(seg), {}, []) for seg in fresh)
             self.lexed.sort(key=lambda lx: lx.seg.starts[0] if lx.seg.starts else 0)
-        return self.lexed
+        return [lx for lx in self.lexed if mentions(lx.seg)]
 
     def _yaml_siblings(self, key: str, at: int) -> str:
         """The lines of the YAML mapping that holds `key:` at or above offset `at` (where a `method:` is)."""
@@ -559,10 +562,10 @@ class Scanner:
     # -- text outside the shell segments ---------------------------------------------------------
     def _raw(self) -> None:
         source = self.source
-        covered = _covered([lx.seg for lx in self.lexed] + self.others)
+        segments = [lx.seg for lx in self.lexed] + self.others
         for m in ROUTE.finditer(source):
             hit = m.start()
-            if hit in self.seen or self.explained.covers(hit) or hit in covered:
+            if hit in self.seen or self.explained.covers(hit) or _covered(segments, hit):
                 continue
             line_start = source.rfind("\n", 0, hit) + 1
             line_end = source.find("\n", hit)
@@ -752,17 +755,16 @@ def _line_of(source: str, offset: int) -> int:
     return source.count("\n", 0, offset) + 1
 
 
-def _covered(segments: Iterable[Segment]) -> Set[int]:
-    """Source offsets the segments read as shell text, character by character (not the text of a template:
-    a make $(shell ...) or a CI expression holds text the shell segment does not show)."""
-    covered: Set[int] = set()
+def _covered(segments: Iterable[Segment], offset: int) -> bool:
+    """Does a segment read the source character at `offset` as shell text? (Not the text of a template: a
+    make $(shell ...) or a CI expression holds text the shell segment does not show.)"""
     for seg in segments:
-        if seg.argv is not None:
+        if seg.argv is not None or not seg.starts or not seg.starts[0] <= offset < seg.ends[-1]:
             continue
-        for ch, start in zip(seg.text, seg.starts):
-            if not is_template_char(ch):
-                covered.add(start)
-    return covered
+        i = bisect.bisect_left(seg.starts, offset)
+        if i < len(seg.starts) and seg.starts[i] == offset and not is_template_char(seg.text[i]):
+            return True
+    return False
 
 
 def _block_around(source: str, at: int, indent: int) -> str:

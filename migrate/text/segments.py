@@ -72,17 +72,17 @@ class Segment:
     # -- building ------------------------------------------------------------------------------
     def add(self, chars: str, start: int, end: int) -> None:
         """Characters that all come from source[start:end] (one decoded escape, a joined line)."""
-        for ch in chars:
-            self._chars.append(ch)
-            self.starts.append(start)
-            self.ends.append(end)
+        self._chars.extend(chars)
+        self.starts.extend([start] * len(chars))
+        self.ends.extend([end] * len(chars))
 
     def add_source(self, source: str, start: int, end: int) -> None:
         """source[start:end], character for character."""
-        for i in range(start, end):
-            self._chars.append(source[i])
-            self.starts.append(i)
-            self.ends.append(i + 1)
+        if end <= start:
+            return
+        self._chars.extend(source[start:end])
+        self.starts.extend(range(start, end))
+        self.ends.extend(range(start + 1, end + 1))
 
     def add_template(self, raw: str, name: str, start: int, end: int, value: Optional[str] = None) -> None:
         ch = chr(TEMPLATE_BASE + len(self.templates))
@@ -220,6 +220,12 @@ def _add_make_text(seg: Segment, source: str, start: int, end: int,
                    values: Optional[Dict[str, Optional[str]]] = None) -> None:
     i = start
     while i < end:
+        dollar = source.find("$", i, end)
+        if dollar != i:  # plain text up to the next `$`, in one go
+            stop = end if dollar == -1 else dollar
+            seg.add_source(source, i, stop)
+            i = stop
+            continue
         ch = source[i]
         if ch == "$":
             if i + 1 < end and source[i + 1] == "$":
