@@ -234,3 +234,84 @@ def test_route_already_reported_by_the_call_is_not_reported_twice():
         requests.post(URL, headers={"Accept": "application/json"})
         '''
     assert endpoints(code) == [(4, "CCI102", "high")]
+
+
+def test_verb_held_in_a_variable_and_a_methods_list_in_a_table():
+    code = '''
+        import circleci_settings
+        class Build:
+            def status(self, username, project, build_num):
+                method = 'GET'
+                url = ('/project/{username}/{project}/{build_num}?'
+                       'circle-token={token}'.format(username=username, project=project, build_num=build_num,
+                                                      token=self.client.api_token))
+                return self.client.request(method, url)
+        MAPPING = {
+            'user': {'resource': 'me', 'methods': ['GET']},
+            'branch': {'resource': 'project/{vcs_type}/{username}/{project}/tree/{branch}', 'methods': ['GET']},
+        }
+        '''
+    assert [(ln, r) for ln, r, _ in endpoints(code)] == [(6, "CCI131"), (11, "CCI137"), (12, "CCI133")]
+
+
+def test_mock_registration_through_a_variable_is_not_reported():
+    code = '''
+        import httpretty
+        ENDPOINT = "https://circleci.com/api/v1"
+        def test_me(client):
+            url = ENDPOINT + '/me?circle-token=token'
+            httpretty.register_uri(httpretty.GET, url, body="{}")
+            url = ENDPOINT + '/project/o/r/tree/main?circle-token=token'
+            httpretty.register_uri(httpretty.POST, url, body="{}")
+        '''
+    assert run(code) == []
+
+
+def test_a_route_word_is_never_a_parameter_and_names_choose_the_template():
+    code = '''
+        import requests
+        CIRCLE = "circleci"
+        class Cli:
+            def add(self, username, project, d):
+                return self._post("project/{username}/{project}/envvar".format(**locals()), data=d)
+        def status(repo, reply, token):
+            return requests.get('https://circleci.com/api/v1.1/project/github/{}/{}?circle-token={}'.format(
+                repo, reply['build_num'], token))
+        def builds(project, limit):
+            return requests.get(f"https://circleci.com/api/v1.1/project/github/{project}?limit={limit}")
+        '''
+    rules = {ln: r for ln, r, _ in endpoints(code)}
+    assert rules.get(6) != "CCI101"  # `envvar` is not a project: no trigger
+    assert rules[8] == "CCI131"  # github/{repo}/{build_num}: a build
+    assert rules[11] == "CCI133"  # github/{project}: the project's builds
+
+
+def test_unresolved_url_with_the_circle_token_parameter_is_a_circleci_call():
+    code = '''
+        import requests
+        def go(url, token):
+            return requests.post(url, params={'circle-token': token})
+        '''
+    [f] = run(code)
+    assert (f.rule_id, f.confidence, f.line) == ("CCI121", "low", 4)
+    assert "the circle-token parameter says it is a CircleCI call" in f.reason
+    assert run(code.replace("'circle-token'", "'page'")) == []
+
+
+@pytest.mark.parametrize("code, line, rule", [
+    # a pytest fixture or parameter, in a file that imports circleclient
+    ('from circleclient import circleclient\ndef test_trigger(client):\n    client.build.trigger("o", "r", "main")\n',
+     3, "CCI110"),
+    # a bound method passed on uncalled, from a parameter
+    ('import circleci.api\ndef hook(api, run):\n    run(retry=api.retry_build)\n', 3, "CCI111"),
+    # a vendored copy of the package
+    ('from circleci.circleci import api\nb = api.Api("tok")\nb.clear_cache("acme", "app")\n', 3, "CCI112"),
+])
+def test_legacy_clients_without_a_visible_constructor(code, line, rule):
+    found = [f for f in run(code) if CATALOGUE[f.rule_id].kind == "client"]
+    assert [(f.line, f.rule_id, f.confidence, f.fix) for f in found] == [(line, rule, "low", "manual")]
+
+
+def test_legacy_method_names_on_objects_of_other_packages_stay_silent():
+    code = 'import requests\ndef go(client):\n    client.build.trigger("o", "r")\n    client.retry_build(1)\n'
+    assert run(code) == []

@@ -18,15 +18,15 @@ import ast
 import re
 import warnings
 from dataclasses import replace
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from circleci_v2.rules import ApiUrl, Catalogue, RuleMatch, placeholder, split_api_url
+from circleci_v2.rules import ApiUrl, Catalogue, ClientMethod, RuleMatch, placeholder, split_api_url
 from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from .evaluate import Evaluator, Frame, label_of
-from .evidence import (RouteFinder, RouteSite, best_of, circle_evidence, most_specific, sends_post, strong_route,
-                       weak_route_ok)
+from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
+                       route_words, sends_post, strong_route, weak_route_ok)
 from .headers import ABSENT, PARTIAL, PRESENT
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
@@ -34,7 +34,7 @@ from .positions import Positions
 from .ruleset import RuleSet, ruleset
 from .site import AnalysedModule, PythonCallSite, ResolvedUrl, UrlPart
 from .tokens import analyze_tokens
-from .values import DictV, Func, Instance, Qual, SeqV, Str
+from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
 MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
@@ -98,7 +98,8 @@ class _Outcome:
             if key not in cache:  # alternatives and wrapper call sites repeat the same URLs
                 cache[key] = catalogue.match_request(req.verb, self.url.url)
             self.matches = cache[key]
-        self.best: Optional[RuleMatch] = self.matches[0] if self.matches else None
+        self.best: Optional[RuleMatch] = (_preferred(self.matches, self.labels, route_words(catalogue))
+                                          if self.matches else None)
 
 
 class _CallResult:
@@ -130,6 +131,7 @@ class _Analysis:
         self.findings: Dict[Tuple[str, int], Finding] = {}
         self.choice_labels: Dict[Any, str] = {}
         self.match_cache: Dict[Tuple[Optional[str], str], List[RuleMatch]] = {}
+        self._legacy_roots: Optional[FrozenSet[str]] = None
         self.covered: Set[int] = set()  # ids of the literals of the URLs endpoint findings account for
         self.alternatives: Set[int] = set()  # literals of alternatives that gave another rule than reported
         self.resolved_calls: Set[int] = set()  # ids of the calls recognised as requests with a known verb
@@ -311,7 +313,12 @@ class _Analysis:
             if only and check not in only:
                 continue
             for o in outcomes:
-                if not o.req.known_library or o.split is None:
+                if not o.req.known_library:
+                    continue
+                if o.split is None:
+                    # the URL is not known at all, but the token parameter says it is CircleCI's
+                    if check == "query-token" and _opaque_url(o.url.url) and wrapper is None:
+                        self.unresolved_token(rule, o)
                     continue
                 if not rule.covers_request(o.req.verb, o.split, o.best, without_base):
                     continue
@@ -338,6 +345,21 @@ class _Analysis:
                     module=self.module)
                 self.add(rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
                 break
+
+    def unresolved_token(self, rule: Rule, o: _Outcome) -> None:
+        """`requests.post(url, params={'circle-token': t})` with `url` from elsewhere: a CircleCI call, URL unknown."""
+        names = {m.lower() for m in rule.markers}
+        if not _params_have(o.run.ev, o.req.params, names):
+            return
+        req = o.req
+        site = PythonCallSite(
+            call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
+            verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
+            has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
+            node=req.call, module=self.module)
+        label = _Analysis._base_label(o)
+        self.add(rule, req.call, site, LOW, [f"the URL is not resolved in this file ({label}); the circle-token "
+                                             "parameter says it is a CircleCI call (v1.1 or v2)"], {})
 
     def check(self, check: str, rule: Rule, o: _Outcome) -> Optional[Tuple[str, Optional[str]]]:
         req = o.req
@@ -463,10 +485,14 @@ class _Analysis:
 
             runs, overflow = self.explore(find, _function_chain(scope))
             hits = [r.result for r in runs if r.result is not None]
-            if not hits:
-                continue
-            rule, cm = hits[0]
             reasons = []
+            if not hits:
+                guessed = self.guess_client(attr, frame)
+                if guessed is None:
+                    continue
+                hits, why = [guessed[0]], guessed[1]
+                reasons.append(why)
+            rule, cm = hits[0]
             if len(hits) < len(runs) or len({h[1] for h in hits}) > 1:
                 reasons.append(f"the receiver depends on {self._choices_text_runs(runs)}")
             if overflow:
@@ -477,13 +503,51 @@ class _Analysis:
             self.add(rule, node, site, LOW if reasons else HIGH, reasons,
                      {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""})
 
+    def guess_client(self, attr: ast.Attribute, frame: Frame) -> Optional[Tuple[Tuple[Rule, ClientMethod], str]]:
+        """A legacy client method on an object the file does not construct: a vendored copy of the package,
+        or a parameter or fixture (`client.build.trigger(...)`, `retry=api.retry_build`) in a file that
+        imports the legacy package."""
+        owner = attr.value
+        attribute = None
+        if isinstance(owner, ast.Attribute) and isinstance(owner.value, (ast.Name, ast.Attribute)) \
+                and self.rules.guess(attr.attr, owner.attr, self.legacy_roots()) is not None:
+            attribute, owner = owner.attr, owner.value
+        ev = Evaluator(self.ix, {}, ())
+        v = ev.value(owner, frame)
+        if isinstance(v, Instance):
+            hit = self.rules.find_vendored(v.cls, v.path + ((attribute,) if attribute else ()) + (attr.attr,))
+            if hit is not None:
+                module = v.cls.rpartition(".")[0]
+                return hit, f"{module} is taken for a copy of {hit[1].module}"
+            return None
+        if not isinstance(v, Unknown) or not isinstance(owner, (ast.Name, ast.Attribute)):
+            return None
+        hit = self.rules.guess(attr.attr, attribute, self.legacy_roots())
+        if hit is None:
+            return None
+        cm = hit[1]
+        return hit, (f"{label_of(owner)} is assumed to be a {cm.module}.{cm.class_name} "
+                     f"(the file imports {cm.module.split('.')[0]}; it is not constructed here)")
+
+    def legacy_roots(self) -> FrozenSet[str]:
+        """The legacy client packages this file imports (by their top-level name)."""
+        if self._legacy_roots is None:
+            known = {cm.module.split(".")[0] for _, cm in self.rules.clients}
+            roots = set()
+            for stmt, _scope in self.ix.imports:
+                names = ([a.name for a in stmt.names] if isinstance(stmt, ast.Import)
+                         else [stmt.module or ""] if stmt.level == 0 else [])  # type: ignore[union-attr]
+                roots.update(n.split(".")[0] for n in names if n.split(".")[0] in known)
+            self._legacy_roots = frozenset(roots)
+        return self._legacy_roots
+
     # ---- routes no resolved call accounts for (evidence.py) ----------------------------------------
 
     def routes(self) -> None:
         finder = RouteFinder(self.tree, self.ix, self.module.source)
-        if not finder.hints:
-            return
         covered = self.covered
+        if all(id(h) in covered for h in finder.hints):
+            return
         evidence: Optional[bool] = None
         posts: Optional[bool] = None
         for top in finder.candidates(covered):
@@ -502,28 +566,29 @@ class _Analysis:
             if rs.verb is None and len(verbs) > 1:
                 variants = [(v, c) for c, v in rs.send_verbs if v is not None]
             for want, at in variants:
-                matches = self.catalogue.match_request(want, url) if want else []
+                matches = self.route_matches(want, url)
                 verb = want if matches else None
                 if not matches:
-                    matches = self.catalogue.match_request(None, url)
+                    matches = self.route_matches(None, url)
                 if not matches:
                     continue
                 assumed = ""
-                if verb is None and len({x.endpoint.method for x in most_specific(matches)}) > 1:
+                if verb is None and len({x.endpoint.method for x in most_specific(matches, rs.labels)}) > 1:
                     if posts is None:
                         posts = sends_post(self.module.source)
-                    reads = self.catalogue.match_request("GET", url) if not posts else []
+                    reads = self.route_matches("GET", url) if not posts else []
                     if reads:
                         assumed = ("HTTP verb not resolved; GET assumed, as nothing in this file sends POST ("
                                    + ", ".join(dict.fromkeys(f"{x.rule.id} if {x.endpoint.method}"
-                                                             for x in most_specific(matches))) + ")")
+                                                             for x in most_specific(matches, rs.labels)))
+                                   + ")")
                         matches, verb = reads, "GET"
-                m = best_of(matches, _SEVERITY)
+                m = best_of(matches, _SEVERITY, rs.labels)
                 text = ast.get_source_segment(self.module.source, top) or ""
                 if not rs.rooted:
                     if evidence is None:
                         evidence = circle_evidence(self.module.source)
-                    stated = verb is not None and not assumed and (at or rs.send) is not None
+                    stated = verb is not None and (at is not None or rs.stated)
                     if not evidence or not (strong_route(m) or weak_route_ok(m, text, stated)):
                         continue
                 self.route_finding(rs, m, matches, verb, at, assumed)
@@ -536,6 +601,10 @@ class _Analysis:
                     if o.best is None:
                         self.cover(o.url)  # the analysis saw the whole request: no v1.1 route
                     self.resolved_calls.add(id(call))
+
+    def route_matches(self, verb: Optional[str], url: str) -> List[RuleMatch]:
+        """Route matches for a site found by its string; a route word is never a parameter's value."""
+        return keyword_values(self.catalogue.match_request(verb, url), route_words(self.catalogue))
 
     def cover(self, url: ResolvedUrl, into: Optional[Set[int]] = None) -> None:
         into = self.covered if into is None else into
@@ -657,6 +726,26 @@ def _wrapper_note(wrapper: Optional[Any]) -> Optional[str]:
     if wrapper is None:
         return None
     return f"the request is sent by {wrapper.name}() (line {wrapper.node.lineno}); change it there"
+
+
+def _preferred(matches: List[RuleMatch], labels: Dict[str, str], words: FrozenSet[str]) -> RuleMatch:
+    """The match to report: one segment per parameter before a placeholder spanning several, unless that
+    takes a route word for a parameter (`/project/X/tree/Y` is a branch, not a project named `tree`)."""
+    candidates = keyword_values(matches, words) or matches
+    if len(candidates) == 1:
+        return candidates[0]
+    # the names the parts come from first, then one segment per parameter, then the most literal text
+    scores = {id(m): agreement(m, labels) for m in candidates}
+    return min(candidates, key=lambda m: (-scores[id(m)], m.match.spans_placeholder, -m.match.specificity,
+                                          m.endpoint.template.version != "v1.1", m.rule.id))
+
+
+def _opaque_url(url: str) -> bool:
+    """Nothing of the URL is known: it starts with an unresolved part and names no scheme or path of its own."""
+    return bool(url) and url[0] in _PLACEHOLDERS and "://" not in url and "/" not in url.split("?", 1)[0]
+
+
+_PLACEHOLDERS = frozenset("\x00" + "".join(chr(c) for c in range(0xE000, 0xE100)))
 
 
 def _v11(o: _Outcome) -> bool:

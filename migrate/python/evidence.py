@@ -23,8 +23,9 @@ not reported: they describe a fake server, and change with the code they test.
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 
@@ -42,7 +43,7 @@ STR_METHODS = frozenset({"format", "format_map", "lower", "upper", "strip", "rst
 # functions whose result is built from a string argument of the same shape
 _SHAPE_FUNCS = frozenset({"urljoin", "quote", "quote_plus", "expand", "URITemplate", "str"})
 _BUILDERS = _SHAPE_FUNCS | STR_METHODS | {"join", "urlencode"}
-_TABLE_VERB_KEYS = frozenset({"method", "verb", "http_method", "httpmethod", "request_method"})
+_TABLE_VERB_KEYS = frozenset({"method", "methods", "verb", "http_method", "httpmethod", "request_method"})
 # calls that show a string to a person (a URL in a message is not a request)
 _SINKS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo",
                     "secho", "write", "fail", "skip", "Exception", "RuntimeError", "ValueError", "assertEqual",
@@ -66,7 +67,7 @@ class RouteSite:
     """One string expression that builds a v1.1 route, and what its surroundings tell."""
 
     __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends",
-                 "send_verbs")
+                 "send_verbs", "stated")
 
     def __init__(self, node: ast.expr) -> None:
         self.node = node
@@ -80,6 +81,7 @@ class RouteSite:
         self.direct = False  # the route is an argument of `send` itself (not through a name)
         self.sends: List[ast.Call] = []  # every call the route (or the name holding it) is handed to
         self.send_verbs: List[Tuple[ast.Call, Optional[str]]] = []  # those calls (not messages) and their verbs
+        self.stated = False  # the verb is written beside the route (a table, the call it reaches)
 
 
 def sends_post(source: str) -> bool:
@@ -99,19 +101,25 @@ class RouteFinder:
         self.tree = tree
         self.ix = ix
         self.source = source
-        self.parents: Dict[int, ast.AST] = {}
+        self._parents: Optional[Dict[int, ast.AST]] = None
         self.hints: List[ast.Constant] = []
         self.docstrings: Set[int] = set()
         self.shim_names: Set[str] = set()  # names bound to circleci_v2 modules (the drop-ins run v2)
         self._shim_senders: Optional[Set[str]] = None
         self._walk()
 
+    @property
+    def parents(self) -> Dict[int, ast.AST]:
+        """Each node's parent, built only for a file with a route no call accounts for."""
+        if self._parents is None:
+            self._parents = {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+        return self._parents
+
     def _walk(self) -> None:
-        parents = self.parents
+        if HINT.search(self.source) is None:
+            return
         hints = self.hints
         for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
             if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
                 self.docstrings.add(id(node.value))  # a bare string statement (docstring) is prose
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and HINT.search(node.value):
@@ -199,7 +207,11 @@ class RouteFinder:
 
     def is_mock(self, top: ast.expr) -> bool:
         call = self.call_holding(top)
-        if call is None or not isinstance(call.func, ast.Attribute) or call.func.attr not in _MOCK_METHODS:
+        return call is not None and self.is_mock_call(call)
+
+    def is_mock_call(self, call: ast.Call) -> bool:
+        """`responses.add(...)`, `httpretty.register_uri(...)`, `rsps.get(...)`: a fake server's route."""
+        if not isinstance(call.func, ast.Attribute) or call.func.attr not in _MOCK_METHODS:
             return False
         root = call.func.value
         while isinstance(root, (ast.Attribute, ast.Call)):
@@ -252,23 +264,30 @@ class RouteFinder:
         p = self.parents.get(id(top))
         if isinstance(p, ast.Dict):
             for k, v in zip(p.keys, p.values):
-                if (isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.lower() in _TABLE_VERB_KEYS
-                        and isinstance(v, ast.Constant) and isinstance(v.value, str)
-                        and v.value.upper() in VERBS):
-                    site.verb, site.verb_how = v.value.upper(), f"the table's `{k.value}` key"
+                if not (isinstance(k, ast.Constant) and isinstance(k.value, str)
+                        and k.value.lower() in _TABLE_VERB_KEYS):
+                    continue
+                # 'method': 'POST', or 'methods': ['GET'] (one verb only)
+                values = v.elts if isinstance(v, (ast.List, ast.Tuple)) and len(v.elts) == 1 else [v]
+                lit = values[0]
+                if isinstance(lit, ast.Constant) and isinstance(lit.value, str) and lit.value.upper() in VERBS:
+                    site.verb, site.verb_how = lit.value.upper(), f"the table's `{k.value}` key"
+                    site.stated = True
                     return
         if isinstance(p, ast.Tuple):
             for e in p.elts:
                 if e is not top and isinstance(e, ast.Constant) and isinstance(e.value, str) \
                         and e.value.upper() in VERBS:
                     site.verb, site.verb_how = e.value.upper(), "the verb beside it"
+                    site.stated = True
                     return
         call = self.call_holding(top)
         if call is not None:
             site.send, site.direct, site.sends = call, True, [call]
-            verb = call_verb(call)
+            verb = self.call_verb(call)
             if verb is not None:
                 site.verb, site.verb_how = verb, f"the call {label_of(call.func)}"
+                site.stated = True
             return
         name = self.assigned_name(top)
         if name is None:
@@ -280,18 +299,32 @@ class RouteFinder:
         sends = list(self.calls_using(name, top, local))
         site.sends = sends
         sends = [c for c in sends if not self.is_sink(c)]
-        site.send_verbs = [(c, call_verb(c)) for c in sends]
+        site.send_verbs = [(c, self.call_verb(c)) for c in sends]
         verbs = {v or "?" for _, v in site.send_verbs}
         if len(sends) == 1:
             site.send = sends[0]
         if len(verbs) == 1 and "?" not in verbs:
             site.verb = verbs.pop()
             site.verb_how = f"the call {label_of(sends[0].func)} that `{name}` is handed to"
+            site.stated = True
+
+    def call_verb(self, call: ast.Call) -> Optional[str]:
+        """call_verb, and a verb argument held in a variable (`method = 'GET'; self.client.request(method, url)`)."""
+        verb = call_verb(call)
+        if verb is not None:
+            return verb
+        for a in call.args[:1] + [k.value for k in call.keywords if k.arg and k.arg.lower() in _TABLE_VERB_KEYS]:
+            if isinstance(a, ast.Name):
+                v = Evaluator(self.ix, {}, ()).value(a, Frame(self.scope_of(call), (call.lineno, call.col_offset)))
+                lit = getattr(v, "literal", None)
+                if isinstance(lit, str) and lit.upper() in VERBS:
+                    return lit.upper()
+        return None
 
     def is_sink(self, call: ast.Call) -> bool:
         """print, logging, echo, an exception, a call through the circleci_v2 shim: not a v1.1 request."""
         name = _callee_name(call)
-        if name in _SINKS:
+        if name in _SINKS or self.is_mock_call(call):
             return True
         root = call.func
         while isinstance(root, ast.Attribute):
@@ -438,18 +471,64 @@ def weak_route_ok(m: RuleMatch, expression_text: str, sent: bool = False) -> boo
     return vcs is not None and vcs.lower() in _VCS
 
 
-def best_of(matches: Sequence[RuleMatch], severity: Dict[str, int]) -> RuleMatch:
+def best_of(matches: Sequence[RuleMatch], severity: Dict[str, int],
+            labels: Optional[Dict[str, str]] = None) -> RuleMatch:
     """The most consequential of the most specific matches (a possible trigger outranks a read)."""
-    same = most_specific(matches)
+    same = most_specific(matches, labels)
     return min(same, key=lambda m: (severity.get(m.rule.severity, 9), m.rule.id))
 
 
-def most_specific(matches: Sequence[RuleMatch]) -> List[RuleMatch]:
-    """The matches that tie for the most literal text; one segment per parameter beats a spanning placeholder."""
+def most_specific(matches: Sequence[RuleMatch], labels: Optional[Dict[str, str]] = None) -> List[RuleMatch]:
+    """The matches that tie for the most literal text; one segment per parameter beats a spanning placeholder.
+
+    Among ties, the template whose parameters agree with the names the parts come from
+    (`{username}/{project}/{build_num}` is v1's build, not v1.1's project with `vcs` = username).
+    """
     if not matches:
         return []
     exact = [m for m in matches if not m.match.spans_placeholder] or list(matches)
     top = max(m.match.specificity for m in exact)
     same = [m for m in exact if m.match.specificity == top]
+    if labels and len(same) > 1:
+        scores = [agreement(m, labels) for m in same]
+        same = [m for m, sc in zip(same, scores) if sc == max(scores)]
     # without its root a route may be v1.1 or v1 (which had no :vcs segment): v1.1 first
     return [m for m in same if m.endpoint.template.version == "v1.1"] or same
+
+
+_PARAM_WORDS = (("vcs", "vcs"), ("user", "user"), ("owner", "user"), ("org", "user"), ("project", "project"),
+                ("repo", "project"), ("build", "build_num"), ("num", "build_num"), ("branch", "branch"))
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def agreement(m: RuleMatch, labels: Dict[str, str]) -> int:
+    """+1 for each parameter filled from a name that says it, -1 for one that says another parameter."""
+    score = 0
+    for param, value in m.match.params.items():
+        if "+" in param:  # a placeholder spanning several parameters: its last part ends the run
+            param, value = param.rsplit("+", 1)[-1], value[-1:]
+        if len(value) != 1 or value not in labels:
+            continue
+        found = _BACKTICKED.search(labels[value])
+        name = (found.group(1) if found else "").strip("{}+#./;?&").lower()
+        said = next((p for word, p in _PARAM_WORDS if word in name), None)
+        if said is not None:
+            score += 1 if said == param else -1
+    return score
+
+
+def keyword_values(matches: Sequence[RuleMatch], words: FrozenSet[str]) -> List[RuleMatch]:
+    """Drop matches that take a route word for a parameter (`project/{u}/{p}/envvar`: `envvar` is no project)."""
+    return [m for m in matches
+            if not any(v in words for k, v in m.match.params.items() if "+" not in k)]
+
+
+@functools.lru_cache(maxsize=8)
+def route_words(catalogue: object) -> FrozenSet[str]:
+    """The literal segments of every endpoint template of the catalogue (tree, envvar, build-cache, ...)."""
+    words = set()
+    for rule in catalogue:  # type: ignore[attr-defined]
+        for e in rule.endpoints:
+            words.update(seg for seg in e.template.relative.strip("/").split("/") if seg and not seg.startswith(":"))
+    words.discard("project")
+    return frozenset(words)

@@ -41,6 +41,26 @@ class RuleSet:
                 return rule, cm
         return None
 
+    def find_vendored(self, cls: str, path: Tuple[str, ...]) -> Optional[Tuple[Rule, ClientMethod]]:
+        """A copy of a legacy package inside a project (`from circleci.circleci import api`): the class's
+        qualified name ends with the legacy module and class (`circleci.circleci.api.Api`)."""
+        if not path:
+            return None
+        method, owner = path[-1], path[:-1]
+        for rule, cm in self.clients:
+            if cm.method != method or owner != ((cm.attribute,) if cm.attribute else ()):
+                continue
+            if cls.endswith(f".{cm.module}.{cm.class_name}"):
+                return rule, cm
+        return None
+
+    def guess(self, method: str, attribute: Optional[str], roots: FrozenSet[str]) -> Optional[Tuple[Rule, ClientMethod]]:
+        """The client method a call on an unidentified object would be, among the legacy packages imported."""
+        for rule, cm in self.clients:
+            if cm.method == method and cm.attribute == attribute and cm.module.split(".")[0] in roots:
+                return rule, cm
+        return None
+
     def find_unbound(self, qual: str) -> Optional[Tuple[Rule, ClientMethod]]:
         """`Api.trigger_build` read from the class itself."""
         cls, _, method = qual.rpartition(".")
