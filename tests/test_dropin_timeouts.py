@@ -57,7 +57,8 @@ DROPINS: Dict[str, Callable[[str, Any], Any]] = {
     "circleci get_user_info": lambda url, t: circleci.Api(TOKEN, url + "/api/v1.1", request_timeout=t).get_user_info(),
     "circleci download_artifact": lambda url, t: circleci.Api(TOKEN, url + "/api/v1.1", request_timeout=t)
     .download_artifact(url + "/0/a.txt", "/nonexistent-dir"),
-    "pycircleci get_user_info": lambda url, t: pycircleci.Api(TOKEN, url=url + "/api", request_timeout=t).get_user_info(),
+    "pycircleci get_user_info": lambda url, t: pycircleci.Api(
+        TOKEN, url=url + "/api", request_timeout=t).get_user_info(),
     "pycircleci get_project (v2 forwarded)": lambda url, t: pycircleci.Api(
         TOKEN, url=url + "/api", request_timeout=t).get_project("gh/acme/app"),
     "circleclient user.info": lambda url, t: circleclient.CircleClient(
