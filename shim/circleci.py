@@ -22,7 +22,7 @@ from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .warnings import warn_deprecated
+from .deprecation import warn_deprecated
 
 DEFAULT_URL = "https://circleci.com/api/v1.1"
 

@@ -19,7 +19,7 @@ from .circleci import CacheClearingRemoved, PipelineErrored
 from .client import CircleCIClient
 from .legacy_session import LegacySession
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .warnings import warn_deprecated
+from .deprecation import warn_deprecated
 
 __version__ = "0.1.6"
 

@@ -30,7 +30,7 @@ from .errors import InvalidResponse, PipelineErrored, WaitTimeout
 from .pagination import PageIterator
 from .slugs import OrgSlug, ProjectSlug, org_slug, project_slug
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy, Timeout, Transport
-from .types import (Artifact, CheckoutKey, EnvVar, JobDetails, JobTestResult, Message,
+from .v2_replies import (Artifact, CheckoutKey, EnvVar, JobDetails, JobTestResult, Message,
                     ParameterValue, Pipeline, PipelineConfig, PipelineCreation, Project,
                     RerunResult, User, Workflow, WorkflowJob, WorkflowMetrics, WorkflowRun)
 

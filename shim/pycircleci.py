@@ -21,7 +21,7 @@ from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug as _slug
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .warnings import warn_deprecated
+from .deprecation import warn_deprecated
 
 API_BASE_URL = "https://circleci.com/api"
 CIRCLE_TOKEN = os.getenv("CIRCLE_TOKEN")

@@ -35,7 +35,7 @@ from .client import CircleCIClient
 from .errors import CircleCIError, PipelineErrored
 from .legacy_session import DEFAULT_TIMEOUT, SafeRedirectsMixin, pop_token_param
 from .slugs import project_slug
-from .warnings import catalogue, warn_deprecated
+from .deprecation import catalogue, warn_deprecated
 
 __version__ = _requests.__version__
 

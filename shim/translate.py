@@ -18,7 +18,7 @@ from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .errors import PipelineErrored
 from . import fanout
-from .warnings import rule, warn_user
+from .deprecation import rule, warn_user
 
 
 ORG_VARIABLE = "CIRCLECI_ORG_SLUG"

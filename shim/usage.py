@@ -26,6 +26,8 @@ from typing import Dict, List, Tuple
 
 ENV = "CIRCLECI_V2_USAGE"
 _INTERNAL = ("circleci_v2.shim", "requests", "urllib3")
+# shim modules that warn and record on behalf of a drop-in method: never the method the user called
+_RECORDING = (".usage", ".deprecation", ".legacy_methods")
 
 # (rule id, caller file, line, the drop-in method called there or "") -> count
 _counts: Dict[Tuple[str, str, int, str], int] = {}
@@ -45,18 +47,22 @@ def _caller() -> Tuple[str, int, str]:
         module = str(frame.f_globals.get("__name__", ""))
         if not any(module == p or module.startswith(p + ".") for p in _INTERNAL):
             return os.path.abspath(frame.f_code.co_filename), frame.f_lineno, called
-        if module.startswith("circleci_v2.shim.") and not module.endswith((".usage", ".warnings")):
+        if module.startswith("circleci_v2.shim.") and not module.endswith(_RECORDING):
             called = f"{module}:{frame.f_code.co_name}"  # the outermost shim frame: the method the user called
         frame = frame.f_back  # type: ignore[assignment]
     return "<unknown>", 0, called
 
 
-def record(rule_id: str) -> None:
-    """Count one translated call of `rule_id` at the user's call site (only when CIRCLECI_V2_USAGE is set)."""
+def record(rule_id: str, call: str = "") -> None:
+    """Count one translated call of `rule_id` at the user's call site (only when CIRCLECI_V2_USAGE is set).
+
+    call: the drop-in method called ("module:function"); by default the outermost shim frame.
+    """
     global _registered
     if not os.environ.get(ENV):
         return
-    key = (rule_id, *_caller())
+    path, line, called = _caller()
+    key = (rule_id, path, line, call or called)
     with _lock:
         _counts[key] = _counts.get(key, 0) + 1
         if not _registered:
@@ -196,13 +202,13 @@ def read_usage(path: str, *, relative: bool = False) -> list:
     """
     from ..migrate.findings import Finding
     from ..migrate.python.analyze import fill_message
-    from .warnings import catalogue
+    from ..rules import load_catalogue
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageFileError(f"{path}: cannot read usage file ({exc.strerror})") from None
-    cat = catalogue()
+    cat = load_catalogue()
     findings = []
     for s in _load(text, path):
         r = cat.get(str(s["rule"]))

@@ -10,7 +10,7 @@ import requests
 from circleci_v2.rules import load_catalogue
 from circleci_v2.shim import circleci as api  # the fixer's rewrite of `from circleci import api`
 from circleci_v2.shim.circleci import Api, CacheClearingRemoved, CircleCIException, Experimental
-from circleci_v2.shim.warnings import CircleCIDeprecationWarning
+from circleci_v2.shim.deprecation import CircleCIDeprecationWarning
 
 legacy_api = pytest.importorskip("circleci.api", reason="needs circleci==1.2.2 (test extra)")
 legacy_experimental = pytest.importorskip("circleci.experimental")

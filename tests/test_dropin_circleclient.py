@@ -7,7 +7,7 @@ import pytest
 
 from circleci_v2.shim import circleclient
 from circleci_v2.shim.circleci import CacheClearingRemoved
-from circleci_v2.shim.warnings import CircleCIDeprecationWarning
+from circleci_v2.shim.deprecation import CircleCIDeprecationWarning
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 from emulator_support import CONFIG, SLUG  # noqa: E402

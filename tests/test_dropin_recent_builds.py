@@ -17,7 +17,7 @@ import pytest
 from circleci_v2.shim import fanout, translate
 from circleci_v2.shim.circleci import Api
 from circleci_v2.shim.client import CircleCIClient
-from circleci_v2.shim.warnings import CircleCIDeprecationWarning
+from circleci_v2.shim.deprecation import CircleCIDeprecationWarning
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 

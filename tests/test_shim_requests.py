@@ -9,7 +9,7 @@ pytest.importorskip("openapi_core", reason="the emulator needs the emulator extr
 
 from circleci_v2.rules import load_catalogue  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
-from circleci_v2.shim.warnings import CircleCIDeprecationWarning  # noqa: E402
+from circleci_v2.shim.deprecation import CircleCIDeprecationWarning  # noqa: E402
 from emulator_support import CONFIG, SLUG  # noqa: E402
 
 

@@ -1,6 +1,8 @@
-"""CircleCIDeprecationWarning: raised when the shim translates a deprecated v1.1 call.
+"""The deprecation warning the shim gives when it translates a deprecated v1.1 call, and its record.
 
-The message names the rule id and its v2 replacement, both read from rules/.
+CircleCIDeprecationWarning's message names the rule id and its v2 replacement,
+both read from rules/; every warning is also counted by usage.record (written
+only when CIRCLECI_V2_USAGE names a file).
 Python hides DeprecationWarning outside __main__ by default; where the user set
 no filter of their own, importing the shim shows ours with the "default" action
 (once per call site: module and line). Where they did (-W, PYTHONWARNINGS, a
@@ -14,6 +16,7 @@ from functools import lru_cache
 
 from ..rules import load_catalogue
 from ..rules.model import Rule
+from . import usage
 
 
 class CircleCIDeprecationWarning(DeprecationWarning):
@@ -107,8 +110,11 @@ def warn_user(text: str) -> None:
     _warnings.warn(text, CircleCIDeprecationWarning, stacklevel=user_stacklevel())
 
 
-def warn_deprecated(rule_id: str, detail: str = "") -> None:
-    """Warn about a deprecated call to rule `rule_id`, attributed to the user's call site."""
+def warn_deprecated(rule_id: str, detail: str = "", call: str = "") -> None:
+    """Warn about a deprecated call to rule `rule_id`, attributed to the user's call site, and record it.
+
+    call: the drop-in method the user called ("circleci_v2.shim.circleci:trigger_build"), for the
+    usage record; by default the outermost shim frame names it.
+    """
     _warnings.warn(message(rule_id, detail), CircleCIDeprecationWarning, stacklevel=user_stacklevel())
-    from . import usage  # counted only when CIRCLECI_V2_USAGE names a file
-    usage.record(rule_id)
+    usage.record(rule_id, call)
