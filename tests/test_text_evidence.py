@@ -154,6 +154,7 @@ def test_token_in_the_query_of_an_unread_call():
     ("cd $HOME/project/acme/app/src\nls ~/project/a/b/c /home/circleci/project/a/b/c\n", "shell"),
     (f"# {V11}/project/github/acme/app/tree/main\nall:\n\techo done # {V11}/me\n", "makefile"),
     (f"FROM alpine\n# RUN curl -X POST {V11}/project/github/acme/app/tree/main\nRUN true\n", "dockerfile"),
+    (f"node {{\n  echo \"Triggering {V11}/project/github/acme/app/tree/main\"\n}}\n", "jenkinsfile"),
     (f"// httpRequest url: '{V11}/project/github/acme/app/tree/main'\n"
      f"/* {V11}/project/github/acme/app/1/retry\n */\nnode {{ sh 'make' }}\n", "jenkinsfile"),
     (f"""\

@@ -575,6 +575,8 @@ class Scanner:
                 continue
             if self.kind == "yaml" and _yaml_prose(source, line_start):
                 continue
+            if self.kind == "jenkinsfile" and _GROOVY_MESSAGE.match(line):
+                continue  # echo "...", println "...": a message, not a call
             labels: Dict[str, str] = {}
             url = url_around(line, hit - line_start, labels)
             if not is_route_url(url, labels):
@@ -797,6 +799,7 @@ def _lines_around(source: str, line_start: int, n: int) -> str:
     return source[start:end]
 
 
+_GROOVY_MESSAGE = re.compile(r"^\s*(?:echo|println|print|error|unstable|currentBuild\.description\s*=)\b")
 _DOCKER_DEFINES = re.compile(r"^\s*(?:ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[=\s]", re.IGNORECASE)
 _YAML_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*:\s")
 _GROOVY_DEFINES = re.compile(r"^\s*(?:def\s+|String\s+|env\.)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
