@@ -33,6 +33,10 @@ MARKERS = markers()  # generated from the catalogue, read without loading it
 # root. Kept here so the pre-filter never loads the catalogue;
 # tests/test_discover.py checks that it covers every endpoint of every rule.
 ROUTE_ROOTS: Tuple[bytes, ...] = (b"/project/", b"/recent-builds", b"/me", b"/projects", b"/user/heroku-key")
+# The drop-ins the rules name (client `drop_in`, shim `route.module`): a call through one is still reported
+# (shim.runs). Kept here for the same reason; tests/test_shim_visibility.py checks it against the rules.
+DROP_IN_MODULES: Tuple[bytes, ...] = (b"circleci_v2.shim.circleci", b"circleci_v2.shim.circleclient",
+                                      b"circleci_v2.shim.pycircleci", b"circleci_v2.shim.requests")
 
 
 def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_ROOTS) -> Pattern[bytes]:
@@ -52,6 +56,12 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
             )
         else:
             alternatives.append(re.escape(marker))  # any other marker a rule declares, as written
+    # an import of a drop-in: `from circleci_v2.shim.circleci import Api`, `from circleci_v2.shim import requests`
+    for module in DROP_IN_MODULES:
+        package, _, leaf = module.rpartition(b".")
+        alternatives.append(rb"(?m:^[ \t]*(?:from|import)[ \t]+" + re.escape(module) + rb"(?!\w))")
+        alternatives.append(rb"(?m:^[ \t]*from[ \t]+" + re.escape(package) + rb"[ \t]+import[ \t][^\n]*(?<![\w.])"
+                            + re.escape(leaf) + rb"(?!\w))")
     # a route root right after /api/v2 is an API v2 call (the decoys that
     # mention CircleCI but are already migrated)
     alternatives.extend(rb"(?<!/api/v2)" + re.escape(root) for root in route_roots)

@@ -185,7 +185,10 @@ def test_markers_cover_every_client_module_and_import():
     (b'requests.post("https://circleci.com/api/v2/project/gh/a/b/pipeline")', False),
     (b'requests.get("https://circleci.com/api/v2/me", auth=(os.environ["CIRCLECI_TOKEN"], ""))', False),
     (b'curl -s -u "$CIRCLECI_TOKEN:" https://circleci.com/api/v2/me\n', False),
-    (b"from circleci_v2.shim.circleci import Api", False),
+    # a drop-in import: calls through it stay reported (info when the shim translates them, else errors)
+    (b"from circleci_v2.shim.circleci import Api", True),
+    (b"from circleci_v2.shim import requests as shim_requests", True),
+    (b"from circleci_v2.shim.client import CircleCIClient", False),
     (b'VERSION_URL = "/api/v10/items"', False),
     (b'requests.get("https://example.com/api/v2/items?page=2")', False),
     # no marker at all

@@ -46,9 +46,10 @@ def test_unsafe_fix_of_the_example_project_and_a_second_run(tmp_path):
     deploy = (root / "scripts/trigger_deploy.py").read_text()
     assert 'f"{host}/api/v2/project/gh/{org}/{repo}/pipeline"' in deploy
     assert '"parameters": {"DEPLOY_ENV": env' in deploy and '"branch": branch' in deploy
-    # retry and cache clearing cannot be rewritten: the file's requests becomes the shim's (unsafe)
-    for script in ("scripts/retry_build.py", "scripts/clear_cache.py"):
-        assert "from circleci_v2.shim import requests\n" in (root / script).read_text()
+    # a retry cannot be rewritten: the file's requests becomes the shim's (unsafe), which runs it on v2; the
+    # shim cannot clear a cache either (CCI106's shim.runs is `refused`), so that script is left for a person
+    assert "from circleci_v2.shim import requests\n" in (root / "scripts/retry_build.py").read_text()
+    assert "from circleci_v2.shim import requests\n" not in (root / "scripts/clear_cache.py").read_text()
     report = (root / "migration.md").read_text()
     assert report.startswith("# circleci-v2 migration report\n\n**Manual work remains:")
     snapshot = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name != "migration.md"}

@@ -60,11 +60,14 @@ def test_fixed_text_no_longer_has_the_rule_unless_left_for_a_person(rule, exampl
     code = example.code
     result = fix_source(code, "example.py", analyze(code, "example.py", CATALOGUE), SAFE, CATALOGUE)
     left = {l.rule_id for l in result.left}
-    after = {f.rule_id for f in analyze(result.text, "example.py", CATALOGUE)}
+    after = analyze(result.text, "example.py", CATALOGUE)
     for change in result.changes:
         if change.rule_id not in left:
-            # a rewritten or re-imported site is gone; a site routed through the shim is not v1.1-to-check either
-            assert change.rule_id not in after or change.rule_id == "CCI120" and "CCI120" in left, change
+            # a rewritten site is gone; a site now running through a drop-in (re-imported or routed through
+            # the shim) stays visible at info level until it moves to v2 (its rule's shim.runs: translated)
+            still = [f for f in after if f.rule_id == change.rule_id]
+            assert all(f.severity == "info" and "runs through the shim's translation" in f.message
+                       for f in still), (change, still)
 
 
 def test_every_fixable_rule_shows_its_fix_in_an_example():

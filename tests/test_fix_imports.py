@@ -82,10 +82,17 @@ def test_raw_requests_moves_to_the_shim_only_as_an_unsafe_fix():
 def test_the_requests_swap_keeps_an_alias_and_leaves_files_without_deprecated_calls():
     code = '''
         import requests as rq
+        rq.post("https://circleci.com/api/v1.1/project/github/acme/app/42/retry",
+                headers={"Accept": "application/json"})
+        '''
+    assert fix(code, unsafe=True).text.startswith("from circleci_v2.shim import requests as rq\n")
+    # a call the shim cannot run either (its rule's shim.runs is `refused`) gains nothing from the swap
+    refused = '''
+        import requests as rq
         rq.delete("https://circleci.com/api/v1.1/project/github/acme/app/build-cache",
                   headers={"Accept": "application/json"})
         '''
-    assert fix(code, unsafe=True).text.startswith("from circleci_v2.shim import requests as rq\n")
+    assert fix(refused, unsafe=True).text == textwrap.dedent(refused).lstrip("\n")
     info_only = '''
         import requests
         requests.get("https://circleci.com/api/v1.1/project/github/acme/app/42", headers={"Accept": "application/json"})

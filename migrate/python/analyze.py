@@ -126,6 +126,7 @@ class _Analysis:
         self.tree = tree
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
         self.ix.mentions_curl = _CURL.search(source) is not None
+        self.ix.drop_ins = {m: lib for m, lib in self.rules.drop_ins.items() if "." not in lib}  # library drop-ins
         self.pos = Positions(source, tree)
         self.module = AnalysedModule(source, tree)
         self.findings: Dict[Tuple[str, int], Finding] = {}
@@ -293,7 +294,8 @@ class _Analysis:
             wrapper=wrapper.node if wrapper is not None else None,
             inner_call=req.call if wrapper is not None else None, argv_index=req.argv_index,
             receiver=None if req.known_library else best.req.receiver_label, module=self.module)
-        self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper) or req.not_rewritten)
+        self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper) or req.not_rewritten,
+                 drop_in=req.drop_in)
         for o in matched:  # the alternatives this finding accounts for (another rule is a site of its own)
             if o.best is not None and o.best.rule.id == m.rule.id:
                 self.cover(o.url)
@@ -343,7 +345,8 @@ class _Analysis:
                     params_node=req.params_node, node=node, inner_call=req.call if at is not None else None,
                     argv_index=req.argv_index, wrapper=wrapper.node if wrapper is not None else None,
                     module=self.module)
-                self.add(rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper))
+                self.add(rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper),
+                         drop_in=req.drop_in if o.split.legacy else None)
                 break
 
     def unresolved_token(self, rule: Rule, o: _Outcome) -> None:
@@ -478,9 +481,11 @@ class _Analysis:
             def find(ev: Evaluator, attr: ast.Attribute = attr, frame: Frame = frame) -> Any:
                 v = ev.value(attr, frame)
                 if isinstance(v, Instance):
-                    return self.rules.find_client(v.cls, v.path)
+                    hit = self.rules.find_client(v.cls, v.path)
+                    return hit + (self.rules.drop_in_of(v.cls),) if hit is not None else None
                 if isinstance(v, Qual):
-                    return self.rules.find_unbound(v.name)
+                    hit = self.rules.find_unbound(v.name)
+                    return hit + (self.rules.drop_in_of(v.name),) if hit is not None else None
                 return None
 
             runs, overflow = self.explore(find, _function_chain(scope))
@@ -490,10 +495,11 @@ class _Analysis:
                 guessed = self.guess_client(attr, frame)
                 if guessed is None:
                     continue
-                hits, why = [guessed[0]], guessed[1]
+                hits, why = [guessed[0] + (None,)], guessed[1]
                 reasons.append(why)
-            rule, cm = hits[0]
-            if len(hits) < len(runs) or len({h[1] for h in hits}) > 1:
+            hits.sort(key=lambda h: h[2] is not None)  # the legacy client before its drop-in: the larger risk
+            rule, cm, drop_in = hits[0]
+            if len(hits) < len(runs) or len({h[1:] for h in hits}) > 1:
                 reasons.append(f"the receiver depends on {self._choices_text_runs(runs)}")
             if overflow:
                 reasons.append(f"more than {MAX_RUNS} alternatives; only the first were followed")
@@ -501,7 +507,7 @@ class _Analysis:
             site = PythonCallSite(call=call, call_index=self.pos.call_index(call), library="client",  # type: ignore[arg-type]
                                   client=cm, node=node, module=self.module)
             self.add(rule, node, site, LOW if reasons else HIGH, reasons,
-                     {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""})
+                     {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""}, drop_in=drop_in)
 
     def guess_client(self, attr: ast.Attribute, frame: Frame) -> Optional[Tuple[Tuple[Rule, ClientMethod], str]]:
         """A legacy client method on an object the file does not construct: a vendored copy of the package,
@@ -642,13 +648,18 @@ class _Analysis:
     # ---- findings ---------------------------------------------------------------------------------
 
     def add(self, rule: Rule, node: ast.AST, site: PythonCallSite, confidence: str, reasons: List[str],
-            fill: Dict[str, str], downgrade: Optional[str] = None) -> None:
+            fill: Dict[str, str], downgrade: Optional[str] = None, drop_in: Optional[str] = None) -> None:
         key = (rule.id, id(node))
         if key in self.findings:
             return
         line, col, end_line, end_col = self.pos.span(node)
         fix = rule.fix
         reasons = list(dict.fromkeys(r for r in reasons if r))
+        message, severity = fill_message(rule.message, fill), rule.severity
+        if drop_in is not None:
+            message, severity, shim_reason = through_drop_in(rule, message, severity, drop_in)
+            if shim_reason is not None:
+                downgrade = downgrade or shim_reason
         if confidence == LOW and fix != "manual":
             fix = "manual"
         if downgrade is None and site.library == CURL_LIBRARY:
@@ -658,9 +669,11 @@ class _Analysis:
             reasons.append(downgrade)
         if site.module is None:
             site = replace(site, module=self.module)
+        if drop_in is not None:
+            site = replace(site, drop_in=drop_in)
         self.findings[key] = Finding(
             rule_id=rule.id, path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
-            message=fill_message(rule.message, fill), severity=rule.severity, fix=fix, confidence=confidence,
+            message=message, severity=severity, fix=fix, confidence=confidence,
             reason="; ".join(reasons) or None, site=site)
 
     def _choices_text(self, outcomes: List[_Outcome]) -> str:
@@ -681,6 +694,26 @@ class _Analysis:
             if part.placeholder is not None:
                 return o.labels.get(part.placeholder, "a value this file does not show")
         return "a value this file does not show"
+
+
+def through_drop_in(rule: Rule, message: str, severity: str, drop_in: str) -> Tuple[str, str, Optional[str]]:
+    """(message, severity, why fix leaves it) for a call made through a drop-in, as the rule's `shim.runs` says.
+
+    translated: it runs, so it is information, kept visible until the code moves to v2 and the shim can go;
+    refused: the drop-in raises or answers an error, so it stays what the rule says (an error). A rule without
+    `runs` is sent as written: reported as without the drop-in.
+    """
+    runs = rule.shim.get("runs") if isinstance(rule.shim, dict) else None
+    if runs == "translated":
+        target = (", ".join(rule.replacement.operations) + " (API v2)" if rule.replacement.operations
+                  else rule.replacement.summary)
+        text = (f"{rule.title}: runs through the shim's translation ({drop_in}); migrate to {target} "
+                "before removing the shim.")
+        return text, "info", f"runs through {drop_in}, which translates it; move to v2 by hand"
+    if runs == "refused":
+        text = f"{message} Through {drop_in} it still fails: the drop-in cannot run it on API v2."
+        return text, severity, f"{drop_in} cannot run it on API v2; remove the call"
+    return message, severity, None
 
 
 def fill_message(message: str, fill: Dict[str, str]) -> str:

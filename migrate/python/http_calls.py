@@ -74,6 +74,7 @@ class Request:
         self.known_library = True
         self.receiver_label = ""
         self.not_rewritten: Optional[str] = None  # why `fix` must leave this request alone, when the call shows it
+        self.drop_in: Optional[str] = None  # sent through this drop-in module (circleci_v2.shim.requests)
 
 
 def arg(call: ast.Call, index: Optional[int], name: Optional[str]) -> Tuple[Optional[ast.expr], Union[int, str, None]]:
@@ -94,6 +95,23 @@ def has_kwsplat(call: ast.Call) -> bool:
 
 def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
     f = ev.value(call.func, frame)
+    drop_ins = getattr(ix, "drop_ins", None)
+    if drop_ins and isinstance(f, (Qual, Instance)):
+        # a drop-in for a library (circleci_v2.shim.requests): the same calls, marked as sent through it
+        name = f.name if isinstance(f, Qual) else f.cls
+        module = next((m for m in drop_ins if name.startswith(m + ".")), None)
+        if module is not None:
+            stands_for = drop_ins[module] + name[len(module):]
+            f = Qual(stands_for) if isinstance(f, Qual) else Instance(
+                stands_for, f.path, f.ctor, f.key, f.via, f.frame)
+            found = recognize_value(f, call, ev, frame, ix)
+            for req in found:
+                req.drop_in = module
+            return found
+    return recognize_value(f, call, ev, frame, ix)
+
+
+def recognize_value(f: Any, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
     if isinstance(f, Qual):
         return _qualified(f.name, call, ev, frame, ix)
     if isinstance(f, Instance):

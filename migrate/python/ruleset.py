@@ -24,6 +24,17 @@ class RuleSet:
         for rule in catalogue.of_kind("import"):
             for mapping in rule.imports:
                 self.imports.setdefault(mapping.module, (rule, mapping))
+        # drop-in module -> what it stands in for (rules' client `drop_in`s and shim `route`s): calls through a
+        # drop-in are still found, and reported as the rule's `shim.runs` says
+        self.drop_ins: Dict[str, str] = {}
+        for rule in catalogue:
+            route = rule.shim.get("route") if isinstance(rule.shim, dict) else None
+            if isinstance(route, dict):
+                for library in route.get("libraries", ()):
+                    self.drop_ins.setdefault(str(route["module"]), str(library))
+        for _, cm in self.clients:
+            if cm.drop_in:
+                self.drop_ins.setdefault(cm.drop_in, cm.module)
         self.request_rules: List[Tuple[Rule, str, bool]] = []
         for rule in catalogue.of_kind("request"):
             if rule.request_check is not None:
@@ -37,7 +48,8 @@ class RuleSet:
         for rule, cm in self.clients:
             if cm.method != method or owner != ((cm.attribute,) if cm.attribute else ()):
                 continue
-            if class_matches(cls, cm.module, cm.class_name):
+            if class_matches(cls, cm.module, cm.class_name) or (
+                    cm.drop_in and cls == f"{cm.drop_in}.{cm.class_name}"):
                 return rule, cm
         return None
 
@@ -59,6 +71,13 @@ class RuleSet:
         for rule, cm in self.clients:
             if cm.method == method and cm.attribute == attribute and cm.module.split(".")[0] in roots:
                 return rule, cm
+        return None
+
+    def drop_in_of(self, qual: str) -> Optional[str]:
+        """The drop-in module `qual` (a class, function or module path) comes from, or None."""
+        for module in self.drop_ins:
+            if qual == module or qual.startswith(module + "."):
+                return module
         return None
 
     def find_unbound(self, qual: str) -> Optional[Tuple[Rule, ClientMethod]]:

@@ -74,3 +74,5 @@ class PythonCallSite:
     receiver: Optional[str] = None
     # the analysed text and tree these nodes belong to (set by the analyser for every finding)
     module: Optional[AnalysedModule] = field(default=None, compare=False, repr=False)
+    # the call goes through this drop-in (circleci_v2.shim.requests, ...): the rule's shim.runs says what it does
+    drop_in: Optional[str] = None
