@@ -432,3 +432,13 @@ def test_a_ci_expression_inside_a_string_run_as_a_script():
 def test_the_lexer_never_raises_on_these(text):
     for kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
         analyze(text, "f", CATALOGUE, kind)
+
+
+def test_a_route_split_by_a_line_continuation():
+    script = f"""\
+        notify {V11}/\\
+        project/github/acme/app/1/retry
+        notify "{V11}/project/github/\\
+        acme/app/build-cache"
+    """
+    assert [(rule, line) for rule, line, _ in low(script)] == [("CCI104", 1), ("CCI106", 3)]

@@ -256,7 +256,7 @@ class Scanner:
 
     def run(self) -> List[Evidence]:
         for lx in list(self.lexed):
-            if lx.seg.argv is None and ROUTE.search(lx.seg.text):
+            if lx.seg.argv is None and route_hits(lx.seg.text):
                 self._segment(lx)
         for lx in list(self.lexed):
             if lx.seg.argv is None and lx.env:
@@ -270,10 +270,9 @@ class Scanner:
         if seg.defines is not None and seg.defines in self.explained.names:
             return  # a make variable or CI env: value the request analysis followed
         words = _words(lx.commands)
-        for m in ROUTE.finditer(seg.text):
-            hit = m.start()
+        for hit, hit_end in route_hits(seg.text):
             src, _ = seg.source_span(hit, hit + 1)
-            _, src_end = seg.source_span(hit, m.end())
+            _, src_end = seg.source_span(hit, hit_end)
             if src in self.seen or self.explained.covers(src):
                 continue
             if any(s <= hit < e for s, e in lx.comments):
@@ -613,6 +612,24 @@ _OUTSIDE = {
 }
 
 
+_CONTINUATION = re.compile(r"\\\r?\n")
+
+
+def route_hits(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each route in shell text, also one a line continuation splits (a line ending in
+    `/api/v1.1/` and a backslash, then `project/...` on the next line)."""
+    if "\\" not in text or _CONTINUATION.search(text) is None:
+        return [(m.start(), m.end()) for m in ROUTE.finditer(text)]
+    keep: List[int] = []  # offsets of the characters the shell keeps
+    pos = 0
+    for m in _CONTINUATION.finditer(text):
+        keep.extend(range(pos, m.start()))
+        pos = m.end()
+    keep.extend(range(pos, len(text)))
+    joined = "".join(text[i] for i in keep)
+    return [(keep[m.start()], keep[m.end() - 1] + 1) for m in ROUTE.finditer(joined)]
+
+
 def _hint(text: str) -> Tuple[Optional[str], str]:
     return verb_hint(text)
 
@@ -691,7 +708,7 @@ def _resolved_index(seg: Segment, word: Word, resolved: Resolved, hit: int) -> T
     for k, part in enumerate(word.parts):
         if not part.start <= hit < max(part.end, part.start + 1):
             continue
-        nth = len(ROUTE.findall(seg.text[part.start:hit]))
+        nth = len(route_hits(seg.text[part.start:hit]))
         pos = 0
         text = ""
         first = -1
@@ -717,7 +734,7 @@ def _subscript_request(text: str, before: str) -> Optional[Tuple[Optional[str], 
     # a template of the outer text (${{ x }}, $(VAR)) stands for an unknown value here
     seg.add("".join(placeholder(0) if is_template_char(ch) else ch for ch in text), 0, 0)
     seg.finish()
-    nth = len(ROUTE.findall(before))
+    nth = len(route_hits(before))
     routes = list(ROUTE.finditer(text))
     if nth >= len(routes):
         return None
