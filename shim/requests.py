@@ -3,9 +3,9 @@
 Everything is requests' own (Session, Response, exceptions, ...). The module-level
 request functions send through a Session with CircleCIAdapter mounted: requests to
 a CircleCI API v1.x path on a CircleCI host are looked up in the rule catalogue
-(catalogue.match_request) and, when the rule has a shim translation, carried out
-on API v2 (trigger, retry, recent-builds); DELETE build-cache answers 410 with the
-cache-key alternative. Other v1.x requests go out with `Accept: application/json`
+(catalogue.match_request) and, when the rule names a shim translation, carried out
+on API v2 by that translation's handler (registered with @translation: trigger,
+retry, recent-builds; clear-cache answers 410 with the cache-key alternative). Other v1.x requests go out with `Accept: application/json`
 added when the caller stated no preference and a `circle-token` query parameter
 moved to the `Circle-Token` header (so it is in no URL: not in logs, not in an
 HTTPError's text); an EDN reply is decoded so .json() gives plain JSON data.
@@ -20,7 +20,8 @@ from __future__ import annotations
 import base64
 import json as _json
 import threading
-from typing import Any, Dict, Iterable, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 import requests as _requests
@@ -30,6 +31,7 @@ from requests import (ConnectionError, HTTPError, PreparedRequest, Request, Resp
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
+from ..rules.model import RuleMatch
 from . import translate
 from .client import CircleCIClient
 from .errors import CircleCIError, PipelineErrored
@@ -103,6 +105,99 @@ def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:
     return resp
 
 
+@dataclass(frozen=True)
+class V1Call:
+    """A v1.1 request whose rule names a shim translation: what a translation handler reads."""
+
+    found: RuleMatch
+    request: PreparedRequest
+    adapter: "CircleCIAdapter"
+
+    @property
+    def rule_id(self) -> str:
+        return self.found.rule.id
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        """The rule's path parameters as the URL gave them (vcs, user, project, branch, build_num...)."""
+        return self.found.match.params
+
+    @property
+    def slug(self) -> str:
+        p = self.params
+        return project_slug(f"{p['vcs']}/{p['user']}/{p['project']}")
+
+    def query(self) -> Dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(urlsplit(self.request.url or "").query).items()}
+
+    def client(self) -> CircleCIClient:
+        """The v2 client for the request's token and host; _NoToken (answered 401) without a token."""
+        token = _token(self.request)
+        if not token:
+            raise _NoToken()
+        return self.adapter._client(token, self.request.url or "")
+
+    def reply(self, status: int, payload: Any) -> Response:
+        return _reply(self.request, status, payload)
+
+
+class _NoToken(Exception):
+    """A translated v1.1 request without a token: v1.1 answered 401, and so does the shim."""
+
+
+Translation = Callable[[V1Call], Response]
+_TRANSLATIONS: Dict[str, Translation] = {}
+
+
+def translation(name: str) -> Callable[[Translation], Translation]:
+    """Register the handler of the rules' `shim.translation: <name>` (rules/schema.json lists the names).
+
+    A test checks that every name the schema allows has a handler and every handler a name.
+    """
+    def register(handler: Translation) -> Translation:
+        if name in _TRANSLATIONS:
+            raise ValueError(f"shim translation {name!r} registered twice")
+        _TRANSLATIONS[name] = handler
+        return handler
+    return register
+
+
+def translations() -> Mapping[str, Translation]:
+    """The registered translation handlers, by the name rules give in `shim.translation`."""
+    return dict(_TRANSLATIONS)
+
+
+@translation("clear-cache")
+def _clear_cache(call: V1Call) -> Response:
+    rule = call.found.rule
+    return call.reply(410, {"message": translate.clear_cache_text(rule.id), "rule": rule.id,
+                            "replacement": rule.replacement_text, "guidance": rule.guidance})
+
+
+@translation("trigger")
+def _trigger(call: V1Call) -> Response:
+    client = call.client()
+    body = _body(call.request)
+    if call.params.get("branch"):
+        body.setdefault("branch", call.params["branch"])
+    return call.reply(201, translate.trigger(client, call.rule_id, call.slug, body))
+
+
+@translation("retry")
+def _retry(call: V1Call) -> Response:
+    client = call.client()
+    ssh = "ssh" in urlsplit(call.request.url or "").path.rsplit("/", 1)[-1]
+    return call.reply(200, translate.retry(client, call.rule_id, call.slug, call.params["build_num"], ssh=ssh))
+
+
+@translation("recent-builds")
+def _recent_builds(call: V1Call) -> Response:
+    client = call.client()
+    query = call.query()
+    return call.reply(200, translate.recent_builds(client, limit=int(query.get("limit", 30)),
+                                                   offset=int(query.get("offset", 0))))
+
+
 class CircleCIAdapter(HTTPAdapter):
     """A transport adapter that translates deprecated CircleCI v1.1 requests to API v2."""
 
@@ -139,33 +234,15 @@ class CircleCIAdapter(HTTPAdapter):
             request.headers["Accept"] = "application/json"
         return _decode_edn(super().send(request, **kwargs))
 
-    def _translate(self, name: str, found: Any, request: PreparedRequest) -> Response:
-        rule_id = found.rule.id
-        params = found.match.params
-        warn_deprecated(rule_id)
-        if name == "clear-cache":
-            return _reply(request, 410, {"message": translate.clear_cache_text(rule_id), "rule": rule_id,
-                                         "replacement": found.rule.replacement_text,
-                                         "guidance": found.rule.guidance})
-        token = _token(request)
-        if not token:
-            return _reply(request, 401, {"message": "You must log in first."})
-        client = self._client(token, request.url or "")
-        query = {k: v[-1] for k, v in parse_qs(urlsplit(request.url or "").query).items()}
+    def _translate(self, name: str, found: RuleMatch, request: PreparedRequest) -> Response:
+        handler = _TRANSLATIONS.get(name)
+        if handler is None:  # the schema's enum and the registry are kept equal by a test
+            raise NotImplementedError(f"{found.rule.id}: unknown shim translation {name!r}")
+        warn_deprecated(found.rule.id)
         try:
-            if name == "trigger":
-                slug = project_slug(f"{params['vcs']}/{params['user']}/{params['project']}")
-                body = _body(request)
-                if params.get("branch"):
-                    body.setdefault("branch", params["branch"])
-                return _reply(request, 201, translate.trigger(client, rule_id, slug, body))
-            if name == "retry":
-                slug = project_slug(f"{params['vcs']}/{params['user']}/{params['project']}")
-                ssh = "ssh" in urlsplit(request.url or "").path.rsplit("/", 1)[-1]
-                return _reply(request, 200, translate.retry(client, rule_id, slug, params["build_num"], ssh=ssh))
-            if name == "recent-builds":
-                return _reply(request, 200, translate.recent_builds(
-                    client, limit=int(query.get("limit", 30)), offset=int(query.get("offset", 0))))
+            return handler(V1Call(found, request, self))
+        except _NoToken:
+            return _reply(request, 401, {"message": "You must log in first."})
         except PipelineErrored as exc:  # the trigger went through, but no build will run: say why
             return _reply(request, 400, {"message": str(exc), "errors": exc.errors,
                                          "pipeline_id": (exc.pipeline or {}).get("id")})
@@ -175,7 +252,6 @@ class CircleCIAdapter(HTTPAdapter):
             raise ConnectionError(str(exc)) from exc
         except translate.TranslationError as exc:
             return _reply(request, 400, {"message": str(exc)})
-        raise NotImplementedError(f"{rule_id}: unknown shim translation {name!r}")
 
 
 def _decode_edn(resp: Response) -> Response:

@@ -1,8 +1,10 @@
-"""Deprecated v1.1 calls -> v2 operations, chosen by the rule's `shim.translation` name.
+"""Deprecated v1.1 calls -> v2 operations: what each of the rules' `shim.translation` names does.
 
 Which v1.1 routes are deprecated and how their body fields map is data in rules/
 (rule.body: keep/unsafe/drop/manual); this module only knows how to carry out
 each kind of translation with CircleCIClient and to shape the reply as v1.1 did.
+The drop-ins call these functions from their methods; requests.py's handlers
+(registered by name with @translation) call them for a v1.1 HTTP request.
 """
 from __future__ import annotations
 
@@ -262,16 +264,3 @@ def rotate_cache_env_var(client: CircleCIClient, slug: str, name: str) -> Dict[s
     value = str(int(time.time() * 1000))
     client.create_env_var(slug, name, value)
     return {"status": f"cache key variable {name} rotated", "value": value}
-
-
-TRANSLATIONS: Dict[str, Callable[..., Any]] = {
-    "trigger": trigger,
-    "retry": retry,
-    "recent-builds": recent_builds,
-}
-
-
-def translation_of(rule_id: str) -> Optional[str]:
-    """The rule's shim.translation name (trigger, retry, recent-builds, clear-cache), or None."""
-    value = (rule(rule_id).shim or {}).get("translation")
-    return str(value) if value else None
