@@ -5,8 +5,9 @@ request functions send through a Session with CircleCIAdapter mounted: requests 
 a CircleCI API v1.x path on a CircleCI host are looked up in the rule catalogue
 (catalogue.match_request) and, when the rule names a shim translation, carried out
 on API v2 by that translation's handler (registered with @translation: trigger,
-retry, recent-builds; clear-cache answers 410 with the cache-key alternative). Other v1.x requests go out with `Accept: application/json`
-added when the caller stated no preference and a `circle-token` query parameter
+retry, recent-builds; clear-cache answers 410 with the cache-key alternative).
+Other v1.x requests go out with `Accept: application/json` added when the caller
+stated no preference and a `circle-token` query parameter
 moved to the `Circle-Token` header (so it is in no URL: not in logs, not in an
 HTTPError's text); an EDN reply is decoded so .json() gives plain JSON data.
 
