@@ -198,3 +198,17 @@ class Catalogue:
         for rule in self._rules.values():
             for client in rule.clients:
                 yield rule, client
+
+    def drop_in_rules(self, drop_in: str, class_path: str, method: str) -> List[Rule]:
+        """The rules whose client entries name this method of drop-in module `drop_in`.
+
+        class_path is the legacy class, with the resource attribute for a nested one
+        ("Api", "CircleClient.build"); the drop-in keeps the legacy class names.
+        """
+        class_name, _, attribute = class_path.partition(".")
+        found: Dict[str, Rule] = {}
+        for rule, client in self.client_methods():
+            if (client.drop_in == drop_in and client.class_name == class_name
+                    and (client.attribute or "") == attribute and client.method == method):
+                found[rule.id] = rule
+        return list(found.values())

@@ -16,13 +16,14 @@ from urllib.parse import urlencode
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 from requests.auth import HTTPBasicAuth
 
+from ..rules.model import Rule
 from . import errors, translate
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .deprecation import warn_deprecated
+from .legacy_methods import deprecated_method
 
 DEFAULT_URL = "https://circleci.com/api/v1.1"
 
@@ -69,7 +70,7 @@ class InvalidFilterError(CircleCIException):
 class CacheClearingRemoved(CircleCIException):
     """clear_cache has no API v2 equivalent: change the cache key instead."""
 
-    def __init__(self, argument: Any, rule_id: str = "CCI112") -> None:
+    def __init__(self, argument: Any, rule_id: str) -> None:
         super().__init__(argument)
         self.rule_id = rule_id
         self.message = translate.clear_cache_text(rule_id)
@@ -184,40 +185,40 @@ class Api:
 
     # -- deprecated in v1.1: translated to v2 --------------------------------------------------
 
-    def trigger_build(self, username, project, branch='master', revision=None, tag=None, parallel=None,
-                      params=None, vcs_type='github'):
+    @deprecated_method
+    def trigger_build(self, rule: Rule, username, project, branch='master', revision=None, tag=None,
+                      parallel=None, params=None, vcs_type='github'):
         """triggerPipeline on `branch` (or `tag`); a v1.1 build summary (see `wait`).
 
         Raises PipelineErrored (a CircleCIException) when the pipeline errors, e.g. on a
         build parameter the config does not declare."""
-        warn_deprecated("CCI110")
         body: Dict[str, Any] = {"branch": branch, "revision": revision, "tag": tag, "parallel": parallel}
         body.update(params or {})
         try:
-            return translate.trigger(self._v2, "CCI110", self._slug(vcs_type, username, project), body,
+            return translate.trigger(self._v2, rule.id, self._slug(vcs_type, username, project), body,
                                      wait=self.wait, timeout=self.timeout, strict=self.strict)
         except translate.TranslationError as exc:
             raise StrictModeError(str(exc)) from None
         except errors.PipelineErrored as exc:
             raise PipelineErrored.of(exc) from None
 
-    def retry_build(self, username, project, build_num, ssh=False, vcs_type='github'):
+    @deprecated_method
+    def retry_build(self, rule: Rule, username, project, build_num, ssh=False, vcs_type='github'):
         """getJobDetails, listWorkflowJobs, rerunWorkflow(jobs=[id], enable_ssh=ssh)."""
-        warn_deprecated("CCI111")
-        return translate.retry(self._v2, "CCI111", self._slug(vcs_type, username, project), build_num,
+        return translate.retry(self._v2, rule.id, self._slug(vcs_type, username, project), build_num,
                                ssh=ssh, wait=self.wait, timeout=self.timeout)
 
-    def clear_cache(self, username, project, vcs_type='github'):
+    @deprecated_method
+    def clear_cache(self, rule: Rule, username, project, vcs_type='github'):
         """Raises CacheClearingRemoved; with cache_env_var, rotates that project variable."""
-        warn_deprecated("CCI112")
         slug = self._slug(vcs_type, username, project)
         if not self.cache_env_var:
-            raise CacheClearingRemoved(slug)
+            raise CacheClearingRemoved(slug, rule.id)
         return translate.rotate_cache_env_var(self._v2, slug, self.cache_env_var)
 
-    def get_recent_builds(self, limit=30, offset=0):
+    @deprecated_method
+    def get_recent_builds(self, rule: Rule, limit=30, offset=0):
         """listPipelines + workflows + jobs as v1.1 build dicts, newest first."""
-        warn_deprecated("CCI113")
         return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
 
     # -- still served by v1.1 ------------------------------------------------------------------
@@ -339,10 +340,10 @@ class Api:
 class Experimental(Api):
     """circleci.experimental.Experimental."""
 
-    def retry_no_cache(self, username, project, build_num, vcs_type='github'):
+    @deprecated_method  # the rule's shim note, in the warning, says the cache is kept
+    def retry_no_cache(self, rule: Rule, username, project, build_num, vcs_type='github'):
         """rerunWorkflow of the job; v2 cannot skip the cache, so this warns and reruns with it."""
-        warn_deprecated("CCI114")  # the rule's shim note says the cache is kept
-        return translate.retry(self._v2, "CCI114", self._slug(vcs_type, username, project), build_num,
+        return translate.retry(self._v2, rule.id, self._slug(vcs_type, username, project), build_num,
                                wait=self.wait, timeout=self.timeout)
 
 

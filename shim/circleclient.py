@@ -14,12 +14,13 @@ from typing import Any, Dict, Optional
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
+from ..rules.model import Rule
 from . import errors, translate
 from .circleci import CacheClearingRemoved, PipelineErrored
 from .client import CircleCIClient
 from .legacy_session import LegacySession
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .deprecation import warn_deprecated
+from .legacy_methods import deprecated_method
 
 __version__ = "0.1.6"
 
@@ -91,31 +92,33 @@ class Projects:
 
 
 class Build:
+    _legacy_path = "CircleClient.build"  # the rules' client entries name circleclient's resource so
+
     def __init__(self, client):
         self.client = client
 
     def _path(self, username: str, project: str, rest: str = "") -> str:
         return self.client.make_url(f"project/{username}/{project}{rest}")
 
-    def trigger(self, username, project, branch, **build_params):
+    @deprecated_method
+    def trigger(self, rule: Rule, username, project, branch, **build_params):
         """triggerPipeline; keyword arguments become (declared) pipeline parameters, with a warning."""
-        warn_deprecated("CCI110")
         body: Dict[str, Any] = {"branch": branch}
         if build_params:
             body["build_parameters"] = build_params
         try:
-            return translate.trigger(self.client.v2(), "CCI110", f"gh/{username}/{project}", body,
+            return translate.trigger(self.client.v2(), rule.id, f"gh/{username}/{project}", body,
                                      wait=self.client.wait, timeout=self.client.timeout)
         except errors.PipelineErrored as exc:  # circleclient raised plain Exceptions: this is one too
             raise PipelineErrored.of(exc) from None
 
-    def retry(self, username, project, build_num):
-        warn_deprecated("CCI111")
-        return translate.retry(self.client.v2(), "CCI111", f"gh/{username}/{project}", build_num,
+    @deprecated_method
+    def retry(self, rule: Rule, username, project, build_num):
+        return translate.retry(self.client.v2(), rule.id, f"gh/{username}/{project}", build_num,
                                wait=self.client.wait, timeout=self.client.timeout)
 
-    def recent_all_projects(self, limit=30, offset=0):
-        warn_deprecated("CCI113")
+    @deprecated_method
+    def recent_all_projects(self, rule: Rule, limit=30, offset=0):
         return translate.recent_builds(self.client.v2(), self.client.org, limit=limit, offset=offset)
 
     def cancel(self, username, project, build_num):
@@ -134,10 +137,12 @@ class Build:
 
 
 class Cache:
+    _legacy_path = "CircleClient.cache"
+
     def __init__(self, client):
         self.client = client
 
-    def clear(self, username, project):
+    @deprecated_method
+    def clear(self, rule: Rule, username, project):
         """Raises CacheClearingRemoved: API v2 has no cache clearing (change the cache key)."""
-        warn_deprecated("CCI112")
-        raise CacheClearingRemoved(f"gh/{username}/{project}")
+        raise CacheClearingRemoved(f"gh/{username}/{project}", rule.id)

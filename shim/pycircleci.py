@@ -16,12 +16,13 @@ from urllib.parse import quote
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
+from ..rules.model import Rule
 from . import circleci, errors, translate
 from .client import CircleCIClient
 from .legacy_session import ARTIFACT_HOSTS, LegacySession, token_host_allowed
 from .slugs import project_slug as _slug
 from .transport import DEFAULT_TIMEOUT, v2_base_url
-from .deprecation import warn_deprecated
+from .legacy_methods import deprecated_method
 
 API_BASE_URL = "https://circleci.com/api"
 CIRCLE_TOKEN = os.getenv("CIRCLE_TOKEN")
@@ -142,24 +143,24 @@ class Api:
 
     # -- deprecated v1.1: on v2 ----------------------------------------------------------------
 
-    def trigger_build(self, username, project, branch='master', revision=None, tag=None, parallel=None,
-                      params=None, vcs_type='github'):
-        warn_deprecated("CCI110")
+    @deprecated_method
+    def trigger_build(self, rule: Rule, username, project, branch='master', revision=None, tag=None,
+                      parallel=None, params=None, vcs_type='github'):
         body: Dict[str, Any] = {"branch": branch, "revision": revision, "tag": tag, "parallel": parallel}
         body.update(params or {})
         try:
-            return translate.trigger(self._v2, "CCI110", _slug(f"{vcs_type}/{username}/{project}"), body,
+            return translate.trigger(self._v2, rule.id, _slug(f"{vcs_type}/{username}/{project}"), body,
                                      wait=self.wait, timeout=self.timeout)
         except errors.PipelineErrored as exc:
             raise PipelineErrored.of(exc) from None
 
-    def retry_build(self, username, project, build_num, ssh=False, vcs_type='github'):
-        warn_deprecated("CCI111")
-        return translate.retry(self._v2, "CCI111", _slug(f"{vcs_type}/{username}/{project}"), build_num,
+    @deprecated_method
+    def retry_build(self, rule: Rule, username, project, build_num, ssh=False, vcs_type='github'):
+        return translate.retry(self._v2, rule.id, _slug(f"{vcs_type}/{username}/{project}"), build_num,
                                ssh=ssh, wait=self.wait, timeout=self.timeout)
 
-    def get_recent_builds(self, limit=30, offset=0, shallow=False):
-        warn_deprecated("CCI113")
+    @deprecated_method
+    def get_recent_builds(self, rule: Rule, limit=30, offset=0, shallow=False):
         return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
 
     # -- v1.1, unchanged ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ string. Methods whose endpoint v1.1 does not serve get the error the user sees.
 from __future__ import annotations
 
 import inspect
-import re
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -19,6 +18,7 @@ from circleci_v2.rules import load_catalogue
 from circleci_v2.shim import circleclient
 from circleci_v2.shim.circleci import Api as CircleciApi
 from circleci_v2.shim.circleci import Experimental
+from circleci_v2.shim.legacy_methods import declared, deprecated_method
 from circleci_v2.shim.pycircleci import Api as PyApi
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
@@ -267,17 +267,43 @@ def _drop_in_method(cm: Any) -> Callable[..., Any]:
 
 
 def test_every_deprecated_client_method_warns_with_the_rule_that_names_it():
-    """The drop-ins name their rule in code (warn_deprecated("CCI110")); the rule's client entries are the
-    source of truth, so each entry's drop-in method must warn with that rule's id and no other."""
+    """The drop-ins find their rule from the client entries (@deprecated_method); the rule's client entries
+    are the source of truth, so each entry's drop-in method must warn with that rule's id and no other."""
     client_rules = [r for r in load_catalogue() if r.kind == "client" and r.deprecated]
     assert len(client_rules) >= 5
     for rule in client_rules:
         for cm in rule.clients:
             if not cm.drop_in:
                 continue
-            source = inspect.getsource(_drop_in_method(cm))
-            warned = set(re.findall(r'warn_deprecated\("(CCI\d+)"', source))
+            declared = getattr(_drop_in_method(cm), "deprecated_method", None)
+            warned = {declared.rule().id} if declared is not None else set()
             assert warned == {rule.id}, f"{cm.dotted}: warns {sorted(warned)}, its rule is {rule.id}"
+
+
+def test_every_deprecated_drop_in_method_has_exactly_one_rule():
+    """A @deprecated_method no client entry names (or two rules name) fails here, not silently at run time."""
+    methods = declared()
+    assert {m.drop_in for m in methods} == set(DROP_IN_HOLDERS)
+    for method in methods:
+        rule = method.rule()  # LookupError names the method when the catalogue has no single entry for it
+        assert rule.kind == "client" and rule.deprecated, f"{method.dotted}: {rule.id} is not a deprecated client rule"
+
+
+def test_a_deprecated_method_without_a_client_entry_fails_loudly():
+    class Api:
+        @deprecated_method
+        def launch_rocket(self, rule, username, project):
+            return rule
+
+    assert str(inspect.signature(Api.launch_rocket)) == "(self, username, project)"
+    with pytest.raises(LookupError, match=r"test_dropin_v11_methods\.Api\.launch_rocket is a deprecated drop-in "
+                                          r"method, but .* name it in none rules"):
+        Api().launch_rocket("acme", "app")
+    with pytest.raises(TypeError, match="takes \\(self, rule, ...\\)"):
+        class Bad:
+            @deprecated_method
+            def trigger_build(self, username):
+                return username
 
 
 def test_every_client_entry_of_an_info_rule_names_a_drop_in_method():
