@@ -58,7 +58,27 @@ def register_analyser(kind: str, analyser: Any) -> None:
 def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python") -> List[Finding]:
     from circleci_v2.migrate.python import analyze
 
-    return analyze(source, path, catalogue)
+    return analyze(source, path, catalogue, _project_modules())
+
+
+# The project's own modules, read lazily for the constants the analysed files import (one per run, and one
+# per worker process: set by CheckRun._analyse before workers start, and in each worker by _init_worker).
+_project_roots: Tuple[str, ...] = ()
+_project: Any = None
+
+
+def _set_project_roots(roots: Sequence[str]) -> None:
+    global _project_roots, _project
+    _project_roots, _project = tuple(roots), None
+
+
+def _project_modules() -> Any:
+    global _project
+    if _project is None:
+        from circleci_v2.migrate.python.project import ProjectModules
+
+        _project = ProjectModules(_project_roots)
+    return _project
 
 
 def _module_of(target: Any) -> Optional[str]:
@@ -309,6 +329,7 @@ class CheckRun:
         from .circleci_config import RunHook
 
         params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue)
+        _set_project_roots([p for p in self.options.paths if p != STDIN and os.path.isdir(p)] + [os.getcwd()])
         if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
             for result, data in candidates:
                 result = params.apply(analyse_candidate(result, data, catalogue, self.selection))
@@ -316,7 +337,7 @@ class CheckRun:
         else:
             self.stats.workers = workers
             # the workers decide the fixes (they hold the sites); CCI140 findings added here are never fixed
-            for result in _analyse_in_pool(candidates, workers, self.selection):
+            for result in _analyse_in_pool(candidates, workers, self.selection, _project_roots):
                 yield params.apply(result)
         if params.problem is not None:
             yield FileResult(params.problem[0], "yaml", errors=[params.problem[1].split(": ", 1)[-1]])
@@ -382,9 +403,10 @@ def _syntax_problem(exc: SyntaxError) -> str:
 _worker_selection: Optional[RuleSelection] = None
 
 
-def _init_worker(selection: RuleSelection) -> None:
+def _init_worker(selection: RuleSelection, roots: Sequence[str] = ()) -> None:
     global _worker_selection
     _worker_selection = selection
+    _set_project_roots(roots)  # this process reads the project's modules for itself
 
 
 def _work(item: Tuple[FileResult, bytes]) -> FileResult:
@@ -402,7 +424,7 @@ def _work(item: Tuple[FileResult, bytes]) -> FileResult:
 
 
 def _analyse_in_pool(
-    candidates: List[Tuple[FileResult, bytes]], workers: int, selection: RuleSelection
+    candidates: List[Tuple[FileResult, bytes]], workers: int, selection: RuleSelection, roots: Sequence[str] = ()
 ) -> Iterator[FileResult]:
     import multiprocessing
 
@@ -410,5 +432,5 @@ def _analyse_in_pool(
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     ordered = sorted(candidates, key=lambda c: -len(c[1]))  # largest first: better balance
-    with context.Pool(workers, initializer=_init_worker, initargs=(selection,)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(selection, tuple(roots))) as pool:
         yield from pool.imap_unordered(_work, ordered, chunksize=1)

@@ -29,7 +29,7 @@ from .reply import STATUS_ONLY, ReplyUse
 from .request_rules import header_pairs, token_from_params, token_from_query
 from .segments import Seg, expression_for, literal_text, string_literal
 from .shape import Draft, Shape, arg, ensure_headers, has_kwsplat, literal_keys, need_import, resolve_dict
-from .url_site import UrlSite
+from .url_site import UrlSite, imported_constants
 
 _FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _QUOTE_FUNCS = {"quote", "quote_plus"}
@@ -58,7 +58,7 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
         raise CannotFix(f"v2 needs {rep.method} where the code sends {site.verb}")
     if site.match is None or site.url is None:
         raise CannotFix("the URL was not resolved")
-    url = UrlSite(sm, call, site.url_arg, site.url.url, site.library)
+    url = UrlSite(sm, call, site.url_arg, site.url.url, site.library, imported_constants(site.url))
     spans = url.path_params(site.match.endpoint.template.relative)
     params = {name: url.cut(a, b, name.replace("_", " ")) for name, (a, b) in spans.items()}
     fix_class = SAFE

@@ -38,7 +38,7 @@ from .shape import URLOPEN, Draft, merge, shape_for
 from .shim_route import route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
-from .url_site import UrlSite
+from .url_site import UrlSite, imported_constants
 
 # request rules, by the property they are about (migrate/python/ruleset.py names them)
 ACCEPT_CHECK = "accept"
@@ -413,7 +413,7 @@ class _Planner:
         problem = ""
         if site.url is not None:
             try:
-                url = UrlSite(self.sm, call, site.url_arg, site.url.url, site.library)
+                url = UrlSite(self.sm, call, site.url_arg, site.url.url, site.library, imported_constants(site.url))
             except CannotFix as exc:
                 problem = str(exc)
         code = move_token(draft, call, shape, url, self.token_markers, with_accept=with_accept)

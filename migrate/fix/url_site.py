@@ -31,10 +31,26 @@ class QueryPair:
     value_start: int
 
 
+NameKey = Tuple[int, int, str]
+
+
+def imported_constants(url: object) -> Dict[NameKey, str]:
+    """Names whose whole text the analysis read from another module of the project (`from ci.constants import
+    CIRCLE_API`), by (line, column, name): the fix inlines them as it inlines this file's own constants."""
+    texts: Dict[NameKey, List[Optional[str]]] = {}
+    for part in getattr(url, "parts", ()):
+        key = _name_key(part.node)
+        if key is not None:
+            texts.setdefault(key, []).append(part.text)
+    return {k: "".join(v) for k, v in texts.items() if all(t is not None for t in v)}  # type: ignore[misc]
+
+
 class UrlSite:
-    def __init__(self, sm: SourceMap, call: ast.Call, url_arg: object, template: str, library: str = "") -> None:
+    def __init__(self, sm: SourceMap, call: ast.Call, url_arg: object, template: str, library: str = "",
+                 imported: Optional[Dict[NameKey, str]] = None) -> None:
         self.sm = sm
         self.call = call
+        self.imported = {k: v for k, v in (imported or {}).items() if _imported_name(sm, k[2].split(".")[0])}
         expr = arg(call, url_arg)  # type: ignore[arg-type]
         if expr is None:
             raise CannotFix("the URL argument could not be found")
@@ -47,7 +63,7 @@ class UrlSite:
                 self.assign, source = assign, assign.value
         self.selector = selector_of(call, expr)
         self.quote = quote_of(sm.text_of(source))
-        segs = flatten(source, lambda name: module_constant(sm, name))
+        segs = flatten(source, self.constant)
         try:
             self.segments = Segments.align(segs, template)
         except CannotFix:
@@ -75,8 +91,16 @@ class UrlSite:
         """Text for an expression that must be split: only a module-level string constant."""
         if seg.expr is None:
             return None
-        text = module_constant(self.sm, seg.expr)
+        text = self.constant(seg.expr)
         return text if text is not None and text == seg.resolved else None
+
+    def constant(self, name: ast.AST) -> Optional[str]:
+        """A module-level string constant: of this file, or imported from the project's own module."""
+        text = module_constant(self.sm, name)
+        key = _name_key(name)
+        if text is None and key is not None:
+            text = self.imported.get(key)
+        return text
 
     def cut(self, a: int, b: int, what: str) -> List[Seg]:
         return self.segments.cut(a, b, what, self.inline, self.describe)
@@ -182,3 +206,23 @@ def token_pair(url: UrlSite, names: Sequence[str]) -> Tuple[Optional[QueryPair],
 
 
 __all__ = ["UrlSite", "QueryPair", "token_pair", "API_ROOT"]
+
+
+def _name_key(node: object) -> Optional[NameKey]:
+    """(line, column, `name` or `module.NAME`) of a name or a module attribute."""
+    if isinstance(node, ast.Name):
+        return node.lineno, node.col_offset, node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.lineno, node.col_offset, f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _imported_name(sm: SourceMap, name: str) -> bool:
+    """`name` is bound once in the file, by an import (`from module import name`, `import module`)."""
+    count = 0
+    for node in ast.walk(sm.tree):
+        if isinstance(node, (ast.ImportFrom, ast.Import)):
+            count += sum(1 for a in node.names if (a.asname or a.name) == name)
+        elif isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            return False
+    return count == 1

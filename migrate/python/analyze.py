@@ -31,6 +31,7 @@ from .headers import ABSENT, PARTIAL, PRESENT
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
+from .project import ProjectModules
 from .ruleset import RuleSet, ruleset
 from .site import AnalysedModule, PythonCallSite, ResolvedUrl, UrlPart
 from .tokens import analyze_tokens
@@ -42,11 +43,12 @@ _CURL = re.compile("curl", re.IGNORECASE)
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
 
-def analyze(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
+def analyze(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None) -> List[Finding]:
     """Findings for one Python file, sorted, one per (rule, site).
 
     Raises SyntaxError when `ast` cannot read the file; its `findings` attribute then holds the routes
-    found in the file's string tokens (low confidence, "does not parse as Python 3").
+    found in the file's string tokens (low confidence, "does not parse as Python 3"). `project` (one per
+    run) resolves the string constants a file imports from the project's own modules.
     """
     if source.startswith("\ufeff"):
         source = source[1:]
@@ -57,7 +59,7 @@ def analyze(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
         # the syntax error as the file's problem and reports these beside it
         exc.findings = analyze_tokens(source, path, catalogue)  # type: ignore[attr-defined]
         raise
-    return _Analysis(source, path, catalogue, tree).run()
+    return _Analysis(source, path, catalogue, tree, project).run()
 
 
 def parse(source: str, path: str) -> ast.Module:
@@ -119,7 +121,8 @@ class _CallResult:
 
 
 class _Analysis:
-    def __init__(self, source: str, path: str, catalogue: Catalogue, tree: ast.Module) -> None:
+    def __init__(self, source: str, path: str, catalogue: Catalogue, tree: ast.Module,
+                 project: Optional[ProjectModules] = None) -> None:
         self.path = path
         self.catalogue = catalogue
         self.rules: RuleSet = ruleset(catalogue)
@@ -127,6 +130,7 @@ class _Analysis:
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
         self.ix.mentions_curl = _CURL.search(source) is not None
         self.ix.drop_ins = {m: lib for m, lib in self.rules.drop_ins.items() if "." not in lib}  # library drop-ins
+        self.ix.project, self.ix.path = project, path
         self.pos = Positions(source, tree)
         self.module = AnalysedModule(source, tree)
         self.findings: Dict[Tuple[str, int], Finding] = {}

@@ -22,6 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import quote, quote_plus
 
 from .index import INF, Binding, Block, ClassInfo, FuncInfo, ModuleIndex, Pos, Scope
+from .project import renode
 from .values import (
     Bound,
     Const,
@@ -261,6 +262,12 @@ class Evaluator:
     def _binding_value(self, b: Binding, frame: Frame, node: ast.AST, key: Optional[Key]) -> Any:
         kind = b.kind
         if kind == "import":
+            project = self.ix.project
+            if project is not None and isinstance(b.node, ast.ImportFrom):
+                # a constant of the project's own module (`from ci.constants import CIRCLE_API`)
+                s = project.constant(str(b.extra), self.ix.path)
+                if s is not None:
+                    return renode(s, node, b.name, str(b.extra).rpartition(".")[0].lstrip(".") or ".")
             return Qual(canonical(str(b.extra)))
         if kind == "def":
             return Func(b.extra)  # type: ignore[arg-type]
@@ -351,6 +358,11 @@ class Evaluator:
 
     def member(self, base: Any, attr: str, node: ast.AST) -> Any:
         if isinstance(base, Qual):
+            if self.ix.project is not None and attr.isupper() and "." not in base.name.lstrip("."):
+                # `import circlefetch` then `circlefetch.CIRCLECI_API_BASE`: a constant of a project module
+                s = self.ix.project.constant(f"{base.name}.{attr}", self.ix.path)
+                if s is not None:
+                    return renode(s, node, attr, base.name)
             return Qual(canonical(base.name + "." + attr))
         if isinstance(base, Instance):
             return base.member(attr)

@@ -13,7 +13,7 @@ block is a prefix of the use's block is certain to have run before the use.
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 Pos = Tuple[int, int]
 Block = Tuple[Tuple[int, str], ...]
@@ -162,6 +162,10 @@ class ModuleIndex:
         # False when the text never spells "curl": a subprocess call cannot be running curl, and its
         # command (often built from many pieces) is not worth evaluating. The analyser sets it.
         self.mentions_curl = True
+        # the run's ProjectModules (project.py) and this file's path: names imported from the project's
+        # own modules resolve to their string constants; None reads nothing outside the file
+        self.project: Optional[Any] = None
+        self.path = ""
 
 
 def build_index(tree: ast.Module, attr_names: FrozenSet[str] = frozenset()) -> ModuleIndex:

@@ -1,0 +1,123 @@
+"""Module-level string constants of the project's own modules, for the files of one run.
+
+`from ci.constants import CIRCLE_API` then `requests.post(f"{CIRCLE_API}/project/...")`
+is the usual layout: the API root lives in one module, the calls in others.
+A run hands one ProjectModules to every analysis (run.py); the analysis asks
+it for a name imported from a module, and it finds the module's file beside
+the importing file or in a folder above it (the package root), reads it with
+`ast` on first use and keeps the answer for the rest of the run. Only string
+constants are answered (what `ast` and the evaluator resolve in that module:
+literals, concatenations and f-strings of other constants of it); anything
+else, an `os.environ.get` default included, stays unknown, as before.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .values import Piece, Str
+
+MAX_BYTES = 1 << 20  # a module larger than this is not read for its constants
+_MISSING = object()
+
+
+class ProjectModules:
+    """Lazily read modules of the project: file lookups and constants are cached for the run."""
+
+    def __init__(self, roots: Sequence[str] = ()) -> None:
+        # folders a module path may start from, besides the importing file's own folder and those above it
+        self.roots = [os.path.abspath(r) for r in roots if os.path.isdir(r)]
+        self._files: Dict[Tuple[str, str], Optional[str]] = {}
+        self._modules: Dict[str, object] = {}
+        self._constants: Dict[Tuple[str, str], Optional[Str]] = {}
+
+    def constant(self, qualified: str, importer: str) -> Optional[Str]:
+        """The value of `name` in `module` (qualified = "module.name", dots first for a relative import)."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        module, _, name = qualified[level:].rpartition(".")
+        if not name:
+            return None
+        path = self.find(module, importer, level)
+        if path is None:
+            return None
+        key = (path, name)
+        if key not in self._constants:
+            self._constants[key] = self._read_constant(path, name)
+        return self._constants[key]
+
+    def find(self, module: str, importer: str, level: int = 0) -> Optional[str]:
+        """The file of `module` as imported from `importer`: beside it, or from a folder above it."""
+        here = os.path.dirname(os.path.abspath(importer))
+        key = (here if level or module.split(".")[0] else "", ("." * level) + module)
+        if key in self._files:
+            return self._files[key]
+        parts = [p for p in module.split(".") if p]
+        bases: List[str] = []
+        if level:
+            base = here
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            bases.append(base)
+        else:
+            cur = here
+            while True:  # the package root is the importing file's folder or one above it
+                bases.append(cur)
+                parent = os.path.dirname(cur)
+                if parent == cur:
+                    break
+                cur = parent
+            bases.extend(self.roots)
+        found = None
+        for base in bases:
+            stem = os.path.join(base, *parts) if parts else base
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if parts and os.path.isfile(candidate):
+                    found = candidate
+                    break
+            if found:
+                break
+        self._files[key] = found
+        return found
+
+    def _read_constant(self, path: str, name: str) -> Optional[Str]:
+        from .evaluate import Evaluator, Frame
+
+        ix = self._index(path)
+        if ix is None or name not in ix.module.bindings:  # type: ignore[attr-defined]
+            return None
+        ix.project = None  # type: ignore[attr-defined]  # one module deep: no chains across files
+        try:
+            v = Evaluator(ix, {}, ()).name(name, ast.Name(id=name), Frame(ix.module))  # type: ignore[arg-type]
+        except RecursionError:
+            return None
+        if not isinstance(v, Str) or not any(p.text for p in v.pieces) or v.notes:
+            return None  # not a string, or one that depends on the environment (kept unknown, as before)
+        return v
+
+    def _index(self, path: str) -> object:
+        from .index import build_index
+
+        cached = self._modules.get(path, _MISSING)
+        if cached is not _MISSING:
+            return cached
+        ix = None
+        try:
+            if os.path.getsize(path) <= MAX_BYTES:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ix = build_index(ast.parse(data, filename=path))
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            ix = None
+        self._modules[path] = ix
+        return ix
+
+
+def renode(s: Str, node: ast.AST, name: str, module: str) -> Str:
+    """A constant read from another file, as pieces of the name that brings it here (the fixer only ever
+    sees nodes of the file it rewrites)."""
+    pieces = tuple(Piece(p.text, node, p.label or f"`{name}` of {module}") for p in s.pieces)
+    return Str(pieces, True, s.notes + (f"`{name}` from {module}",))
