@@ -25,6 +25,9 @@ ENDPOINTS = {
     'cancel': {'method': 'POST', 'path': '/project/{username}/{project}/{build_num}/cancel'},
 }
 """Docstring: POST /api/v1.1/project/github/o/r/tree/main"""
+
+def envvars(self, user, repo):
+    return self.get(self.base_url + "/api/v1/project/" + user + "/" + repo + "?circle-token=" + self.key)
 '''
 
 
@@ -42,6 +45,7 @@ def test_python2_file_keeps_its_syntax_error_and_reports_its_sites(tmp_path):
     assert (15, "CCI133", "low", "manual") in found  # urlopen without data: GET
     assert (18, "CCI130", "low", "manual") in found  # the table's method key
     assert all(line != 20 for line, *_ in found)  # prose
+    assert (23, "CCI133", "low", "manual") in found  # a `+` chain of literals and names
     assert all("does not parse as Python 3" in f["reason"] for f in _json(proc))
 
 

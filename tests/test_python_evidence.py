@@ -315,3 +315,12 @@ def test_legacy_clients_without_a_visible_constructor(code, line, rule):
 def test_legacy_method_names_on_objects_of_other_packages_stay_silent():
     code = 'import requests\ndef go(client):\n    client.build.trigger("o", "r")\n    client.retry_build(1)\n'
     assert run(code) == []
+
+
+def test_a_legacy_package_used_only_for_its_v2_methods_is_not_reported():
+    v2_only = 'from pycircleci.api import Api\napi = Api("t")\napi.trigger_pipeline(username="o", project="r")\n'
+    assert run(v2_only) == []
+    both = v2_only + 'api.get_recent_builds()\n'
+    assert sorted(CATALOGUE[f.rule_id].kind for f in run(both)) == ["client", "import"]
+    handed_on = 'from pycircleci.api import Api\ndef make(t):\n    return Api(t)\n'
+    assert [CATALOGUE[f.rule_id].kind for f in run(handed_on)] == ["import"]

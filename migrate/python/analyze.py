@@ -137,6 +137,7 @@ class _Analysis:
         self.choice_labels: Dict[Any, str] = {}
         self.match_cache: Dict[Tuple[Optional[str], str], List[RuleMatch]] = {}
         self._legacy_roots: Optional[FrozenSet[str]] = None
+        self.import_modules: Dict[int, str] = {}  # id(import statement) -> the legacy module it imports
         self.covered: Set[int] = set()  # ids of the literals of the URLs endpoint findings account for
         self.alternatives: Set[int] = set()  # literals of alternatives that gave another rule than reported
         self.resolved_calls: Set[int] = set()  # ids of the calls recognised as requests with a known verb
@@ -146,6 +147,7 @@ class _Analysis:
         results = self.requests()
         self.wrappers(results)
         self.clients()
+        self.v2_only_imports()
         self.routes()
         return sorted(self.findings.values(), key=lambda f: f.sort_key)
 
@@ -198,6 +200,30 @@ class _Analysis:
             site = PythonCallSite(call=None, call_index=-1, library="import", import_node=stmt,  # type: ignore[arg-type]
                                   node=stmt, module=self.module)
             self.add(rule, stmt, site, HIGH, [], {"module": hit, "drop_in": mapping.drop_in})
+            self.import_modules[id(stmt)] = hit
+
+    def v2_only_imports(self) -> None:
+        """A legacy package used here only for its API v2 methods (pycircleci's `trigger_pipeline`): the
+        import is no v1.1 call. Kept when the file calls none of the client's methods (it may hand it on)."""
+        imports = [(k, f) for k, f in self.findings.items() if f.site is not None and f.site.library == "import"]
+        if not imports:
+            return
+        used: Set[str] = set()  # modules whose client the file calls methods of
+        ev = Evaluator(self.ix, {}, ())
+        for cs in self.ix.calls:
+            func = cs.call.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            v = ev.value(func.value, Frame(cs.scope, _start(cs.call), cs.block))
+            if isinstance(v, Instance) and not v.path:
+                used.add(v.cls.rpartition(".")[0])
+        v1 = {f.site.client.module for f in self.findings.values()
+              if f.site is not None and f.site.library == "client" and f.site.client is not None}
+        for key, f in imports:
+            module = self.import_modules.get(key[1], "")
+            if module and any(u == module or u.startswith(module + ".") for u in used) \
+                    and not any(m == module or m.startswith(module + ".") for m in v1):
+                del self.findings[key]
 
     # ---- HTTP requests ----------------------------------------------------------------------------
 

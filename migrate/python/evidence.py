@@ -519,8 +519,14 @@ def agreement(m: RuleMatch, labels: Dict[str, str]) -> int:
 
 def keyword_values(matches: Sequence[RuleMatch], words: FrozenSet[str]) -> List[RuleMatch]:
     """Drop matches that take a route word for a parameter (`project/{u}/{p}/envvar`: `envvar` is no project)."""
-    return [m for m in matches
-            if not any(v in words for k, v in m.match.params.items() if "+" not in k)]
+    return [m for m in matches if not any(_holds_word(k, v, words) for k, v in m.match.params.items())]
+
+
+def _holds_word(param: str, value: str, words: FrozenSet[str]) -> bool:
+    if "+" not in param:
+        return value in words
+    # a placeholder spanning several parameters may hold more segments, but not a route word of its own
+    return any(seg in words for seg in value.split("/"))
 
 
 @functools.lru_cache(maxsize=8)

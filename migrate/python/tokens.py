@@ -19,7 +19,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from circleci_v2.rules import Catalogue, placeholder, split_api_url
 
 from ..findings import LOW, Finding, verb_not_resolved
-from .evidence import HINT, best_of, circle_evidence, most_specific, strong_route, weak_route_ok
+from .evidence import (HINT, best_of, circle_evidence, keyword_values, most_specific, route_words, strong_route,
+                       weak_route_ok)
 
 NOT_PYTHON3 = "does not parse as Python 3"
 _FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]|\{[^{}/]*\}")
@@ -31,28 +32,51 @@ _SEVERITY = {"error": 0, "warning": 1, "info": 2}
 _URL_BASE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]*|[\ue000-\uf8ff]*)$")
 
 
+UNKNOWN = "\x01"  # stands for a name in a `+` chain: `"/project/" + user + "/envvar"`
+
+
 def strings(source: str) -> Iterator[Tuple[int, int, int, int, str]]:
-    """(line, column, end line, end column, value) of each string, adjacent tokens joined."""
-    run: List[tokenize.TokenInfo] = []
+    """(line, column, end line, end column, value) of each string expression: adjacent literals joined,
+    and a `+` chain of literals and (dotted) names read as one string, each name an UNKNOWN part."""
+    run: List[Tuple[tokenize.TokenInfo, str]] = []  # (token, text it contributes)
+    pending: List[Tuple[tokenize.TokenInfo, str]] = []  # a name and the `+` after it, not yet joined
+    expect_operand = False  # just after a `+` that follows a string of the run
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             if tok.type == tokenize.STRING:
-                run.append(tok)
+                run.extend(pending)
+                pending = []
+                run.append((tok, _value(tok.string)))
+                expect_operand = False
                 continue
-            if tok.type in (tokenize.NL, tokenize.COMMENT) and run:
+            if tok.type in (tokenize.NL, tokenize.COMMENT) and (run or pending):
                 continue  # adjacent literals split over lines
+            if tok.type == tokenize.OP and tok.string == "+" and (run or pending):
+                expect_operand = True
+                continue
+            if tok.type == tokenize.NAME and (expect_operand or not run):
+                # a name operand: `base + "/api/v1/project/" + user` (a leading one only if a string follows)
+                if pending and pending[-1][0].end == tok.start:
+                    pending[-1] = (tok, UNKNOWN)
+                else:
+                    pending.append((tok, UNKNOWN))
+                expect_operand = False
+                continue
+            if tok.type == tokenize.OP and tok.string == "." and pending:
+                continue  # self.base_url: one dotted name
             if run:
                 yield _joined(run)
-                run = []
+            run, pending, expect_operand = [], [], False
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass  # what was read so far still counts
     if run:
         yield _joined(run)
 
 
-def _joined(run: List[tokenize.TokenInfo]) -> Tuple[int, int, int, int, str]:
-    text = "".join(_value(t.string) for t in run)
-    return run[0].start[0], run[0].start[1] + 1, run[-1].end[0], run[-1].end[1] + 1, text
+def _joined(run: List[Tuple[tokenize.TokenInfo, str]]) -> Tuple[int, int, int, int, str]:
+    text = "".join(t for _, t in run)
+    first, last = run[0][0], run[-1][0]
+    return first.start[0], first.start[1] + 1, last.end[0], last.end[1] + 1, text
 
 
 def _value(token: str) -> str:
@@ -96,13 +120,14 @@ def analyze_tokens(source: str, path: str, catalogue: Catalogue) -> List[Finding
             continue
         context = lines[line - 1] if line <= len(lines) else ""
         verb = _verb(context) or _verb_through_names(context, lines, line)
-        matches = catalogue.match_request(verb, url) if verb else []
+        words = route_words(catalogue)
+        matches = keyword_values(catalogue.match_request(verb, url), words) if verb else []
         if not matches:
             verb = None
-            matches = catalogue.match_request(None, url)
+            matches = keyword_values(catalogue.match_request(None, url), words)
         if not matches:
             continue
-        m = best_of(matches, _SEVERITY)
+        m = best_of(matches, _SEVERITY, _labels(url, text))
         if not rooted and (not evidence or not (strong_route(m) or weak_route_ok(m, context))):
             continue
         reasons = [NOT_PYTHON3]
@@ -134,6 +159,9 @@ def _template(text: str) -> Tuple[Optional[str], bool]:
         last = m.end()
     out.append(text[last:])
     url = "".join(out).strip()
+    while UNKNOWN in url:
+        url = url.replace(UNKNOWN, placeholder(n), 1)
+        n += 1
     split = split_api_url(url)
     if split is not None and split.version is not None:
         if not split.legacy or not _URL_BASE.match(split.base):
@@ -179,3 +207,10 @@ def _verb_through_names(context: str, lines: List[str], line: int) -> Optional[s
         if target is not None:
             names.add(target.group(1).rsplit(".", 1)[-1])
     return verbs.pop() if len(verbs) == 1 else None
+
+
+def _labels(url: str, text: str) -> Dict[str, str]:
+    """Placeholder -> the field name it stands for (`{username}`, `%(project)s`), for choosing a template."""
+    names = [m.group(0).strip("{}%()sdrifx") for m in _FIELD.finditer(text)]
+    phs = [ch for ch in url if "\ue000" <= ch <= "\uf8ff"]
+    return {ph: f"`{name}`" for ph, name in zip(phs, names) if name}
