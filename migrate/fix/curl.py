@@ -81,7 +81,6 @@ class TextPlan:
 
     def __init__(self, source: str, path: str, findings: Sequence[Finding], unsafe: bool, catalogue: Any,
                  kind: str) -> None:
-        from ..text.analyze import analyze_sites
         from .model import MANUAL, UNSAFE, Change, FixResult, Left, Outcome
 
         self.outcomes: Dict[int, Any] = {}
@@ -97,7 +96,7 @@ class TextPlan:
 
         try:
             analysed = {(f.rule_id, f.line, f.column): (f, site)
-                        for f, site in analyze_sites(text, path, catalogue, kind)}
+                        for f, site in _sites(text, path, catalogue, kind)}
         except Exception as exc:  # an analyser bug must not lose the file: leave everything, say why
             result.errors.append(f"internal error in the text fixer: {type(exc).__name__}: {exc}")
             for given in findings:
@@ -153,6 +152,21 @@ class TextPlan:
     def apply(self, add_todo: bool = False) -> Any:
         """The FixResult (text files get no TODO comments)."""
         return self.result
+
+
+_last_sites: List[Any] = []  # [(key, sites)]: check plans each file twice (safe, unsafe) on the same text
+
+
+def _sites(text: str, path: str, catalogue: Any, kind: str) -> Any:
+    """The text analyser's findings with their sites, analysed once for the two plans of one file."""
+    from ..text.analyze import analyze_sites
+
+    key = (path, kind, id(catalogue), text)
+    if _last_sites and _last_sites[0][0] == key:
+        return _last_sites[0][1]
+    sites = list(analyze_sites(text, path, catalogue, kind))
+    _last_sites[:] = [(key, sites)]
+    return sites
 
 
 def _manual_reason(rule: Any) -> str:
