@@ -59,7 +59,7 @@ def fix_file(source: str, path: str, findings: Sequence[Finding], options: Any =
 
 
 def plan_file(source: str, path: str, findings: Sequence[Finding], options: Any = None, catalogue: Any = None,
-              newline: Optional[str] = None, kind: Optional[str] = None) -> "TextPlan":
+              newline: Optional[str] = None, kind: Optional[str] = None, previous: Any = None) -> "TextPlan":
     """What `fix` does with each finding of one text file (TextPlan.outcome), and the rewritten text.
 
     The same decision is what `check` shows ([*], [~]): migrate/fix/decide.py.

@@ -57,9 +57,11 @@ def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
                            for f in findings]
         return
     source = result.source
-    plans = {unsafe: plan_file(source.text, result.path, findings, FixOptions(unsafe=unsafe), catalogue,
-                               newline=source.newline)
-             for unsafe in (False, True)}
+    safe_plan = plan_file(source.text, result.path, findings, FixOptions(unsafe=False), catalogue,
+                          newline=source.newline)
+    plans = {False: safe_plan,
+             True: plan_file(source.text, result.path, findings, FixOptions(unsafe=True), catalogue,
+                             newline=source.newline, previous=safe_plan)}
     decided: List[Finding] = []
     for f in findings:
         safe, unsafe = plans[False].outcome(f), plans[True].outcome(f)

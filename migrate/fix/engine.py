@@ -58,22 +58,25 @@ def fix_source(source: str, path: str, findings: Sequence[Finding], options: Opt
 
 
 def plan_source(source: str, path: str, findings: Sequence[Finding], options: Optional[FixOptions] = None,
-                catalogue: Optional[Catalogue] = None, newline: Optional[str] = None) -> "PythonPlan":
+                catalogue: Optional[Catalogue] = None, newline: Optional[str] = None,
+                previous: Optional["PythonPlan"] = None) -> "PythonPlan":
     """Decide, reading only `ast`, what `fix` does with each finding of one Python file (PythonPlan.outcome);
-    PythonPlan.apply then writes exactly that. `check` shows the same decision ([*], [~])."""
+    PythonPlan.apply then writes exactly that. `check` shows the same decision ([*], [~]). `previous`, a plan
+    of the same text in the other mode, lends its source map (read only) instead of building another."""
     options = options or FixOptions()
     if catalogue is None:
         from circleci_v2.rules import load_catalogue
 
         catalogue = load_catalogue()
-    return PythonPlan(source, path, findings, options, catalogue, newline)
+    sm = previous.sm if previous is not None and previous.source is source else None
+    return PythonPlan(source, path, findings, options, catalogue, newline, sm)
 
 
 class PythonPlan:
     """The fixer's plan for one Python file: per finding, changed (how safely) or left (why); edits to apply."""
 
     def __init__(self, source: str, path: str, findings: Sequence[Finding], options: FixOptions,
-                 catalogue: Catalogue, newline: Optional[str]) -> None:
+                 catalogue: Catalogue, newline: Optional[str], sm: Optional[SourceMap] = None) -> None:
         self.source = source
         self.path = path
         self.newline = newline
@@ -85,7 +88,7 @@ class PythonPlan:
         if not findings:
             return
         try:
-            self.sm = SourceMap(self.text, path, _analysed_tree(findings, self.text))
+            self.sm = sm if sm is not None else SourceMap(self.text, path, _analysed_tree(findings, self.text))
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             self.errors.append(f"cannot parse: {exc}")
             return
