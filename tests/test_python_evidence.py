@@ -324,3 +324,7 @@ def test_a_legacy_package_used_only_for_its_v2_methods_is_not_reported():
     assert sorted(CATALOGUE[f.rule_id].kind for f in run(both)) == ["client", "import"]
     handed_on = 'from pycircleci.api import Api\ndef make(t):\n    return Api(t)\n'
     assert [CATALOGUE[f.rule_id].kind for f in run(handed_on)] == ["import"]
+
+
+def test_a_bare_f_string_statement_is_prose():
+    assert run('CIRCLECI = 1\ndef f(o):\n    f"""POST /project/github/{o}/app/tree/main"""\n') == []

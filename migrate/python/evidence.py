@@ -116,19 +116,19 @@ class RouteFinder:
         return self._parents
 
     def _walk(self) -> None:
+        """The literals that may hold a route (the index collected every string literal in an expression;
+        docstrings are bare statements and not among them)."""
         if HINT.search(self.source) is None:
             return
-        hints = self.hints
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
-                self.docstrings.add(id(node.value))  # a bare string statement (docstring) is prose
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and HINT.search(node.value):
-                hints.append(node)
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("circleci_v2"):
+        search = HINT.search
+        self.hints = [c for c in self.ix.strings if search(c.value)]
+        for node, _scope in self.ix.imports:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("circleci_v2"):
                 self.shim_names.update(a.asname or a.name for a in node.names)
             elif isinstance(node, ast.Import):
                 self.shim_names.update((a.asname or a.name).split(".")[0] for a in node.names
                                        if a.name.startswith("circleci_v2"))
+        self.docstrings = self.ix.prose
 
     # ---- the expression around a literal ----------------------------------------------------------
 

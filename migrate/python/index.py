@@ -162,6 +162,8 @@ class ModuleIndex:
         # False when the text never spells "curl": a subprocess call cannot be running curl, and its
         # command (often built from many pieces) is not worth evaluating. The analyser sets it.
         self.mentions_curl = True
+        self.strings: List[ast.Constant] = []  # string literals in expressions (docstrings left out)
+        self.prose: Set[int] = set()  # ids of f-strings standing alone as a statement
         # the run's ProjectModules (project.py) and this file's path: names imported from the project's
         # own modules resolve to their string constants; None reads nothing outside the file
         self.project: Optional[Any] = None
@@ -187,7 +189,10 @@ class _Walker:
     def stmt(self, s: ast.stmt, scope: Scope, block: Block) -> None:
         t = type(s)
         if t is ast.Expr:
-            self.expr(s.value, scope, block)
+            if isinstance(s.value, ast.JoinedStr):
+                self.ix.prose.add(id(s.value))
+            if not isinstance(s.value, ast.Constant):  # a bare string (a docstring) is prose, not a value
+                self.expr(s.value, scope, block)
         elif t is ast.Assign:
             self.expr(s.value, scope, block)
             if isinstance(s.value, ast.Call) and len(s.targets) == 1:
@@ -440,7 +445,7 @@ class _Walker:
 
     def expr(self, root: ast.expr, scope: Scope, block: Block) -> None:
         ix = self.ix
-        calls, func_nodes, attr_names = ix.calls, ix._func_nodes, ix.attr_names
+        calls, func_nodes, attr_names, strings = ix.calls, ix._func_nodes, ix.attr_names, ix.strings
         stack: List[Tuple[ast.AST, Scope]] = [(root, scope)]
         while stack:
             node, sc = stack.pop()
@@ -459,6 +464,8 @@ class _Walker:
             elif t is ast.Name:
                 continue
             elif t is ast.Constant:
+                if type(node.value) is str:
+                    strings.append(node)
                 continue
             elif t is ast.NamedExpr:
                 if isinstance(node.target, ast.Name):
