@@ -237,7 +237,7 @@ def _declare_check() -> None:
             progress.close()
         findings = [f for r in results for f in r.findings]
         if usage_file:
-            from circleci_v2.shim.usage import UsageFileError, read_usage
+            from circleci_v2.migrate.usage_findings import UsageFileError, read_usage
 
             paths = [p for p in (params.get("paths") or (".",)) if p != "-"]
             try:  # sites shown as check shows files: relative when the paths were given relative
@@ -325,7 +325,7 @@ def _declare_emulator() -> None:
     def emulator(host: str, port: int, seed: Optional[str], cutover: bool, workflow_delay: float) -> int:
         """Run the local CircleCI v2 (and v1.1) emulator until Ctrl-C."""
         try:
-            from circleci_v2.shim.emulator.server import main as serve
+            from circleci_v2.shim.emulator.serve import main as serve
         except ImportError as exc:
             raise UserError(
                 f"the emulator is not available ({exc}); install it with: pip install 'circleci-v2[emulator]'"

@@ -1,4 +1,4 @@
-"""`server.main`: serve until Ctrl-C, print the URL and token; seed files; clear errors on bad input."""
+"""`serve.main`: serve until Ctrl-C, print the URL and token; seed files; clear errors on bad input."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ import requests
 from circleci_v2.shim.emulator import Emulator, SeedError
 from emulator_support import CONFIG, session
 
-RUN_MAIN = "import sys; from circleci_v2.shim.emulator.server import main; sys.exit(main(**{}))"
+RUN_MAIN = "import sys; from circleci_v2.shim.emulator.serve import main; sys.exit(main(**{}))"
 
 
 def _spawn(**kwargs):

@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Protocol
 
-from .clock import parse_time
+from .clock import Clock, parse_time
 from .project_config import ConfigError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .emulator import Emulator
+
+class Seeded(Protocol):
+    """What a seed is applied to: the Emulator (emulator.py imports this module, never the reverse)."""
+
+    clock: Clock
+
+    def add_project(self, slug: str, config: Any = None, parameters: Any = None, **options: Any) -> Any: ...
+
+    def add_pipeline(self, slug: str, **options: Any) -> Any: ...
 
 PROJECT_KEYS = {"slug", "config", "config_file", "parameters", "default_branch", "job_outcomes",
                 "job_durations", "env_vars", "artifacts", "tests", "pipelines"}
@@ -80,7 +87,7 @@ def _entries(path: str, projects: Any) -> List[Dict[str, Any]]:
     raise SeedError(f"{path}: projects: must be a mapping of slug to project, or a list of projects")
 
 
-def apply_seed(emulator: "Emulator", path: str) -> None:
+def apply_seed(emulator: Seeded, path: str) -> None:
     """Add the seed's projects and history to an emulator."""
     data = read_seed(path)
     base = Path(path).resolve().parent

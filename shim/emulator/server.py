@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
 from . import auth, edn
@@ -26,7 +26,10 @@ from .spec import API_PREFIX, spec, validate_request, validate_response
 from .state import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .emulator import Emulator
+    from circleci_v2.rules.model import Catalogue
+
+    from .faults import Faults
+    from .state import State
 
 JSON = "application/json"
 OPENAPI_PATH = API_PREFIX + "/openapi.json"
@@ -38,6 +41,22 @@ LISTEN_BACKLOG = 512  # connections waiting to be accepted (socketserver's defau
 IDLE_TIMEOUT = 30.0  # seconds a connection may stay silent (idle keep-alive, half-sent request) before it is closed
 LINGER_SECONDS, LINGER_BYTES = 2.0, 4 * MAX_BODY  # how long and how much of a refused body is taken and dropped
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # what the emulator serves; HEAD, OPTIONS, TRACE get 405
+
+
+class ServedEmulator(Protocol):
+    """What the server reads of the Emulator it serves (emulator.py imports this module, never the reverse)."""
+
+    cutover: Union[bool, int]
+    validate: bool
+    verbose: bool
+    page_size: int
+    idle_timeout: float
+    faults: "Faults"
+    _state: "State"
+    _catalogue: "Catalogue"
+    _edn_missing_logged: bool
+
+    def _record(self, call: Call) -> None: ...
 
 
 class _BadBody(Exception):
@@ -92,7 +111,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, address: Tuple[str, int], emulator: "Emulator") -> None:
+    def __init__(self, address: Tuple[str, int], emulator: ServedEmulator) -> None:
         self.emulator = emulator
         self.open_sockets: set = set()
         self.sockets_lock = threading.Lock()
@@ -281,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._call_recorded = True
             self.server.emulator._record(call)
 
-    def _handle(self, emu: "Emulator", call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
+    def _handle(self, emu: ServedEmulator, call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
                 query_pairs: List[Tuple[str, str]], headers: Dict[str, str], body: bytes, parsed_json: Any,
                 body_error: Optional[str]) -> None:
         method = self.command
@@ -299,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(call, 404, {"message": "Not found"})
 
     # --- v2 -----------------------------------------------------------------------------------
-    def _handle_v2(self, emu: "Emulator", call: Call, path: str, query: Dict[str, List[str]],
+    def _handle_v2(self, emu: ServedEmulator, call: Call, path: str, query: Dict[str, List[str]],
                    query_pairs: List[Tuple[str, str]], headers: Dict[str, str], body: bytes, parsed_json: Any,
                    body_error: Optional[str]) -> None:
         method = self.command
@@ -352,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(exc.status, {"message": exc.message})
         self._v2_reply(emu, call, route, path, query_pairs, headers, body, reply)
 
-    def _v2_reply(self, emu: "Emulator", call: Call, route: Any, path: str, query_pairs: List[Tuple[str, str]],
+    def _v2_reply(self, emu: ServedEmulator, call: Call, route: Any, path: str, query_pairs: List[Tuple[str, str]],
                   headers: Dict[str, str], body: bytes, reply: Reply) -> None:
         data = json.dumps(reply.body).encode()
         # replies to operations the emulator does not implement are its own notice, not the service's
@@ -364,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(call, reply.status, data, JSON, reply.headers)
 
     # --- v1.1 ---------------------------------------------------------------------------------
-    def _handle_v1(self, emu: "Emulator", call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
+    def _handle_v1(self, emu: ServedEmulator, call: Call, path: str, raw_query: str, query: Dict[str, List[str]],
                    headers: Dict[str, str], body: bytes, parsed_json: Any, body_error: Optional[str]) -> None:
         method = self.command
         accept = next((v for k, v in headers.items() if k.lower() == "accept"), None)
@@ -434,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(call, 500, {"message": message})
 
     # --- faults and output --------------------------------------------------------------------
-    def _fault(self, emu: "Emulator", call: Call, keys: List[str], method: str, path: str) -> bool:
+    def _fault(self, emu: ServedEmulator, call: Call, keys: List[str], method: str, path: str) -> bool:
         """Apply an injected fault; True when it answered (or dropped) the request."""
         fault: Optional[Fault] = emu.faults.take(keys, method, path)
         if fault is None:
@@ -483,44 +502,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def start_server(emulator: "Emulator", host: str, port: int) -> Tuple[_Server, threading.Thread]:
+def start_server(emulator: ServedEmulator, host: str, port: int) -> Tuple[_Server, threading.Thread]:
     server = _Server((host, port), emulator)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name=f"circleci-emulator:{server.server_address[1]}", daemon=True)
     thread.start()
     return server, thread
-
-
-def main(host: str = "127.0.0.1", port: int = 0, seed: Optional[str] = None, cutover: Any = False,
-         workflow_delay: float = 0.0, token: Optional[str] = None, job_duration: float = 0.0) -> int:
-    """Serve until Ctrl-C, printing the URL and the token. Returns the exit code."""
-    from .emulator import Emulator
-    from .seed import SeedError
-
-    try:
-        emu = Emulator(host=host, port=port, token=token or "test-token", cutover=cutover,
-                       workflow_delay=workflow_delay, job_duration=job_duration, seed=seed)
-    except SeedError as exc:
-        print(f"circleci-v2 emulator: {exc}", file=sys.stderr)
-        return 2
-    try:
-        emu.start()
-    except OSError as exc:
-        print(f"circleci-v2 emulator: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"CircleCI emulator listening on {emu.url}", flush=True)
-    print(f"  v2 API:  {emu.v2_url}", flush=True)
-    print(f"  token:   {emu.token}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print("stopping", flush=True)
-    finally:
-        emu.stop()
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
