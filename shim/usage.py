@@ -11,7 +11,8 @@ A path.json that is not a usage record (a project's own JSON, any other file)
 is never overwritten: one line on stderr says so and nothing is recorded. A
 damaged record (cut short by a crash or a full disk) is renamed aside
 (path.json.damaged-<time>), said on stderr, and a new record started.
-read_usage() turns a record into Findings (source="usage").
+read_sites() reads a record back; `check --usage` reports its sites as findings
+(circleci_v2.migrate.usage_findings).
 """
 from __future__ import annotations
 
@@ -175,51 +176,10 @@ def _unlock_file(fh) -> None:  # type: ignore[no-untyped-def]
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _call_text(rule: object, called: str) -> str:
-    """What fills a rule message's {call}: the legacy method recorded at the site, else the rule's methods."""
-    clients = list(getattr(rule, "clients", None) or [])
-    module, _, method = called.partition(":")
-    for cm in clients:
-        if cm.drop_in == module and cm.method == method:
-            return cm.dotted
-    names = dict.fromkeys(f"{cm.attribute}.{cm.method}" if cm.attribute else cm.method for cm in clients)
-    return " / ".join(names) or "this call"
-
-
-def _shown_path(path: str, relative: bool) -> str:
-    """`path` relative to the current folder when under it and `relative`, as check shows its own findings."""
-    if not relative or not os.path.isabs(path):
-        return path
-    shown = os.path.relpath(path)
-    return path if shown == ".." or shown.startswith(".." + os.sep) else shown
-
-
-def read_usage(path: str, *, relative: bool = False) -> list:
-    """The recorded sites of a usage file as Findings (source="usage"), one per rule and call site.
-
-    relative: show the sites' paths relative to the current folder (when under it), as
-    check shows the findings of paths given relative.
-    """
-    from ..migrate.findings import Finding
-    from ..migrate.python.analyze import fill_message
-    from ..rules import load_catalogue
-
+def read_sites(path: str) -> List[dict]:
+    """The sites of usage record `path` ({rule, path, line, count[, call]}); UsageFileError when it is none."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageFileError(f"{path}: cannot read usage file ({exc.strerror})") from None
-    cat = load_catalogue()
-    findings = []
-    for s in _load(text, path):
-        r = cat.get(str(s["rule"]))
-        if r is None:
-            raise UsageFileError(f"{path}: unknown rule {s['rule']!r}")
-        line = int(s["line"])
-        call = _call_text(r, str(s.get("call") or ""))
-        message = fill_message(r.message, {"call": call})
-        findings.append(Finding(
-            rule_id=r.id, path=_shown_path(str(s["path"]), relative), line=line, column=1, end_line=line,
-            end_column=1,
-            message=f"{message} (called {int(s['count'])} time(s) at run time through circleci_v2.shim)",
-            severity=r.severity, fix="manual", source="usage"))
-    return findings
+    return _load(text, path)
