@@ -92,7 +92,7 @@ class Projects:
 
 
 class Build:
-    _legacy_path = "CircleClient.build"  # the rules' client entries name circleclient's resource so
+    _legacy_path = "CircleClient.build"  # how the rules' client entries name this resource (@deprecated_method)
 
     def __init__(self, client):
         self.client = client
