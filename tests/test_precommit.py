@@ -101,6 +101,23 @@ def test_fix_hook_rewrites_then_passes(hooks_repo, pre_commit_home, user_repo):
     assert (user_repo / "deploy.sh").read_text() == fixed
 
 
+def test_fix_hook_needs_one_run_for_a_urlopen_with_the_token_in_the_query(hooks_repo, pre_commit_home, user_repo):
+    """urlopen gets a Request with Accept and Circle-Token in one run: the hook fails once, then passes (the
+    build read left is information)."""
+    (user_repo / "status.py").write_text(
+        "import os\nimport urllib.request\nTOKEN = os.environ['CIRCLE_TOKEN']\n"
+        "urllib.request.urlopen('https://circleci.com/api/v1.1/project/github/acme/app/42?circle-token=' + TOKEN)\n")
+    _git("add", ".", cwd=user_repo)
+    first = try_repo(hooks_repo, pre_commit_home, user_repo, "circleci-v2-fix", "status.py")
+    assert first.returncode == 1 and "files were modified by this hook" in first.stdout, first.stdout
+    fixed = (user_repo / "status.py").read_text()
+    assert "headers={'Accept': 'application/json', 'Circle-Token': TOKEN}" in fixed, fixed
+    _git("add", ".", cwd=user_repo)
+    second = try_repo(hooks_repo, pre_commit_home, user_repo, "circleci-v2-fix", "status.py")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert (user_repo / "status.py").read_text() == fixed
+
+
 def test_fix_hook_keeps_failing_while_a_person_has_work_left(hooks_repo, pre_commit_home, user_repo):
     legacy = ("curl -X DELETE -u \"$T:\" -H \"Accept: application/json\" "
               "https://circleci.com/api/v1.1/project/github/a/b/build-cache\n")
