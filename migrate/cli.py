@@ -202,8 +202,8 @@ def _declare_check() -> None:
     @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
                   help="Write the report to this file instead of stdout.")
     @click.option("--statistics", is_flag=True,
-                  help="Count findings per rule instead of listing them ([*] all fixable, [-] some); "
-                       "JSON with --output-format json, text otherwise.")
+                  help="Count findings per rule instead of listing them ([*] all fixable, [-] some, "
+                       "[~] all with --unsafe-fixes); JSON with --output-format json, text otherwise.")
     @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
     @click.option("--fail-on", type=click.Choice(tuple(SEVERITY_RANK)), default=None, help=FAIL_ON_HELP)
     @click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=str), default=None,

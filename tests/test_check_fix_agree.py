@@ -74,6 +74,7 @@ def test_marked_sites_are_exactly_the_sites_fix_rewrites(example_tree, tmp_path,
     unsafe_only = {_site(f) for f in findings if f["fix"] == "unsafe"}
     promised = safe | unsafe_only if unsafe else safe
     assert safe and unsafe_only  # the catalogue shows both kinds
+    assert [_site(f) for f in findings if f["confidence"] == "low" and f["fix"] == "safe"] == []
     assert _summary_counts(stderr) == (len(safe), len(unsafe_only))
 
     report = tmp_path / "report.json"
@@ -247,3 +248,12 @@ def test_urlopen_with_the_token_in_the_query_needs_one_run(tmp_path):
     before = path.read_text()
     again = run_cli("fix", "hook.py", cwd=tmp_path)
     assert path.read_text() == before and "fixed 0 finding(s)" in again.stderr
+
+
+def test_statistics_mark_a_rule_fixable_only_with_unsafe_fixes(tmp_path):
+    write(tmp_path, "params.py", KNOWN_CASES["params.py"])
+    proc = run_cli("check", "--statistics", "--output-format", "json", ".", cwd=tmp_path)
+    [row] = [r for r in json.loads(proc.stdout) if r["code"] == "CCI102"]
+    assert (row["count"], row["fixable"], row["unsafe_fixable"]) == (1, 0, 1)
+    text = run_cli("check", "--statistics", ".", cwd=tmp_path).stdout
+    assert "CCI102  [~]  trigger-branch" in text

@@ -1,7 +1,11 @@
 """--statistics: how many findings of each rule, most frequent first.
 
       3  CCI102  [*]  trigger-branch
+      2  CCI101  [~]  trigger-project
       1  CCI120       missing-accept-header
+
+[*] every finding of the rule is fixable with `fix`, [-] some are; [~] every one is fixable, some only with
+`fix --unsafe-fixes`.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ if TYPE_CHECKING:  # findings.py is imported only where there are findings
 def statistics(findings: Sequence[Finding], catalogue: Callable[[], Any]) -> List[Dict[str, Any]]:
     counts = Counter(f.rule_id for f in findings)
     fixable = Counter(f.rule_id for f in findings if f.fix == "safe")
+    unsafe = Counter(f.rule_id for f in findings if f.fix == "unsafe")
     rules = catalogue() if counts else None
     rows = []
     for rule_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -26,6 +31,7 @@ def statistics(findings: Sequence[Finding], catalogue: Callable[[], Any]) -> Lis
             "name": rule.name if rule is not None else "",
             "count": count,
             "fixable": fixable[rule_id],
+            "unsafe_fixable": unsafe[rule_id],
         })
     return rows
 
@@ -39,6 +45,11 @@ def render_statistics(findings: Sequence[Finding], catalogue: Callable[[], Any],
     width = max(len(str(r["count"])) for r in rows)
     out = []
     for r in rows:
-        marker = "[*]" if r["fixable"] == r["count"] else ("[-]" if r["fixable"] else "   ")
+        if r["fixable"] == r["count"]:
+            marker = "[*]"
+        elif r["fixable"] + r["unsafe_fixable"] == r["count"]:
+            marker = "[~]"
+        else:
+            marker = "[-]" if r["fixable"] else "   "
         out.append(f"{r['count']:>{width}}  {r['code']}  {marker}  {r['name']}\n")
     return "".join(out)
