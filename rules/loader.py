@@ -162,6 +162,7 @@ def _build_rule(path: Path, data: Dict[str, Any]) -> Rule:
         markers=tuple(data.get("markers", [])),
         request_check=data.get("request", {}).get("check"),
         request_without_base=bool(data.get("request", {}).get("without_base", False)),
+        config=dict(data.get("config", {})),
         references=tuple(data.get("references", [])),
         valid_examples=examples("valid"),
         invalid_examples=examples("invalid"),

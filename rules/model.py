@@ -96,6 +96,7 @@ class Rule:
     markers: Tuple[str, ...]
     request_check: Optional[str]  # kind request: accept | query-token
     request_without_base: bool  # kind request: also covers requests whose base URL is not resolved
+    config: Mapping[str, object]  # kind config: what fix writes into .circleci/config.yml
     references: Tuple[str, ...]
     valid_examples: Tuple[Example, ...]
     invalid_examples: Tuple[Example, ...]
