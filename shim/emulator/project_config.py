@@ -1,9 +1,12 @@
 """What the emulator reads from a project's .circleci/config.yml.
 
 Only what the service itself needs before any job runs: the declared pipeline
-parameters (a trigger passing an undeclared one errors) and the workflows with
-their jobs and `requires:` (what a trigger creates). Everything else in the
-config is kept as text and served back by getPipelineConfigById.
+parameters with their types and defaults (a trigger passing an undeclared or
+mistyped one errors), the workflows with their jobs, `requires:` and
+`when:`/`unless:` conditions (what a trigger creates; conditions.py evaluates
+them), and each job's `environment:` (resolved per pipeline, so a test can see
+what a job would read). Everything else in the config is kept as text and
+served back by getPipelineConfigById.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class JobSpec:
 class WorkflowSpec:
     name: str
     jobs: Tuple[JobSpec, ...]
+    when: Any = None  # a logic statement, as written (None: always)
+    unless: Any = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class ProjectConfig:
     source: str
     parameters: Dict[str, ParameterSpec] = field(default_factory=dict)
     workflows: List[WorkflowSpec] = field(default_factory=list)
+    environments: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # job -> its `environment:` as written
 
 
 def default_workflows() -> List[WorkflowSpec]:
@@ -99,7 +105,7 @@ def _workflows(raw: Any) -> List[WorkflowSpec]:
             continue
         jobs = tuple(_job(j) for j in (body.get("jobs") or ()))
         if jobs:
-            out.append(WorkflowSpec(str(name), jobs))
+            out.append(WorkflowSpec(str(name), jobs, body.get("when"), body.get("unless")))
     return out
 
 
@@ -123,7 +129,28 @@ def parse_config(text: Optional[str], parameters: Optional[Any] = None) -> Proje
         # a 2.0 config without workflows runs its `build` job (or the first one)
         jobs = data["jobs"]
         workflows = [WorkflowSpec(DEFAULT_WORKFLOW, (JobSpec("build" if "build" in jobs else str(next(iter(jobs)))),))]
-    return ProjectConfig(source=source, parameters=declared, workflows=workflows or default_workflows())
+    return ProjectConfig(source=source, parameters=declared, workflows=workflows or default_workflows(),
+                         environments=_environments(data.get("jobs")))
+
+
+def _environments(jobs: Any) -> Dict[str, Dict[str, Any]]:
+    out: Dict[str, Dict[str, Any]] = {}
+    if not isinstance(jobs, Mapping):
+        return out
+    for name, body in jobs.items():
+        env = body.get("environment") if isinstance(body, Mapping) else None
+        if isinstance(env, Mapping):
+            out[str(name)] = {str(k): v for k, v in env.items()}
+        elif isinstance(env, (list, tuple)):  # the list form: - NAME=value
+            out[str(name)] = dict(str(e).split("=", 1) for e in env if "=" in str(e))
+    return out
+
+
+def parameter_values(declared: Mapping[str, ParameterSpec], given: Mapping[str, Any]) -> Dict[str, Any]:
+    """What each declared parameter is in this pipeline: the value sent, else its default."""
+    values = {name: spec.default for name, spec in declared.items()}
+    values.update(given)
+    return values
 
 
 def check_parameters(declared: Mapping[str, ParameterSpec], given: Mapping[str, Any]) -> List[str]:

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .clock import Clock
-from .project_config import JobSpec, ProjectConfig, WorkflowSpec, check_parameters, parse_config
+from .conditions import CompileError, evaluate, interpolate, pipeline_values, unknown_references
+from .project_config import JobSpec, ProjectConfig, WorkflowSpec, check_parameters, parameter_values, parse_config
 
 FINAL_JOB = {"success", "failed", "canceled", "not_run", "infrastructure_fail", "timedout"}
 JOB_OUTCOMES = {"success", "failed", "infrastructure_fail", "timedout"}
@@ -194,6 +195,7 @@ class Job:
     outcome: str
     created_at: float
     approval_request_id: Optional[str] = None
+    environment: Dict[str, str] = field(default_factory=dict)  # the job's `environment:`, compiled for its pipeline
     approved_at: Optional[float] = None
     approved_by: Optional[User] = None
     canceled_at: Optional[float] = None
@@ -374,9 +376,31 @@ class State:
                                 sha, params, user, trigger_type, errors, project.config.source)
             self.pipelines[pipeline.id] = pipeline
             if not errors:
-                for spec in project.config.workflows:
-                    self._make_workflow(pipeline, spec, appear, user, outcomes=outcomes, durations=durations)
+                try:
+                    selected, environments = self._compile(project.config, pipeline)
+                except CompileError as exc:
+                    errors.append(str(exc))
+                else:
+                    for spec in selected:
+                        wf = self._make_workflow(pipeline, spec, appear, user, outcomes=outcomes, durations=durations)
+                        for job in wf.jobs:
+                            job.environment = dict(environments.get(job.name, {}))
             return pipeline
+
+    @staticmethod
+    def _compile(config: ProjectConfig, pipeline: Pipeline) -> Tuple[List[WorkflowSpec], Dict[str, Dict[str, str]]]:
+        """The workflows whose conditions hold, and each job's environment, for this pipeline's values."""
+        values = pipeline_values(parameter_values(config.parameters, pipeline.parameters), pipeline.branch,
+                                 pipeline.tag, pipeline.trigger_type)
+        unknown = unknown_references([config.environments] + [[w.when, w.unless] for w in config.workflows], values)
+        if unknown:
+            raise CompileError("Unknown variable(s): " + ", ".join(unknown))
+        selected = [w for w in config.workflows
+                    if (w.when is None or evaluate(w.when, values)) and not (w.unless is not None
+                                                                            and evaluate(w.unless, values))]
+        environments = {job: {k: _env_text(interpolate(v, values)) for k, v in env.items()}
+                        for job, env in config.environments.items()}
+        return selected, environments
 
     def pipeline(self, pipeline_id: str) -> Pipeline:
         p = self.pipelines.get(pipeline_id)
@@ -440,6 +464,9 @@ class State:
                 only = None
             wf = self._make_workflow(old.pipeline, spec, now, user, only=only)
             wf.rerun_of = old
+            for job in wf.jobs:  # a rerun runs with the pipeline's compiled environment
+                before = old.job(job.name)
+                job.environment = dict(before.environment) if before is not None else {}
             return wf
 
     def cancel_workflow(self, workflow_id: str, user: User) -> Workflow:
@@ -506,6 +533,13 @@ class State:
             out.append((wf, status, stopped))
         out.sort(key=lambda r: -r[0].created_at)
         return out
+
+
+def _env_text(value: Any) -> str:
+    """An environment value as the job's shell sees it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _with_dependents(spec: WorkflowSpec, names: Iterable[str]) -> set:
