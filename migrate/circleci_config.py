@@ -9,9 +9,10 @@ parameters), this module reads the project's config and reports every name it
 does not declare, with the stanza to add; the type and default are guessed
 from the value passed (boolean, integer, else string).
 
-The config is only read, never written. It is `--circleci-config PATH`, or
-`.circleci/config.yml` (or .yaml) at the repository root above the first path
-checked, or, outside a repository, the closest folder above that has one.
+`check` only reads the config; `fix --unsafe-fixes` edits it (fix/config.py).
+Each trigger's config is `--circleci-config PATH` (or SLUG=PATH for the project
+it names), else the closest `.circleci/config.yml` (or .yaml) above its file, up
+to the repository root (config_plan.ConfigTargets).
 """
 from __future__ import annotations
 
@@ -37,15 +38,21 @@ class ConfigProblem(Exception):
 class ParameterUse:
     """A pipeline parameter passed by name at one place in the code."""
 
-    __slots__ = ("path", "line", "column", "end_line", "end_column", "name", "value", "origin")
+    __slots__ = ("path", "line", "column", "end_line", "end_column", "name", "value", "origin", "slug")
 
     def __init__(self, path: str, line: int, column: int, end_line: int, end_column: int, name: str,
-                 value: Any, origin: str) -> None:
+                 value: Any, origin: str, slug: Optional[str] = None) -> None:
         self.path = path
         self.line, self.column, self.end_line, self.end_column = line, column, end_line, end_column
         self.name = name
         self.value = value  # bool, int, str, or _UNKNOWN
         self.origin = origin  # "build_parameters" (v1.1) or "parameters" (v2)
+        self.slug = slug  # the v2 slug of the project the trigger targets, when the code spells it out
+
+    @property
+    def known(self) -> bool:
+        """Whether the code shows the value (a literal)."""
+        return self.value is not _UNKNOWN
 
     def __repr__(self) -> str:
         return f"ParameterUse({self.name!r}={self.value!r} at {self.path}:{self.line})"
@@ -71,6 +78,15 @@ def parameter_type(value: Any) -> str:
     return "string"
 
 
+# The default of a declared parameter keeps what a job saw when a trigger did not send it: v1.1 left the
+# variable unset, which reads as "" (a boolean or integer cannot be unset: false and 0 come closest).
+NEUTRAL_DEFAULTS = {"string": "", "boolean": False, "integer": 0}
+
+
+def neutral_default(type_name: str) -> Any:
+    return NEUTRAL_DEFAULTS.get(type_name, "")
+
+
 def _yaml_scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -80,45 +96,93 @@ def _yaml_scalar(value: Any) -> str:
 
 
 def render_stanza(uses: Iterable[ParameterUse], indent: str = "  ") -> str:
-    """The `parameters:` block to add to the config (one entry per name, first value seen)."""
+    """The `parameters:` block to add to the config (one entry per name, typed by the first value seen)."""
     seen: Dict[str, Any] = {}
     for use in uses:
         seen.setdefault(use.name, use.value)
     lines = ["parameters:"]
     for name, value in seen.items():
+        kind = parameter_type(value)
         lines.append(f"{indent}{name}:")
-        lines.append(f"{indent * 2}type: {parameter_type(value)}")
-        lines.append(f"{indent * 2}default: {_yaml_scalar(value)}")
+        lines.append(f"{indent * 2}type: {kind}")
+        lines.append(f"{indent * 2}default: {_yaml_scalar(neutral_default(kind))}")
     return "\n".join(lines) + "\n"
 
 
 def inline_stanza(use: ParameterUse) -> str:
-    return f"{use.name}: {{type: {parameter_type(use.value)}, default: {_yaml_scalar(use.value)}}}"
+    kind = parameter_type(use.value)
+    return f"{use.name}: {{type: {kind}, default: {_yaml_scalar(neutral_default(kind))}}}"
+
+
+# ---- which project a trigger targets --------------------------------------------------------------------
+
+_PROJECT_URL = re.compile(r"/api/(v1\.1|v1|v2)/project/([^/?#]+)/([^/?#]+)(?:/([^/?#]+))?")
+_PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
+
+
+def project_of_url(text: str) -> Optional[str]:
+    """The v2 slug a trigger URL names (gh/acme/app), or None when a part of it is not literal."""
+    from circleci_v2.rules.endpoints import v2_project_slug
+
+    m = _PROJECT_URL.search(text)
+    if m is None:
+        return None
+    version, a, b, c = m.groups()
+    parts = (a, b, c) if version != "v1" else ("github", a, b)
+    if any(p is None or _PLACEHOLDER.search(p) for p in parts):
+        return None
+    return v2_project_slug(*parts)  # type: ignore[arg-type]
+
+
+def _python_url_text(node: Optional[ast.AST]) -> Optional[str]:
+    """A URL expression as text, with a placeholder for each part the code computes."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "\ue000"
+                       for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _python_url_text(node.left), _python_url_text(node.right)
+        return (left if left is not None else "\ue000") + (right if right is not None else "\ue000")
+    return None
+
+
+def _python_call_project(call: ast.Call) -> Optional[str]:
+    """The project a call sends to: its URL argument, or a legacy client's (username, project) arguments."""
+    url = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
+    text = _python_url_text(url)
+    if text is not None and "/project/" in text:
+        return project_of_url(text)
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else ""
+    if name in ("trigger_build", "trigger") and len(call.args) >= 2 and all(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args[:2]):
+        vcs = next((k.value.value for k in call.keywords if k.arg == "vcs_type" and isinstance(k.value, ast.Constant)),
+                   "github")
+        return project_of_url(f"/api/v1.1/project/{vcs}/{call.args[0].value}/{call.args[1].value}")
+    return None
 
 
 # ---- the config -------------------------------------------------------------------------------------
 
 def find_config(start: str) -> Optional[str]:
-    """The project's config above `start` (a file or folder): at the repository root, else the closest one."""
+    """The project's config for `start` (a file or folder): the closest one above it, up to the repository root.
+
+    A folder inside the repository with a .circleci/ of its own is another
+    project's checkout (an example, a vendored project): its triggers use its config.
+    """
     here = os.path.abspath(start)
     if not os.path.isdir(here):
         here = os.path.dirname(here)
-    closest: Optional[str] = None
     folder = here
     while True:
         for name in CONFIG_NAMES:
             candidate = os.path.join(folder, name)
-            if closest is None and os.path.isfile(candidate):
-                closest = candidate
-        if os.path.exists(os.path.join(folder, ".git")):
-            for name in CONFIG_NAMES:
-                candidate = os.path.join(folder, name)
-                if os.path.isfile(candidate):
-                    return candidate
-            return closest
+            if os.path.isfile(candidate):
+                return candidate
         parent = os.path.dirname(folder)
-        if parent == folder:
-            return closest
+        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
+            return None
         folder = parent
 
 
@@ -207,9 +271,10 @@ def text_uses(source: str, path: str, kind: str, catalogue: Any = None) -> List[
             _, end = seg.source_span(req.command.words[-1].start, req.command.words[-1].end)
         line, col = lines.position(start)
         end_line, end_col = lines.position(end)
+        slug = project_of_url(url.text)
         for name, items in params:
             uses.append(ParameterUse(path, line, col, end_line, end_col, name, _item_value(items),
-                                     "parameters" if v2 else "build_parameters"))
+                                     "parameters" if v2 else "build_parameters", slug))
     return uses
 
 
@@ -255,19 +320,28 @@ def python_uses(source: str, path: str) -> List[ParameterUse]:
             if not isinstance(key, ast.Constant) or not isinstance(key.value, str) or id(key) in seen:
                 continue
             seen.add(id(key))
-            uses.append(ParameterUse(path, *position(key), key.value, _python_value(value), origin))
+            uses.append(ParameterUse(path, *position(key), key.value, _python_value(value), origin,
+                                     project.get(id(d))))
 
-    def add_keyword(kw: ast.keyword, origin: str) -> None:
+    def add_keyword(kw: ast.keyword, origin: str, slug: Optional[str]) -> None:
         if kw.arg is None or id(kw) in seen:
             return
         seen.add(id(kw))
-        uses.append(ParameterUse(path, *position(kw), kw.arg, _python_value(kw.value), origin))
+        uses.append(ParameterUse(path, *position(kw), kw.arg, _python_value(kw.value), origin, slug))
 
     pipeline_calls = set()
+    project: Dict[int, Optional[str]] = {}  # id(dict node) -> the slug of the call it is sent with
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _mentions_pipeline(node):
-            for arg in list(node.args) + [k.value for k in node.keywords]:
-                pipeline_calls.add(id(arg))
+        if isinstance(node, ast.Call):
+            if _mentions_pipeline(node):
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    pipeline_calls.add(id(arg))
+            slug = _python_call_project(node)
+            if slug is not None:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    for inner in ast.walk(arg):
+                        if isinstance(inner, ast.Dict):
+                            project.setdefault(id(inner), slug)
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             keys = {k.value: v for k, v in zip(node.keys, node.values)
@@ -288,7 +362,7 @@ def python_uses(source: str, path: str) -> List[ParameterUse]:
             if name == "trigger" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
                     and func.value.attr == "build":
                 for kw in node.keywords:
-                    add_keyword(kw, "build_parameters")
+                    add_keyword(kw, "build_parameters", _python_call_project(node))
     uses.sort(key=lambda u: (u.line, u.column))
     return uses
 
@@ -314,61 +388,108 @@ def _python_value(node: ast.AST) -> Any:
 # ---- the check --------------------------------------------------------------------------------------------
 
 class ParameterCheck:
-    """Reports CCI140 for the files of one run, reading the config once, on the first parameter found."""
+    """Reports CCI140 for the files of one run, reading each config once, on the first parameter sent to it.
 
-    def __init__(self, config_path: Optional[str] = None, start: str = ".", catalogue: Any = None) -> None:
+    Each use is checked against the config of the project it targets
+    (config_plan.ConfigTargets): `config_path` (--circleci-config PATH), a
+    `by_slug` config (--circleci-config SLUG=PATH), or the one found above the
+    file. A trigger of another project whose config is not here is reported
+    with low confidence: what that config declares is not known.
+    """
+
+    def __init__(self, config_path: Optional[str] = None, start: str = ".", catalogue: Any = None,
+                 by_slug: Optional[Dict[str, str]] = None) -> None:
+        from .config_plan import ConfigTargets
+
         self.explicit = config_path
         self.start = start
         self.catalogue = catalogue
-        self._declared: Optional[DeclaredParameters] = None
-        self._loaded = False
+        self.targets = ConfigTargets(config_path, by_slug, start)
+        self._declared: Dict[str, DeclaredParameters] = {}
         self.problem: Optional[str] = None  # set when the config could not be read (reported once)
         self.uses: List[ParameterUse] = []
         self.missing: List[ParameterUse] = []
+        self._failed: Optional[str] = None
 
     def config_path(self) -> Optional[str]:
-        return self.explicit if self.explicit else find_config(self.start)
+        return self._failed or (self.explicit if self.explicit else find_config(self.start))
+
+    def declared_at(self, path: str) -> DeclaredParameters:
+        """A config's declarations, read once. Raises ConfigProblem."""
+        key = os.path.abspath(path)
+        if key not in self._declared:
+            try:
+                self._declared[key] = read_declared(path)
+            except ConfigProblem:
+                self._failed = path
+                raise
+        return self._declared[key]
 
     def declared(self) -> Optional[DeclaredParameters]:
-        """The config's declarations; None when there is no config. Raises ConfigProblem once."""
-        if not self._loaded:
-            self._loaded = True
-            path = self.config_path()
-            if path is not None:
-                self._declared = read_declared(path)
-        return self._declared
+        """The default config's declarations; None when there is none. Raises ConfigProblem."""
+        path = self.explicit if self.explicit else find_config(self.start)
+        return self.declared_at(path) if path is not None else None
 
     def findings(self, source: str, path: str, kind: str) -> List[Finding]:
         uses = parameter_uses(source, path, kind, self.catalogue)
         if not uses:
             return []
         self.uses.extend(uses)
-        declared = self.declared()
-        if declared is None:
-            return []
-        return self.report(uses, declared)
+        out: List[Finding] = []
+        for use in uses:
+            config, slug = self.targets.target(use)
+            if config is not None:
+                out.extend(self.report([use], self.declared_at(config)))
+            elif slug is not None:
+                out.extend(self.report_other(use, slug))
+        return out
 
-    def report(self, uses: Sequence[ParameterUse], declared: DeclaredParameters) -> List[Finding]:
+    def _rule(self) -> Any:
         from circleci_v2.rules import load_catalogue
 
-        rule = (self.catalogue or load_catalogue())[RULE_ID]
+        return (self.catalogue or load_catalogue())[RULE_ID]
+
+    def _finding(self, use: ParameterUse, name: str, config: str, reason: Optional[str], fix: str,
+                 confidence: str) -> Finding:
+        rule = self._rule()
+        shown = ParameterUse(use.path, use.line, use.column, use.end_line, use.end_column, name, use.value,
+                             use.origin, use.slug)
+        if name != use.name:
+            shown.value = ""
+        message = (rule.message.replace("{parameter}", name).replace("{config}", config)
+                   .replace("{stanza}", inline_stanza(shown)))
+        return Finding(rule_id=rule.id, path=use.path, line=use.line, column=use.column, end_line=use.end_line,
+                       end_column=use.end_column, message=message, severity=rule.severity, fix=fix,
+                       confidence=confidence, reason=reason, site=use)
+
+    def report(self, uses: Sequence[ParameterUse], declared: DeclaredParameters) -> List[Finding]:
+        from .config_plan import job_parameter
+
+        jp = job_parameter(self.catalogue)
         out: List[Finding] = []
         config = _display(declared.path)
         for use in uses:
-            if use.name in declared.names:
+            name = jp.pipeline_parameter if (use.origin == "build_parameters"
+                                             and use.name == jp.build_parameter) else use.name
+            if name in declared.names:
                 continue
             self.missing.append(use)
-            message = (rule.message.replace("{parameter}", use.name).replace("{config}", config)
-                       .replace("{stanza}", inline_stanza(use)))
             reason = None
             if declared.version is not None and declared.version not in ("2.1",):
                 reason = f"{config} says version {declared.version}; pipeline parameters need version: 2.1"
-            out.append(Finding(
-                rule_id=rule.id, path=use.path, line=use.line, column=use.column, end_line=use.end_line,
-                end_column=use.end_column, message=message, severity=rule.severity, fix="manual",
-                confidence=HIGH, reason=reason, site=use,
-            ))
+            out.append(self._finding(use, name, config, reason, "unsafe", HIGH))
         return out
+
+    def report_other(self, use: ParameterUse, slug: str) -> List[Finding]:
+        from .config_plan import pipeline_parameter_name
+
+        from .findings import LOW
+
+        self.missing.append(use)
+        name = pipeline_parameter_name(use.name, self.catalogue) if use.origin == "build_parameters" else use.name
+        reason = (f"the trigger targets {slug}, whose config is not in this tree: check and edit it with "
+                  f"--circleci-config {slug}=PATH/TO/.circleci/config.yml")
+        return [self._finding(use, name, f"the config of {slug}", reason, "manual", LOW)]
 
 
 def _display(path: str) -> str:
@@ -386,9 +507,10 @@ class RunHook:
     config that cannot be read is one problem, reported once (the run exits 2).
     """
 
-    def __init__(self, config_path: Optional[str], paths: Sequence[str], selection: Any, catalogue: Any) -> None:
+    def __init__(self, config_path: Optional[str], paths: Sequence[str], selection: Any, catalogue: Any,
+                 by_slug: Optional[Dict[str, str]] = None) -> None:
         start = next((p for p in paths if p != "-"), ".")
-        self.check = ParameterCheck(config_path, start=start, catalogue=catalogue)
+        self.check = ParameterCheck(config_path, start=start, catalogue=catalogue, by_slug=by_slug)
         self.enabled = selection is None or selection.enabled(RULE_ID)
         self.problem: Optional[Tuple[str, str]] = None  # (config path, message)
 

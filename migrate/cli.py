@@ -82,9 +82,11 @@ def file_selection_options(command: Callable) -> Callable:
                      help="pyproject.toml to read [tool.circleci-v2] from (default: the closest one above the current folder)."),
         click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
                      help="Processes for analysing candidate files (0: one per core; default 0)."),
-        click.option("--circleci-config", "circleci_config", type=click.Path(path_type=str), metavar="PATH",
+        click.option("--circleci-config", "circleci_config", multiple=True, metavar="[SLUG=]PATH",
                      help="The .circleci/config.yml that pipeline parameters are checked against (CCI140; "
-                          "default: the one at the repository root). Only read, never written."),
+                          "default: the one at the repository root); SLUG=PATH (repeatable) names another "
+                          "project's config (gh/acme/other=../other/.circleci/config.yml). `fix --unsafe-fixes` "
+                          "edits them."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -126,11 +128,22 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
         stdin_filename=params.get("stdin_filename"),
         jobs=jobs if jobs is not None else config.get("jobs", 0),
         config=config,
-        circleci_config=params.get("circleci_config"),
     )
-    if options.circleci_config and not os.path.isfile(options.circleci_config):
-        what = "is a folder" if os.path.isdir(options.circleci_config) else "no such file"
-        raise UserError(f"--circleci-config {options.circleci_config}: {what}")
+    raw_configs = params.get("circleci_config") or ()
+    if isinstance(raw_configs, str):
+        raw_configs = (raw_configs,)
+    if raw_configs:
+        from .config_plan import parse_config_option
+
+        try:
+            options.circleci_config, options.circleci_configs = parse_config_option(raw_configs)
+        except ValueError as exc:
+            raise UserError(f"--circleci-config {exc}") from None
+    for label, path in ([("", options.circleci_config)] if options.circleci_config else []) + [
+            (f"{slug}=", p) for slug, p in options.circleci_configs.items()]:
+        if not os.path.isfile(path):
+            what = "is a folder" if os.path.isdir(path) else "no such file"
+            raise UserError(f"--circleci-config {label}{path}: {what}")
     if options.stdin_filename and STDIN not in paths:
         raise UserError("--stdin-filename needs `-` among the paths")
     known = rule_ids_from_files()

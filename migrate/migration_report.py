@@ -115,15 +115,20 @@ def render_markdown(outcomes: Sequence[FileOutcome], applied: bool) -> str:
         if o.changes:
             out += ["### Changed", ""]
             for c in o.changes:
-                out.append(f"- line {c.line}, {c.rule_id} ({c.fix}): {_md(c.description)}")
+                where = f"line {c.line}, " if c.line > 0 else ""  # a config edit has no line of the file as read
+                out.append(f"- {where}{c.rule_id} ({c.fix}): {_md(c.description)}")
             out.append("")
         if o.left:
             out += ["### Left for a person", ""]
             for l in o.left:
                 needs = "needs --unsafe-fixes" if l.needs == "unsafe" else "manual"
                 todo = ", TODO comment in the code" if l.todo else ""
-                out.append(f"- line {l.line}, {l.rule_id} ({needs}{todo}): {_md(l.message)}")
-                out.append(f"  - why it was not rewritten: {_md(l.reason)}")
+                where = f"line {l.line}, " if l.line > 0 else ""
+                out.append(f"- {where}{l.rule_id} ({needs}{todo}): {_md(l.message)}")
+                reason, _, block = l.reason.partition("\n")
+                out.append(f"  - why it was not rewritten: {_md(reason)}")
+                if block:  # a stanza to paste (another project's config)
+                    out += ["", "    ```yaml"] + [f"    {line}" for line in block.rstrip().splitlines()] + ["    ```", ""]
                 if l.guidance:
                     out.append("  - what to do:")
                     out += [f"    > {_md(line)}" if line.strip() else "    >" for line in l.guidance.splitlines()]

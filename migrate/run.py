@@ -135,6 +135,7 @@ class CheckOptions:
         keep_sites: bool = False,  # keep Finding.site (analysis evidence): analyse in this process
         circleci_config: Optional[str] = None,  # --circleci-config: the config CCI140 reads (default: found)
         remove_leftovers: bool = False,  # fix: remove stale temporaries of an interrupted write (temporaries.py)
+        circleci_configs: Optional[Dict[str, str]] = None,  # --circleci-config SLUG=PATH
     ) -> None:
         self.paths = tuple(paths)
         self.select = tuple(select) if select is not None else None
@@ -148,6 +149,7 @@ class CheckOptions:
         self.keep_sites = keep_sites
         self.circleci_config = circleci_config
         self.remove_leftovers = remove_leftovers
+        self.circleci_configs: Dict[str, str] = dict(circleci_configs or {})  # SLUG=PATH: other projects' configs
 
     def __repr__(self) -> str:
         return f"CheckOptions({vars(self)!r})"
@@ -221,6 +223,7 @@ class CheckRun:
         self.progress = progress
         self.stats = RunStats()
         self.discovery: Optional[Discovery] = None
+        self.parameters: Any = None  # the CCI140 hook (circleci_config.RunHook), once candidates were analysed
 
     def _discover(self) -> List[SourceFile]:
         paths = [p for p in self.options.paths if p != STDIN]
@@ -328,7 +331,9 @@ class CheckRun:
         # CCI140: parameters passed by the code vs the .circleci/config.yml (migrate/circleci_config.py)
         from .circleci_config import RunHook
 
-        params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue)
+        params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue,
+                         self.options.circleci_configs)
+        self.parameters = params  # fix --unsafe-fixes edits the configs from what it saw
         _set_project_roots([p for p in self.options.paths if p != STDIN and os.path.isdir(p)] + [os.getcwd()])
         if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
             for result, data in candidates:

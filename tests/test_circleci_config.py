@@ -65,7 +65,7 @@ def test_rule_invalid_examples_are_reported(tmp_path, example):
     findings, _ = _check(tmp_path, example.code, KIND_OF[example.language])
     assert findings and {f.rule_id for f in findings} == {"CCI140"}
     for f in findings:
-        assert f.fix == "manual" and f.severity == "error"
+        assert f.fix == "unsafe" and f.severity == "error"  # fix --unsafe-fixes edits the config
         assert "{" + "parameter}" not in f.message and "{config}" not in f.message
         assert ".circleci/config.yml" in f.message
 
@@ -82,12 +82,13 @@ def test_message_names_parameter_config_and_stanza(tmp_path):
     assert set(by_name) == {"RUN_MIGRATIONS", "SHARDS"}  # deploy_env is declared
     f = by_name["SHARDS"]
     assert (f.line, f.column) == (2, 75)
-    assert "SHARDS: {type: integer, default: 4}" in f.message
-    assert "RUN_MIGRATIONS: {type: boolean, default: true}" in by_name["RUN_MIGRATIONS"].message
+    assert "SHARDS: {type: integer, default: 0}" in f.message  # the default keeps a push as it was
+    assert "RUN_MIGRATIONS: {type: boolean, default: false}" in by_name["RUN_MIGRATIONS"].message
     assert os.path.join(".circleci", "config.yml") in f.message
 
 
-def test_stanza_guesses_types_and_defaults(tmp_path):
+def test_stanza_guesses_types_and_keeps_defaults_neutral(tmp_path):
+    # the type comes from the value sent; the default is what a job saw when nothing was sent (v1.1: unset)
     _project(tmp_path)
     source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b/tree/main ' \
              "-d 'build_parameters[RUN_E2E]=false' -d 'build_parameters[RETRIES]=3' " \
@@ -100,10 +101,10 @@ def test_stanza_guesses_types_and_defaults(tmp_path):
             default: false
           RETRIES:
             type: integer
-            default: 3
+            default: 0
           REGION:
             type: string
-            default: "eu-west-1"
+            default: ""
           SHA:
             type: string
             default: ""
@@ -267,7 +268,7 @@ def test_cli_reports_cci140_with_the_stanza(tmp_path):
     result = _cli("check", "--select", "CCI140", ".", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("trigger.py:3:42: CCI140 Pipeline parameter `RUN_E2E`")
-    assert 'RUN_E2E: {type: string, default: "true"}' in result.stdout  # a string in Python stays one
+    assert 'RUN_E2E: {type: string, default: ""}' in result.stdout  # a string in Python stays one
 
 
 def test_cli_circleci_config_option(tmp_path):

@@ -169,6 +169,8 @@ class BodyPlan:
         self.body: Optional[ast.Dict] = None
         self.renames: Dict[str, str] = {}
         self.additions: List[Tuple[str, str]] = []
+        self.inner: Optional[ast.Dict] = None  # the build_parameters dict, when one of its keys is renamed
+        self.inner_renames: Dict[str, str] = {}
 
 
 def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
@@ -199,6 +201,8 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
             raise CannotFix(f"`{key}`: {mapping.note}")
         if new_key != key:
             plan.renames[key] = _retext(sm.text_of(key_node) or string_literal(key, quote), key, new_key)
+            if mapping.action == "unsafe" and key == "build_parameters":
+                _rename_parameters(sm, plan, key_node, quote)
         final_keys.append(new_key)
     for mapping in rule.body:
         if mapping.source != "path" or mapping.name not in params:
@@ -223,6 +227,8 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
     if plan.body is not None:
         edit = draft.dict(plan.body)
         edit.rename.update(plan.renames)
+        if plan.inner is not None and plan.inner_renames:
+            draft.dict(plan.inner).rename.update(plan.inner_renames)
         for to, value in plan.additions:
             edit.add(to, string_literal(to, quote), value)
         return plan.fix_class, plan.notes
@@ -235,6 +241,26 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
         need_import(draft, "json", "json", "import json")
     draft.call(call).add_kwargs[shape.body.keyword] = new
     return plan.fix_class, plan.notes
+
+
+def _rename_parameters(sm, plan: BodyPlan, key_node: ast.expr, quote: str) -> None:
+    """Build parameters whose v2 name differs (CIRCLE_JOB -> run-job, config_plan) are renamed in the dict."""
+    from ..config_plan import pipeline_parameter_name
+
+    body = plan.body
+    if body is None:
+        return
+    value = next((v for k, v in zip(body.keys, body.values) if k is key_node), None)
+    if not isinstance(value, ast.Dict):
+        return
+    for key in value.keys:
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            new = pipeline_parameter_name(key.value)
+            if new != key.value:
+                plan.inner = value
+                plan.inner_renames[key.value] = _retext(sm.text_of(key) or string_literal(key.value, quote),
+                                                        key.value, new)
+                plan.notes.append(f"{key.value} -> {new} (a workflow of the config runs the job)")
 
 
 def _retext(key_source: str, old: str, new: str) -> str:

@@ -168,7 +168,10 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
         if mapping is None:
             plan.need(MANUAL, "`build_parameters` has no v2 equivalent in this rule")
         else:
-            plan.parameters = body_params
+            from ..config_plan import pipeline_parameter_name
+
+            # a v2 name of its own (CIRCLE_JOB -> run-job: a workflow of the config runs the job)
+            plan.parameters = [(pipeline_parameter_name(n), v) for n, v in body_params]
             level = {"keep": SAFE, "unsafe": UNSAFE, "drop": UNSAFE}.get(mapping.action, MANUAL)
             what = ", ".join(k for k, _ in body_params)
             plan.need(level, f"build_parameters ({what}) become pipeline `parameters` only with "

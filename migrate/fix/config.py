@@ -1,0 +1,153 @@
+"""`fix --unsafe-fixes` on .circleci/config.yml: the config half of migrating the triggers (CCI140).
+
+After the files of a run are analysed, the parameters their triggers send are
+grouped by the config of the project they target (config_plan), each config
+in the tree is edited (config_edit), and every CCI140 finding becomes either a
+change (its config now declares the parameter), or a site left with the
+reason (the config was left alone, or belongs to another project: the report
+then gives the exact stanza for that project's config).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ..circleci_config import RULE_ID, ConfigProblem, ParameterUse
+from ..config_edit import ConfigEdit, edit_text, ref
+from ..config_plan import ConfigNeeds, ConfigTargets, JobParameter, group_needs, job_parameter
+from .model import MANUAL, UNSAFE, Change, Left
+
+
+@dataclass
+class ConfigOutcome:
+    needs: ConfigNeeds
+    edit: Optional[ConfigEdit] = None  # None: another project's config, not in this tree
+    problem: Optional[str] = None  # the config could not be read
+    stanza: str = ""  # for another project: what to add to its config
+    by_use: Dict[int, Tuple[str, str]] = field(default_factory=dict)  # id(use) -> (changed | left, text)
+
+
+def _key(use: ParameterUse) -> Tuple[str, int, int]:
+    return (os.path.abspath(use.path), use.line, use.column)
+
+
+def plan_configs(uses: Sequence[ParameterUse], targets: ConfigTargets, catalogue: Any,
+                 texts: Optional[Dict[str, str]] = None) -> List[ConfigOutcome]:
+    """Edit (in memory) every config the uses target. `texts`: a config's text when fix already changed it."""
+    jp = job_parameter(catalogue)
+    out = []
+    for needs in group_needs(uses, targets, jp):
+        outcome = ConfigOutcome(needs)
+        if needs.config is None:
+            if needs.slug is None:
+                continue
+            outcome.stanza = stanza_for(needs, jp)
+        else:
+            text = (texts or {}).get(needs.config)
+            if text is None:
+                try:
+                    text = _read(needs.config)
+                except ConfigProblem as exc:
+                    outcome.problem = str(exc)
+                    out.append(outcome)
+                    continue
+            outcome.edit = edit_text(text, needs, jp, _display(needs.config))
+        out.append(outcome)
+    return out
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigProblem(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigProblem(f"{path}: not UTF-8 (byte {exc.start})") from None
+
+
+def stanza_for(needs: ConfigNeeds, jp: JobParameter) -> str:
+    """What another project's config needs, as YAML to paste (and the environment lines its jobs need)."""
+    from ..config_edit import _show
+
+    lines = [f"# .circleci/config.yml of {needs.slug} (version: 2.1)", "parameters:"]
+    for name, decl in needs.declarations.items():
+        lines += [f"  {name}:", f"    type: {decl.type}", f"    default: {_show(decl.default)}"]
+    envs = [n for n in needs.declarations if n != jp.pipeline_parameter]
+    if envs:
+        lines += ["# in each job that reads one of them as an environment variable:", "#   environment:"]
+        lines += [f"#     {n}: {ref(n)}" for n in envs]
+    if needs.jobs:
+        lines.append("workflows:")
+        lines.append(f"  # every existing workflow gets: unless: {ref(jp.pipeline_parameter)}")
+        for job in needs.jobs:
+            lines += [f"  {jp.workflow_name(job)}:",
+                      f"    when:",
+                      f"      equal: [{job}, {ref(jp.pipeline_parameter)}]",
+                      "    jobs:", f"      - {job}"]
+    return "\n".join(lines) + "\n"
+
+
+def settle_findings(outcomes: Sequence[ConfigOutcome], findings: Sequence[Any], catalogue: Any
+                    ) -> Tuple[List[Any], List[Change], List[Left]]:
+    """Split a file's findings: (for the file's fixer, CCI140 changes, CCI140 left with the reason)."""
+    rule = catalogue[RULE_ID]
+    index: Dict[Tuple[str, int, int], ConfigOutcome] = {}
+    for outcome in outcomes:
+        for use in outcome.needs.uses:
+            index[_key(use)] = outcome
+    rest: List[Any] = []
+    changes: List[Change] = []
+    left: List[Left] = []
+    for f in findings:
+        use = f.site if f.rule_id == RULE_ID else None
+        outcome = index.get(_key(use)) if isinstance(use, ParameterUse) else None
+        if outcome is None:
+            rest.append(f)
+            continue
+        if outcome.edit is not None and outcome.edit.refused is None:
+            changes.append(Change(RULE_ID, f.line, f"declared in {outcome.edit.path} (see its changes)", UNSAFE))
+        elif outcome.edit is not None:
+            left.append(Left(RULE_ID, f.line, f.column, f.message,
+                             f"{outcome.edit.path} was left as it was: {outcome.edit.refused}", rule.guidance, MANUAL))
+        elif outcome.problem is not None:
+            left.append(Left(RULE_ID, f.line, f.column, f.message, outcome.problem, rule.guidance, MANUAL))
+        else:
+            left.append(Left(RULE_ID, f.line, f.column, f.message,
+                             f"the trigger targets {outcome.needs.slug}, whose config is not in this tree "
+                             f"(edit it with --circleci-config {outcome.needs.slug}=PATH); add to it:\n"
+                             + outcome.stanza, rule.guidance, MANUAL))
+    return rest, changes, left
+
+
+def defer_findings(findings: Sequence[Any], catalogue: Any) -> Tuple[List[Any], List[Left]]:
+    """Without --unsafe-fixes: CCI140 findings the config edit would settle are left as needing it."""
+    rule = catalogue[RULE_ID]
+    rest: List[Any] = []
+    left: List[Left] = []
+    for f in findings:
+        if f.rule_id == RULE_ID and f.fix == UNSAFE:
+            left.append(Left(RULE_ID, f.line, f.column, f.message,
+                             "needs --unsafe-fixes: .circleci/config.yml is edited only then (it changes what CI "
+                             "runs)", rule.guidance, UNSAFE))
+        else:
+            rest.append(f)
+    return rest, left
+
+
+def config_changes(edit: ConfigEdit) -> Tuple[List[Change], List[Left]]:
+    """The report's lines for an edited config: each edit, and each note for a person."""
+    changes = [Change(RULE_ID, 0, text, UNSAFE) for text in edit.changes]
+    left = [Left(RULE_ID, 0, 0, note, "a person should check this", "", MANUAL) for note in edit.notes]
+    return changes, left
+
+
+def _display(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
