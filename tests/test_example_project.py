@@ -3,8 +3,8 @@
 1. Unmigrated, the scripts talk v1.1 to an emulator in cut-over mode and fail
    the way they would against the real service after the cut-over.
 2. `circleci-v2 fix --unsafe-fixes` on a copy rewrites what it can and reports
-   the rest; `check` then asks for the pipeline parameters the config does not
-   declare (CCI140), and the test adds the stanza it prints, as a user would.
+   the rest, and declares in .circleci/config.yml the pipeline parameters the
+   migrated triggers send (CCI140), so `check` has nothing left to say about them.
 3. The migrated scripts run against the emulator: each must succeed and make
    the right v2 calls, every one valid against the official spec.
 
@@ -27,7 +27,7 @@ import yaml
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra (openapi-core)")
 
-from circleci_v2.migrate.circleci_config import ParameterCheck, render_stanza  # noqa: E402
+from circleci_v2.migrate.circleci_config import ParameterCheck  # noqa: E402
 from circleci_v2.shim.emulator import Emulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def nightly_script(project: Path, emu: Emulator) -> str:
 @pytest.fixture
 def project(tmp_path):
     copy = tmp_path / "storefront"
-    shutil.copytree(EXAMPLES, copy)
+    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("warehouse"))  # a project of its own
     subprocess.run(["git", "init", "-q", str(copy)], check=True)  # the config is found at the repository root
     return copy
 
@@ -137,19 +137,25 @@ def test_check_reports_every_legacy_call(project):
 
 
 def migrate(project: Path) -> subprocess.CompletedProcess:
-    """fix --unsafe-fixes, then declare the parameters `check` asks for (the stanza it prints)."""
+    """fix --unsafe-fixes: the scripts, and the config declares the parameters they send (docs/config.md)."""
     config_path = project / ".circleci" / "config.yml"
     before = config_path.read_text()
     fixed = cli("fix", "--unsafe-fixes", "--report", "migration.md", ".", cwd=project)
     assert fixed.returncode in (0, 1), fixed.stderr
-    assert config_path.read_text() == before  # fix never touches the config
+    after_text = config_path.read_text()
+    declared = yaml.safe_load(after_text)["parameters"]
+    assert declared == {"run_integration_tests": {"type": "boolean", "default": False},
+                        "DEPLOY_ENV": {"type": "string", "default": ""},
+                        "RUN_MIGRATIONS": {"type": "string", "default": ""}}
+    # the deploy job read DEPLOY_ENV from its environment: it still does, from the pipeline parameter
+    assert yaml.safe_load(after_text)["jobs"]["deploy"]["environment"] == {
+        "DEPLOY_ENV": "<< pipeline.parameters.DEPLOY_ENV >>"}
+    assert after_text.startswith(before.split("parameters:", 1)[0])  # the comments and order above are kept
     check = ParameterCheck(start=str(project))
     for path in [project / "scripts" / "trigger_deploy.py", project / ".github" / "workflows" / "nightly.yml"]:
         kind = "python" if path.suffix == ".py" else "yaml"
         check.findings(path.read_text(), str(path), kind)
-    assert [u.name for u in check.missing] == ["DEPLOY_ENV", "RUN_MIGRATIONS"]
-    stanza = render_stanza(check.missing).split("\n", 1)[1]  # the entries, under the existing `parameters:`
-    config_path.write_text(before.replace("parameters:\n", "parameters:\n" + stanza, 1))
+    assert check.missing == []
     after = cli("check", "--select", "CCI140", ".", cwd=project)
     assert after.returncode == 0, after.stdout + after.stderr
     return fixed
