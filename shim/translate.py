@@ -47,12 +47,27 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> 
             _lose(rule_id, name, "not part of the v2 request", strict)
             continue
         if mapping.action in ("keep", "unsafe") and mapping.to:
+            if name == "build_parameters" and isinstance(value, Mapping):
+                value = _job_parameter_renamed(value)
             out[mapping.to] = value
             if mapping.action == "unsafe":
                 warn_user(f"{rule_id}: {name} sent as v2 {mapping.to}: {mapping.note}")
         else:
             _lose(rule_id, name, mapping.note, strict)
     return out
+
+
+def _job_parameter_renamed(params: Mapping[str, Any]) -> Dict[str, Any]:
+    """The v1.1 build parameter that selected a job goes by its v2 pipeline parameter's name (CIRCLE_JOB ->
+    run-job), as `fix --unsafe-fixes` writes it and declares it in the config (the config rule's job_parameter)."""
+    from .warnings import catalogue
+
+    renames = {}
+    for r in catalogue():
+        spec = r.config.get("job_parameter") if r.kind == "config" else None
+        if isinstance(spec, Mapping):
+            renames[str(spec["build_parameter"])] = str(spec["pipeline_parameter"])
+    return {renames.get(k, k): v for k, v in params.items()}
 
 
 def _lose(rule_id: str, name: str, note: str, strict: bool) -> None:

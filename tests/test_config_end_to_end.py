@@ -109,3 +109,23 @@ def test_the_migrated_triggers_run_what_v1_1_ran(project):
     # a second run changes nothing
     again = run_cli("fix", "--unsafe-fixes", ".", cwd=project)
     assert "fixed 0 finding(s) in 0 files" in again.stderr, again.stderr
+
+
+def test_the_shim_sends_the_job_parameter_by_its_v2_name(project):
+    """Code still on v1.1 behind circleci_v2.shim.requests selects the job the same way the migrated scripts do."""
+    import warnings
+
+    from circleci_v2.shim import requests as shim_requests
+
+    run_cli("fix", "--unsafe-fixes", ".circleci", "scripts", cwd=project)
+    with Emulator(workflow_delay=0.0) as emu:
+        emu.add_project(SLUG, config=(project / ".circleci" / "config.yml").read_text())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reply = shim_requests.post(f"{emu.v1_url}/project/github/acme/warehouse/tree/main",
+                                       json={"build_parameters": {"CIRCLE_JOB": "deploy", "DEPLOY_ENV": "stage"}},
+                                       headers={"Circle-Token": emu.token, "Accept": "application/json"})
+        assert reply.status_code in (200, 201), reply.text
+        [trigger] = [c for c in emu.calls if c.operation_id == "triggerPipeline"]
+        assert trigger.json["parameters"] == {"run-job": "deploy", "DEPLOY_ENV": "stage"}
+        assert [(w, j) for w, j, _ in ran(emu, trigger.response["id"])] == [("run-deploy", "deploy")]

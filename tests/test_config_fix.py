@@ -223,3 +223,39 @@ def test_a_config_without_workflows_keeps_running_build_on_a_push(tmp_path):
     assert data["workflows"]["build"] == {"unless": "<< pipeline.parameters.run-job >>", "jobs": ["build"]}
     assert data["workflows"]["run-deploy"]["jobs"] == ["deploy"]
     assert schema_check(root / ".circleci" / "config.yml").returncode == 0
+
+
+def test_workflows_with_conditions_keep_them_and_stand_aside_for_a_selected_job(tmp_path):
+    config = textwrap.dedent("""\
+        version: 2.1
+        parameters:
+          nightly: {type: boolean, default: false}
+        jobs:
+          build: {docker: [{image: x}], steps: [checkout]}
+          deploy: {docker: [{image: x}], steps: [checkout]}
+        workflows:
+          main:
+            unless: << pipeline.parameters.nightly >>
+            jobs: [build]
+          nightly:
+            when: << pipeline.parameters.nightly >>
+            jobs: [build]
+    """)
+    trigger = SHELL_TRIGGER.replace(' -d "build_parameters[DEPLOY_ENV]=stage" -d "build_parameters[RETRIES]=3"', "")
+    root = make_repo(tmp_path / "app", config, **{"deploy.sh": trigger})
+    run_cli("fix", "--unsafe-fixes", ".", cwd=root)
+    flows = yaml.safe_load(config_of(root))["workflows"]
+    gate = "<< pipeline.parameters.run-job >>"
+    assert flows["main"]["unless"] == {"or": [gate, "<< pipeline.parameters.nightly >>"]}
+    assert flows["nightly"]["when"] == {"and": [{"not": gate}, "<< pipeline.parameters.nightly >>"]}
+    assert schema_check(root / ".circleci" / "config.yml").returncode == 0
+    pytest.importorskip("openapi_core")
+    from circleci_v2.shim.emulator import Emulator
+
+    with Emulator(validate=False) as emu:
+        emu.add_project("gh/acme/app", config=config_of(root))
+        names = lambda **p: sorted(w.name for w in emu.add_pipeline("gh/acme/app", parameters=p).workflows)  # noqa: E731
+        assert names() == ["main"]
+        assert names(nightly=True) == ["nightly"]
+        assert names(**{"run-job": "deploy"}) == ["run-deploy"]
+        assert names(nightly=True, **{"run-job": "deploy"}) == ["run-deploy"]
