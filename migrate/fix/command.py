@@ -249,7 +249,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
     from ..config_plan import job_parameter
     from ..migration_report import FileOutcome
     from .config import config_changes
-    from .writing import WriteError, diff_path, unified_diff, write_atomically
+    from .writing import WriteError, WritePolicy, diff_path, unified_diff, write_atomically
 
     errors = 0
     by_path = {os.path.abspath(o.path): o for o in outcomes}
@@ -303,7 +303,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
         try:
             expected = previous.new_bytes if previous is not None and previous.changed and previous.new_bytes \
                 else before.encode("utf-8")
-            write_atomically(path, data, expected=expected, policy=policy)
+            write_atomically(path, data, expected=expected, policy=WritePolicy(**(policy or {})))
         except WriteError as exc:
             outcome.errors.append(str(exc))
             outcome.changed = False

@@ -50,6 +50,21 @@ def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
     findings: List[Finding] = result.findings
     if not findings or result.source is None or result.errors:
         return
+    # a config rule's finding (CCI140) is settled by the .circleci/config.yml edit, not by the file's fixer: its
+    # `fix` is what circleci_config decided (unsafe where the config can be edited), and fix/config.py applies it
+    config_ids = {f.rule_id for f in findings if getattr(catalogue.get(f.rule_id), "kind", None) == "config"}
+    if config_ids:
+        planned = [f for f in findings if f.rule_id not in config_ids]
+        if not planned:
+            return
+        kept = result.findings
+        result.findings = planned
+        try:
+            decide(result, catalogue, keep_plans)
+        finally:
+            decided = iter(result.findings)
+            result.findings = [f if f.rule_id in config_ids else next(decided) for f in kept]
+        return
     plan_file = planner_for(result.kind)
     if plan_file is None:
         result.findings = [f if f.fix == MANUAL else replace(f, fix=MANUAL, reason=f.reason or
