@@ -60,7 +60,7 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> 
 def _job_parameter_renamed(params: Mapping[str, Any]) -> Dict[str, Any]:
     """The v1.1 build parameter that selected a job goes by its v2 pipeline parameter's name (CIRCLE_JOB ->
     run-job), as `fix --unsafe-fixes` writes it and declares it in the config (the config rule's job_parameter)."""
-    from .warnings import catalogue
+    from .deprecation import catalogue
 
     renames = {}
     for r in catalogue():
