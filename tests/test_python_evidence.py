@@ -328,3 +328,14 @@ def test_a_legacy_package_used_only_for_its_v2_methods_is_not_reported():
 
 def test_a_bare_f_string_statement_is_prose():
     assert run('CIRCLECI = 1\ndef f(o):\n    f"""POST /project/github/{o}/app/tree/main"""\n') == []
+
+
+def test_fields_filled_from_locals_keep_their_names_for_choosing_the_template():
+    code = '''
+        CIRCLE = "circleci"
+        class Cli:
+            def builds(self, username=None, project=None, build_num=None):
+                if build_num:
+                    return self._get('project/{username}/{project}/{build_num}'.format(**locals()))
+        '''
+    assert [(ln, r) for ln, r, _ in endpoints(code)] == [(6, "CCI131")]  # v1's build, not a v1.1 project

@@ -626,6 +626,9 @@ class Evaluator:
                     out.append(Piece(None, src, label_of(src)))
                     continue
                 s = self.as_str(v, src)
+                if src is call and len(s.pieces) == 1 and s.pieces[0].text is None and head:
+                    # from **locals() or a **dict: the field's name says what the part is (`{build_num}`)
+                    s = Str((Piece(None, call, f"`{head}`"),), s.via_names, s.notes)
                 via = via or s.via_names
                 out.extend(s.pieces)
         return Str(tuple(out), via, tmpl.notes)
