@@ -339,3 +339,14 @@ def test_fields_filled_from_locals_keep_their_names_for_choosing_the_template():
                     return self._get('project/{username}/{project}/{build_num}'.format(**locals()))
         '''
     assert [(ln, r) for ln, r, _ in endpoints(code)] == [(6, "CCI131")]  # v1's build, not a v1.1 project
+
+
+@pytest.mark.parametrize("code, line, rule", [
+    # `import circleci.api` then the class through the package path
+    ('import circleci.api\napi = circleci.api.Api("tok")\napi.trigger_build("acme", "app")\n', 3, "CCI110"),
+    # an Api instance in a variable named like the package
+    ('from circleci.api import Api\ncircleci = Api("tok")\ncircleci.clear_cache("acme", "app")\n', 3, "CCI112"),
+])
+def test_legacy_clients_through_the_package_path_and_a_shadowing_name(code, line, rule):
+    found = [(f.line, f.rule_id) for f in run(code) if CATALOGUE[f.rule_id].kind == "client"]
+    assert found == [(line, rule)]
