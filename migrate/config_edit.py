@@ -83,6 +83,7 @@ class _Editor:
         self.jp = jp
         self.result = result
         self.unedited = text  # what ruamel writes for the file before any edit
+        self.added: set = set()  # the parameters this edit declares
 
     # ---- load and dump ------------------------------------------------------------------------------
 
@@ -220,12 +221,13 @@ class _Editor:
                 continue
             default = DoubleQuotedScalarString(decl.default) if isinstance(decl.default, str) else decl.default
             append(params, name, CommentedMap([("type", decl.type), ("default", default)]))
+            self.added.add(name)
             sent = ", ".join(sorted({f"{u.path}:{u.line}" for u in decl.uses}))
             self.result.changes.append(f"parameters: {name} ({decl.type}, default {_show(decl.default)}), "
                                        f"sent by {sent}")
             if decl.type != "string" and name != self.jp.pipeline_parameter:
                 self.result.notes.append(
-                    f"`{name}` is a {decl.type} with default {_show(decl.default)}: when a trigger does not send it, "
+                    f"`{name}` is {'an' if decl.type[0] in 'aeiou' else 'a'} {decl.type} with default {_show(decl.default)}: when a trigger does not send it, "
                     f"jobs see {_show(decl.default)} where v1.1 left the variable unset")
         if new_block and len(params):
             keys = list(data.keys())
@@ -298,7 +300,7 @@ class _Editor:
             if name == self.jp.pipeline_parameter or not _ENV_NAME.match(name):
                 continue
             readers = [job for job, body in jobs.items() if reads_variable(self._job_text(data, body), name)]
-            if not readers:
+            if not readers and name in self.added and f"pipeline.parameters.{name}" not in self.text:
                 self.result.notes.append(
                     f"no job's steps read ${name}: if a script a job runs reads it, add `{name}: {ref(name)}` "
                     "to that job's `environment:`")

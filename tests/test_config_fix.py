@@ -117,6 +117,10 @@ def test_fix_declares_the_parameters_feeds_the_jobs_and_adds_a_workflow_per_sele
     report = json.loads((root / "report.json").read_text())
     config_entry = next(f for f in report["files"] if f["path"].endswith("config.yml"))
     assert config_entry["changed"] and any("version: 2 -> 2.1" in c["description"] for c in config_entry["changes"])
+    # an integer cannot be unset, and no step reads RUN_EXTRA_TESTS: a person is told both
+    assert [l["reason"].split(":")[0] for l in config_entry["left"]] == [
+        "`RETRIES` is an integer with default 0", "no job's steps read $RUN_EXTRA_TESTS"]
+    assert ".circleci/config.yml: CCI140 [manual] no job's steps read $RUN_EXTRA_TESTS" in fixed.stdout
     assert not any(l["rule"] == "CCI140" for f in report["files"] for l in f["left"] if f["path"] != ".circleci/config.yml")
     # check has nothing left to say about parameters, and a second fix changes nothing
     assert run_cli("check", "--select", "CCI140", ".", cwd=root).returncode == 0

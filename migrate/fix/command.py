@@ -207,7 +207,8 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             click.echo(f"{outcome.path}: error: {e}", err=True)
         for left in outcome.left:
             needs = "needs --unsafe-fixes" if left.needs == "unsafe" else "manual"
-            click.echo(f"{outcome.path}:{left.line}:{left.column}: {left.rule_id} [{needs}] {left.reason}",
+            where = f"{outcome.path}:{left.line}:{left.column}:" if left.line > 0 else f"{outcome.path}:"  # config
+            click.echo(f"{where} {left.rule_id} [{needs}] {left.reason}",
                        err=listing_to_stderr)
     if report_path:
         from ..migration_report import ReportError, write_report

@@ -141,7 +141,8 @@ def defer_findings(findings: Sequence[Any], catalogue: Any) -> Tuple[List[Any], 
 def config_changes(edit: ConfigEdit) -> Tuple[List[Change], List[Left]]:
     """The report's lines for an edited config: each edit, and each note for a person."""
     changes = [Change(RULE_ID, 0, text, UNSAFE) for text in edit.changes]
-    left = [Left(RULE_ID, 0, 0, note, "a person should check this", "", MANUAL) for note in edit.notes]
+    left = [Left(RULE_ID, 0, 0, "the config was edited; a person should check this", note, "", MANUAL)
+            for note in edit.notes]
     return changes, left
 
 
