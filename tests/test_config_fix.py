@@ -263,3 +263,46 @@ def test_workflows_with_conditions_keep_them_and_stand_aside_for_a_selected_job(
         assert names(nightly=True) == ["nightly"]
         assert names(**{"run-job": "deploy"}) == ["run-deploy"]
         assert names(nightly=True, **{"run-job": "deploy"}) == ["run-deploy"]
+
+
+def test_a_trigger_inside_the_config_is_rewritten_and_the_config_edited_in_one_write(tmp_path):
+    # a job of the config triggers the project's deploy job: the curl rewrite and the config edit both land
+    config = textwrap.dedent("""\
+        version: 2
+        jobs:
+          build:
+            docker:
+              - image: cimg/base:stable
+            steps:
+              - run: |
+                  curl -fsS -X POST "https://circleci.com/api/v1.1/project/github/acme/app/tree/main?circle-token=$CIRCLE_TOKEN" -d "build_parameters[CIRCLE_JOB]=deploy"
+          deploy:
+            docker:
+              - image: cimg/base:stable
+            steps:
+              - run: echo deploying
+        workflows:
+          main:
+            jobs:
+              - build
+    """)
+    root = make_repo(tmp_path / "app", config, **{"README": "app\n"})
+    shown = run_cli("diff", "--unsafe-fixes", ".", cwd=root)
+    assert shown.stdout.count("+++ b/.circleci/config.yml") == 1  # one diff for the file, both edits in it
+    assert subprocess.run(["git", "apply", "--check", "-"], input=shown.stdout, text=True, cwd=root).returncode == 0
+    fixed = run_cli("fix", "--unsafe-fixes", ".", cwd=root)
+    assert fixed.returncode == 1 and "error" not in fixed.stderr, fixed.stderr
+    text = config_of(root)
+    assert '"parameters": {"run-job": "deploy"}' in text and "/api/v2/project/gh/acme/app/pipeline" in text
+    assert yaml.safe_load(text)["workflows"]["run-deploy"]["jobs"] == ["deploy"]
+    assert schema_check(root / ".circleci" / "config.yml").returncode == 0
+
+
+def test_a_python_trigger_selecting_a_job_sends_run_job(tmp_path):
+    trigger = PY_TRIGGER.replace('{"RUN_EXTRA_TESTS": "true"}', '{"CIRCLE_JOB": "deploy", "DEPLOY_ENV": "stage"}')
+    root = make_repo(tmp_path / "app", **{"deploy.py": trigger})
+    run_cli("fix", "--unsafe-fixes", ".", cwd=root)
+    assert 'json={"parameters": {"run-job": "deploy", "DEPLOY_ENV": "stage"}, "branch": "main"}' in \
+        (root / "deploy.py").read_text()
+    data = yaml.safe_load(config_of(root))
+    assert set(data["parameters"]) == {"run-job", "DEPLOY_ENV"} and "run-deploy" in data["workflows"]

@@ -286,6 +286,9 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             continue
         if not edit.changed:
             continue
+        # what the file holds now: the text the file fixer wrote, or the config as read
+        on_disk = previous.new_bytes if previous is not None and previous.changed and previous.new_bytes \
+            else before.encode("utf-8")
         outcome = previous or FileOutcome(edit.path)
         if previous is None:
             outcomes.append(outcome)
@@ -302,12 +305,10 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             diffs.append(text.encode("utf-8"))
             continue
         try:
-            expected = previous.new_bytes if previous is not None and previous.changed and previous.new_bytes \
-                else before.encode("utf-8")
-            write_atomically(path, data, expected=expected, policy=WritePolicy(**(policy or {})))
+            write_atomically(path, data, expected=on_disk, policy=WritePolicy(**(policy or {})))
         except WriteError as exc:
             outcome.errors.append(str(exc))
-            outcome.changed = False
+            outcome.changed = previous is not None and on_disk != before.encode("utf-8")
             errors += 1
     return errors
 
