@@ -350,3 +350,30 @@ def test_fields_filled_from_locals_keep_their_names_for_choosing_the_template():
 def test_legacy_clients_through_the_package_path_and_a_shadowing_name(code, line, rule):
     found = [(f.line, f.rule_id) for f in run(code) if CATALOGUE[f.rule_id].kind == "client"]
     assert found == [(line, rule)]
+
+
+def test_a_request_whose_url_start_is_unknown_does_not_hide_its_routes():
+    # `{self.url}/{api_version}/{endpoint}`: the analysis resolves the call, not the URL up to the route
+    code = '''
+        import requests
+        GET, POST = "GET", "POST"
+        class Api:
+            def __init__(self, token, url="https://circleci.com/api"):
+                self.url = url
+                self._session = requests.Session()
+            def follow(self, slug):
+                endpoint = f"project/{slug}/follow"
+                return self._request(POST, endpoint)
+            def builds(self, slug, branch):
+                endpoint = f"project/{slug}/tree/{branch}"
+                return self._request(GET, endpoint)
+            def _request(self, verb, endpoint, api_version=None):
+                api_version = self.validate(api_version)
+                url = f"{self.url}/{api_version}/{endpoint}"
+                verb = verb.upper()
+                if verb == GET:
+                    return self._session.get(url, headers={"Accept": "application/json"})
+                elif verb == POST:
+                    return self._session.post(url, headers={"Accept": "application/json"})
+        '''
+    assert [(ln, r) for ln, r, _ in endpoints(code)] == [(9, "CCI139"), (12, "CCI133")]

@@ -633,9 +633,13 @@ class _Analysis:
         """A request whose library and verb are known: what the rules say about its URL is the answer."""
         for outcomes in result.slots:
             for o in outcomes:
-                if o.req.known_library and o.req.verb is not None:
+                # the analysis saw the whole request (library, verb, and the URL up to its route): its
+                # verdict stands, "no v1.1 route" included; a URL whose start is unknown (`{base}/{version}/`
+                # + route) was not seen whole
+                if o.req.known_library and o.req.verb is not None and (
+                        o.best is not None or (o.split is not None and o.split.version is not None)):
                     if o.best is None:
-                        self.cover(o.url)  # the analysis saw the whole request: no v1.1 route
+                        self.cover(o.url)
                     self.resolved_calls.add(id(call))
 
     def route_matches(self, verb: Optional[str], url: str) -> List[RuleMatch]:
@@ -885,7 +889,7 @@ def _dead_branch(func: Any, call: ast.Call, bound: Dict[str, Tuple[Any, ...]], e
         in_body = _within(where, node.body)
         if not in_body and not (node.orelse and _within(where, node.orelse)):
             continue
-        truth = _test_value(node.test, bound, ev)
+        truth = _test_value(node.test, bound, ev, Frame(func.scope))
         if truth is not None and truth != in_body:
             return True
     return False
@@ -896,12 +900,14 @@ def _within(where: Tuple[int, int], stmts: List[ast.stmt]) -> bool:
     return (first.lineno, first.col_offset) <= where <= (last.end_lineno or last.lineno, last.end_col_offset or 0)
 
 
-def _test_value(test: ast.expr, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator) -> Optional[bool]:
-    """`p == 'GET'`, `p.upper() in ('GET', 'HEAD')`, `'POST' != p` with `p` bound to a literal; else None."""
+def _test_value(test: ast.expr, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator,
+                frame: Frame) -> Optional[bool]:
+    """`p == 'GET'`, `p.upper() in ('GET', 'HEAD')`, `'POST' != p`, `p == GET` (a module constant) with `p`
+    bound to a literal; else None."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return None
     left, op, right = test.left, test.ops[0], test.comparators[0]
-    if isinstance(left, ast.Constant):
+    if isinstance(left, ast.Constant) or (isinstance(left, ast.Name) and left.id not in bound):
         left, right = right, left
     fold = False
     if (isinstance(left, ast.Call) and isinstance(left.func, ast.Attribute) and not left.args
@@ -915,8 +921,9 @@ def _test_value(test: ast.expr, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator
     if lit is None:
         return None
     consts = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
-    texts = [c.value for c in consts if isinstance(c, ast.Constant) and isinstance(c.value, str)]
-    if len(texts) != len(consts):
+    texts = [c.value if isinstance(c, ast.Constant) else getattr(ev.value(c, frame), "literal", None)
+             for c in consts if isinstance(c, (ast.Constant, ast.Name))]
+    if len(texts) != len(consts) or not all(isinstance(t, str) for t in texts):
         return None
     if fold:
         lit, texts = lit.lower(), [t.lower() for t in texts]
