@@ -84,6 +84,10 @@ def test_marked_sites_are_exactly_the_sites_fix_rewrites(example_tree, tmp_path,
     assert sorted(promised - changed) == [], "marked fixable by check, not rewritten by fix"
     assert sorted(changed - promised) == [], "rewritten by fix, not marked fixable by check"
     assert f"fixed {len(promised)} finding(s)" in fix.stderr
+    if not unsafe:  # and it says how many more --unsafe-fixes would fix, as check did
+        assert f"({len(unsafe_only)} of them fixable with --unsafe-fixes)" in fix.stderr
+    else:
+        assert "of them fixable with --unsafe-fixes" not in fix.stderr
 
     after, after_stderr = _check(root)
     left_fixable = [_site(f) for f in after if f["fix"] == "safe" or (unsafe and f["fix"] == "unsafe")]

@@ -26,6 +26,8 @@ import click
 
 from ..cli import SEVERITY_RANK  # loaded already: the command line declares these commands
 
+UNSAFE_NEEDS = "unsafe"  # a finding fixed only with --unsafe-fixes (model.UNSAFE; this module loads no model)
+
 FIX_EXIT_HELP = (
     "\b\nExit status:\n"
     "  0  nothing to do: no findings\n"
@@ -139,7 +141,9 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
 
         catalogue = load_catalogue()
         configs = plan_configs(run.parameters.check.uses, run.parameters.check.targets, catalogue)
+    needs_unsafe = 0  # findings decided `unsafe` (check's [~]): fixed by --unsafe-fixes
     for result in results:
+        needs_unsafe += sum(1 for f in result.findings if f.fix == UNSAFE_NEEDS)
         for note in result.notes:
             click.echo(f"{result.path}: {note}", err=True)
         if not result.findings and not result.errors:
@@ -224,6 +228,8 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         verb = "would fix" if diff else "fixed"
         files = "file" if changed == 1 else "files"
         line = f"circleci-v2: {verb} {fixed} finding(s) in {changed} {files}; {left} left for a person"
+        if needs_unsafe and not unsafe:  # what check marked [~]
+            line += f" ({needs_unsafe} of them fixable with --unsafe-fixes)"
         if errors:
             line += f"; {errors} error(s)"
         click.echo(line + ".", err=True)
