@@ -173,8 +173,8 @@ class _Editor:
         orb_jobs = sorted({name for name in self._workflow_job_names(data) if "/" in name})
         if not orb_jobs:
             return
-        for name in self.needs.declarations:
-            if name == self.jp.pipeline_parameter:
+        for name, decl in self.needs.declarations.items():
+            if name == self.jp.pipeline_parameter or not decl.from_v1:
                 continue
             if not any(reads_variable(self._job_text(data, job), name) for job in jobs.values()):
                 raise Refused(f"no job of the config reads ${name}, and its workflows run orb jobs "
@@ -225,7 +225,7 @@ class _Editor:
             sent = ", ".join(sorted({f"{u.path}:{u.line}" for u in decl.uses}))
             self.result.changes.append(f"parameters: {name} ({decl.type}, default {_show(decl.default)}), "
                                        f"sent by {sent}")
-            if decl.type != "string" and name != self.jp.pipeline_parameter:
+            if decl.type != "string" and name != self.jp.pipeline_parameter and decl.from_v1:
                 self.result.notes.append(
                     f"`{name}` is {'an' if decl.type[0] in 'aeiou' else 'a'} {decl.type} with default {_show(decl.default)}: when a trigger does not send it, "
                     f"jobs see {_show(decl.default)} where v1.1 left the variable unset")
@@ -296,8 +296,9 @@ class _Editor:
     def _environment(self, data: Any, jobs: Any) -> None:
         from ruamel.yaml.comments import CommentedMap
 
-        for name in self.needs.declarations:
-            if name == self.jp.pipeline_parameter or not _ENV_NAME.match(name):
+        for name, decl in self.needs.declarations.items():
+            # a v2 trigger's parameter was never an environment variable: only build parameters are fed to jobs
+            if name == self.jp.pipeline_parameter or not _ENV_NAME.match(name) or not decl.from_v1:
                 continue
             readers = [job for job, body in jobs.items() if reads_variable(self._job_text(data, body), name)]
             if not readers and name in self.added and f"pipeline.parameters.{name}" not in self.text:

@@ -177,6 +177,11 @@ class Declaration:
     default: Any
     uses: List[ParameterUse] = field(default_factory=list)
 
+    @property
+    def from_v1(self) -> bool:
+        """Sent as a v1.1 build parameter somewhere: jobs read it as an environment variable."""
+        return any(u.origin == "build_parameters" for u in self.uses)
+
 
 @dataclass
 class ConfigNeeds:

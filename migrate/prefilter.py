@@ -15,7 +15,8 @@ base comes from outside the file), also right after a quote without its slash
 (`'project/{0}/{1}/{2}/{3}/retry'`, `'/'.join(['project', ...])`). A file that only mentions CircleCI (an API
 v2 client, a CI config without API calls, prose) stops here; one that spells
 circle-token passes both stages (a rule marker), since a token in the query
-string is reported on v2 URLs too.
+string is reported on v2 URLs too; so does a v2 pipeline trigger that sends
+parameters, which CCI140 checks against the config.
 
 Importing this module imports neither yaml nor the catalogue.
 """
@@ -62,6 +63,10 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
         alternatives.append(rb"(?m:^[ \t]*(?:from|import)[ \t]+" + re.escape(module) + rb"(?!\w))")
         alternatives.append(rb"(?m:^[ \t]*from[ \t]+" + re.escape(package) + rb"[ \t]+import[ \t][^\n]*(?<![\w.])"
                             + re.escape(leaf) + rb"(?!\w))")
+    # a v2 pipeline trigger that sends parameters (within 2 KB of its URL): they must be declared in the config,
+    # which CCI140 checks on v2 too; a v2 trigger without parameters stays out
+    trigger = rb"/api/v2/project/[^\s'\"]*/pipeline(?![\w/-])"
+    alternatives.append(rb"(?s:" + trigger + rb".{0,2048}?parameters|parameters.{0,2048}?" + trigger + rb")")
     # a route root right after /api/v2 is an API v2 call (the decoys that
     # mention CircleCI but are already migrated)
     alternatives.extend(rb"(?<!/api/v2)" + re.escape(root) for root in route_roots)

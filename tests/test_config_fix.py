@@ -306,3 +306,23 @@ def test_a_python_trigger_selecting_a_job_sends_run_job(tmp_path):
         (root / "deploy.py").read_text()
     data = yaml.safe_load(config_of(root))
     assert set(data["parameters"]) == {"run-job", "DEPLOY_ENV"} and "run-deploy" in data["workflows"]
+
+
+def test_an_already_migrated_v2_trigger_is_checked_and_its_parameters_declared(tmp_path):
+    v2 = textwrap.dedent("""\
+        import requests
+        requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline",
+                      json={"branch": "main", "parameters": {"run_migrations": True}},
+                      headers={"Circle-Token": token}).raise_for_status()
+    """)
+    root = make_repo(tmp_path / "app", CONFIG_V2.replace("./deploy.sh", "RUN_MIGRATIONS=$run_migrations ./deploy.sh"),
+                     **{"trigger.py": v2})
+    checked = run_cli("check", ".", cwd=root)
+    assert "trigger.py:3:54: CCI140 [~] Pipeline parameter `run_migrations`" in checked.stdout, checked.stdout
+    assert "run_migrations: {type: boolean, default: false}" in checked.stdout
+    run_cli("fix", "--unsafe-fixes", ".", cwd=root)
+    data = yaml.safe_load(config_of(root))
+    assert data["parameters"] == {"run_migrations": {"type": "boolean", "default": False}}
+    # a v2 parameter never was an environment variable: the jobs are left as they are
+    assert "environment" not in data["jobs"]["deploy"]
+    assert run_cli("check", ".", cwd=root).returncode == 0

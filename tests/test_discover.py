@@ -180,6 +180,10 @@ def test_markers_cover_every_client_module_and_import():
     (b'requests.get(f"https://circleci.com/api/v2/me?circle-token={t}")', True),
     (b'requests.get("https://circleci.com/api/v2/me", params={"circle-token": t})', True),
     (b'curl -s "https://circleci.com/api/v2/project/gh/a/b/pipeline?circle-token=$CIRCLE_TOKEN"\n', True),
+    # a v2 trigger sending parameters: CCI140 checks them against the config
+    (b'requests.post("https://circleci.com/api/v2/project/gh/a/b/pipeline", json={"parameters": {"x": 1}})', True),
+    (b'body = {"branch": "main", "parameters": p}\nrequests.post(f"{CIRCLECI}/api/v2/project/{slug}/pipeline", '
+     b'json=body)', True),
     # mentions without a shape: not analysed
     (b"# CircleCI runs our tests\nON_CI = os.environ.get('CIRCLECI')", False),
     (b'requests.post("https://circleci.com/api/v2/project/gh/a/b/pipeline")', False),
