@@ -132,18 +132,24 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
     raw_configs = params.get("circleci_config") or ()
     if isinstance(raw_configs, str):
         raw_configs = (raw_configs,)
+    source = "--circleci-config"
+    if not raw_configs and config.get("circleci-config"):
+        # the file's paths are read from its own folder, wherever the command runs (as ruff does)
+        value = config.get("circleci-config")
+        raw_configs = tuple(_from_folder(item, config.folder) for item in ([value] if isinstance(value, str) else value))
+        source = f"{config.path}: [tool.circleci-v2] circleci-config"
     if raw_configs:
         from .config_plan import parse_config_option
 
         try:
             options.circleci_config, options.circleci_configs = parse_config_option(raw_configs)
         except ValueError as exc:
-            raise UserError(f"--circleci-config {exc}") from None
+            raise UserError(f"{source} {exc}") from None
     for label, path in ([("", options.circleci_config)] if options.circleci_config else []) + [
             (f"{slug}=", p) for slug, p in options.circleci_configs.items()]:
         if not os.path.isfile(path):
             what = "is a folder" if os.path.isdir(path) else "no such file"
-            raise UserError(f"--circleci-config {label}{path}: {what}")
+            raise UserError(f"{source} {label}{path}: {what}")
     if options.stdin_filename and STDIN not in paths:
         raise UserError("--stdin-filename needs `-` among the paths")
     known = rule_ids_from_files()
@@ -155,6 +161,12 @@ def check_options_from(params: dict) -> Tuple[CheckOptions, RuleSelection]:
     except SelectorError as exc:
         raise UserError(str(exc)) from None
     return options, selection
+
+
+def _from_folder(value: str, folder: str) -> str:
+    """A `[SLUG=]PATH` of the configuration file with PATH taken from the file's folder."""
+    slug, sep, path = value.rpartition("=")
+    return f"{slug}{sep}{os.path.join(folder, path)}"
 
 
 def _write_atomically(path: str, text: str) -> None:

@@ -45,7 +45,8 @@ _KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "jobs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number >= 0"),
     "unsafe-fixes": (lambda v: isinstance(v, bool), "true or false"),
     "add-todo": (lambda v: isinstance(v, bool), "true or false"),
-    "circleci-config": (lambda v: isinstance(v, str), "a path to .circleci/config.yml"),
+    "circleci-config": (lambda v: isinstance(v, str) or _str_list(v),
+                        "[SLUG=]PATH to a .circleci/config.yml, or a list of them"),
     "fail-on": (lambda v: v in ("error", "warning", "info"), "one of error, warning, info"),
 }
 

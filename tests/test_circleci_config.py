@@ -299,3 +299,28 @@ def test_cli_suppression_comment_silences_cci140(tmp_path):
         '              json={"build_parameters"'))
     result = _cli("check", "--select", "CCI140", ".", cwd=tmp_path)
     assert result.returncode == 0 and "1 suppressed" in result.stderr
+
+
+def test_pyproject_circleci_config_key_is_read(tmp_path):
+    """`circleci-config` in [tool.circleci-v2] works as the option does (paths from pyproject's folder)."""
+    (tmp_path / "ci").mkdir()
+    config = tmp_path / "ci" / "ci.yml"
+    config.write_text("version: 2.1\nparameters:\n  OTHER: {type: boolean, default: false}\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "trigger.py").write_text(TRIGGER)
+    for value in ('"ci/ci.yml"', '["ci/ci.yml"]'):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.circleci-v2]\ncircleci-config = {value}\n")
+        undeclared = _cli("check", "--select", "CCI140", "trigger.py", cwd=tmp_path / "src")
+        assert undeclared.returncode == 1 and "CCI140" in undeclared.stdout, undeclared.stdout + undeclared.stderr
+    config.write_text("version: 2.1\nparameters:\n  RUN_E2E: {type: boolean, default: false}\n")
+    declared = _cli("check", "--select", "CCI140", "trigger.py", cwd=tmp_path / "src")
+    assert declared.returncode == 0, declared.stdout + declared.stderr
+    # the command line wins over the file
+    (tmp_path / "src" / "bare.yml").write_text("version: 2.1\n")
+    overridden = _cli("check", "--select", "CCI140", "--circleci-config", "bare.yml", "trigger.py", cwd=tmp_path / "src")
+    assert overridden.returncode == 1, overridden.stdout + overridden.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.circleci-v2]\ncircleci-config = ["gh/acme/other=missing.yml"]\n')
+    missing = _cli("check", "trigger.py", cwd=tmp_path / "src")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "pyproject.toml: [tool.circleci-v2] circleci-config gh/acme/other=" in missing.stderr
+    assert "missing.yml: no such file" in missing.stderr
