@@ -73,7 +73,7 @@ if sys.argv[1] == "rules":
     sys.exit(subprocess.call([sys.executable, "-m", "circleci_v2.migrate", *sys.argv[1:]]))
 def f(path, line, rule, severity, end=None):
     return {"rule": rule, "path": path, "line": line, "end_line": end or line, "severity": severity, "message": "m"}
-print(json.dumps({"version": 1, "errors": [], "findings": [
+print(json.dumps({"version": 1, "errors": [{"path": "./o/p/b.py", "message": "syntax error"}], "findings": [
     f("o/p/a.py", 10, "CCI102", "error"),            # on the site's first line: found, right rule
     f("o/p/a.py", 10, "CCI120", "warning"),          # a request rule: not scored
     f("o/p/a.py", 20, "CCI101", "error"),            # a follow reported as a trigger: found, wrong rule, error on info
@@ -100,8 +100,8 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
             site([40], "CCI104", True),
             site([45], None, False),
         ], tags=["t1"]),
-        entry("o/p", "b.py", [site([5], "CCI107", True)], tags=["t2"]),
-        entry("o/n", "neg.py", [], negative=True),
+        {**entry("o/p", "b.py", [site([5], "CCI107", True), site([7], "CCI133", False)], tags=["t2"]), "holdout": True},
+        {**entry("o/n", "neg.py", [], negative=True), "holdout": True},
         {**entry("o/c", "ctx.py", []), "context": True},
     ])
     proc = run_score("--texts", str(texts), "--manifest", str(m), "--command", f"{sys.executable} {fake}", "--json")
@@ -109,7 +109,7 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
     result = json.loads(proc.stdout)
     t = result["totals"]
     assert t["deprecated"] == {"sites": 3, "found": 2, "right_rule": 2}
-    assert t["info"] == {"sites": 2, "found": 2, "right_rule": 1}
+    assert t["info"] == {"sites": 3, "found": 2, "right_rule": 1}
     assert t["unresolved"] == {"sites": 1, "found": 0, "right_rule": 0}
     assert t["error_findings_on_info_sites"] == 1 and t["info_sites_with_error_findings"] == 1
     assert t["found_sites_with_other_rules"] == 1  # the follow site, reported as CCI101
@@ -117,8 +117,26 @@ def test_arithmetic_on_a_fixed_report(tmp_path: Path) -> None:
     assert t["auxiliary_findings"] == 1
     assert t["negative_files_with_findings"] == 1 and t["findings_on_negatives"] == 1
     assert t["context_files"] == 1 and t["context_findings"] == 1 and t["positive_files"] == 2
-    assert sorted(x["lines"][0] for x in result["misses"]) == [40, 45]
+    assert t["check_errors"] == 1
+    assert sorted((x["lines"][0], x["holdout"]) for x in result["misses"]) == [(7, True), (40, False), (45, False)]
     assert result["wrong_rule"] == [{"file": "o/p/a.py", "lines": [20], "endpoint": "X", "expected": ["CCI139"], "got": ["CCI101"]}]
+    # the holdout files (b.py and neg.py) again on their own, from the same run
+    h = result["holdout"]
+    assert h["files"] == 2 and h["files_scored"] == 2 and h["positive_files"] == 1 and h["negative_files"] == 1
+    assert h["deprecated"] == {"sites": 1, "found": 1, "right_rule": 1}
+    assert h["info"] == {"sites": 1, "found": 0, "right_rule": 0}
+    assert h["unresolved"] == {"sites": 0, "found": 0, "right_rule": 0}
+    assert h["findings_on_negatives"] == 1 and h["error_findings_on_info_sites"] == 0
+    assert h["unmatched_findings_on_positives"] == 0 and h["check_errors"] == 1
+    assert h["by_kind"] == {"python": {"deprecated": {"sites": 1, "found": 1}, "info": {"sites": 1, "found": 0},
+                                       "unresolved": {"sites": 0, "found": 0}}}
+
+    text = run_score("--texts", str(texts), "--manifest", str(m), "--command", f"{sys.executable} {fake}")
+    assert text.returncode == 0, text.stderr
+    totals_part, held_part = text.stdout.split("holdout files only")
+    assert "deprecated sites found: 2/3 (67%)" in totals_part
+    assert "deprecated sites found: 1/1 (100%)" in held_part and "info sites found: 0/1 (0%)" in held_part
+    assert "o/p/b.py:7 X -> CCI133 (info) [t2] [holdout]" in text.stdout
 
 
 def test_bad_arguments_and_manifests_exit_2(tmp_path: Path) -> None:
