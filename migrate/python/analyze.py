@@ -24,6 +24,7 @@ from circleci_v2.rules import ApiUrl, Catalogue, ClientMethod, RuleMatch, placeh
 from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
+from ..request_checks import RequestChecks, Verdict
 from .evaluate import Evaluator, Frame, label_of
 from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
                        route_words, sends_post, strong_route, weak_route_ok)
@@ -40,6 +41,8 @@ from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
 MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
 _CURL = re.compile("curl", re.IGNORECASE)
+# a rule's `request.check` -> (confidence, reason) when the request shows the problem, else None
+PYTHON_CHECKS: RequestChecks[Callable[..., Verdict]] = RequestChecks("the Python analyser")
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
 
@@ -394,24 +397,8 @@ class _Analysis:
         self.add(rule, req.call, site, LOW, [f"the URL is not resolved in this file ({label}); the circle-token "
                                              "parameter says it is a CircleCI call (v1.1 or v2)"], {})
 
-    def check(self, check: str, rule: Rule, o: _Outcome) -> Optional[Tuple[str, Optional[str]]]:
-        req = o.req
-        if check == "accept":
-            state, what = req.accept
-            if state == ABSENT:
-                return HIGH, None
-            if state == PARTIAL:
-                return LOW, f"the headers partly come from {what}, which this file does not show"
-            return None  # present, or opaque: never report a missing header we cannot see
-        if check == "query-token":
-            names = {m.lower() for m in rule.markers}
-            query = o.split.query if o.split is not None else ""
-            for part in query.split("&"):
-                if part.split("=", 1)[0].strip().lower() in names:
-                    return HIGH, None
-            if _params_have(o.run.ev, req.params, names):
-                return HIGH, None
-        return None
+    def check(self, check: str, rule: Rule, o: _Outcome) -> Verdict:
+        return PYTHON_CHECKS[check](rule, o)
 
     # ---- wrappers ---------------------------------------------------------------------------------
 
@@ -931,4 +918,28 @@ def _test_value(test: ast.expr, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator
         return lit in texts
     if isinstance(op, (ast.NotEq, ast.NotIn)) and (isinstance(op, ast.NotIn) or len(texts) == 1):
         return lit not in texts
+    return None
+
+
+# ---- the request checks (PYTHON_CHECKS) ----------------------------------------------------------
+
+@PYTHON_CHECKS("accept")
+def _accept_missing(rule: Rule, o: "_Outcome") -> Verdict:
+    state, what = o.req.accept
+    if state == ABSENT:
+        return HIGH, None
+    if state == PARTIAL:
+        return LOW, f"the headers partly come from {what}, which this file does not show"
+    return None  # present, or opaque: never report a missing header we cannot see
+
+
+@PYTHON_CHECKS("query-token")
+def _token_in_query(rule: Rule, o: "_Outcome") -> Verdict:
+    names = {m.lower() for m in rule.markers}
+    query = o.split.query if o.split is not None else ""
+    for part in query.split("&"):
+        if part.split("=", 1)[0].strip().lower() in names:
+            return HIGH, None
+    if _params_have(o.run.ev, o.req.params, names):
+        return HIGH, None
     return None

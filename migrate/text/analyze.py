@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
+from ..request_checks import RequestChecks, Verdict
 from .http_tools import HttpRequest, parse_request
 from .evidence import RELATIVE_ROUTE, ROUTE, Explained, Lexed, Scanner, findings_for as evidence_findings, word_span
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, dockerfile_env, segments_for, yaml_env
 from .shell import LIT, TEMPLATE, Command, Part, Word, assignments, lex
 from .site import TextSite
-
-# The property each request rule (kind: request) is about, by rule name, and
-# whether it applies when the API root is not visible in the file. A test checks
-# that every request rule of the catalogue is covered here.
 
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
 _ENV_LINE = re.compile(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]")
@@ -195,30 +192,41 @@ def _base_label(url: Resolved) -> str:
     return "a value the script does not show"
 
 
-def _check(check: str, rule: Rule, req: HttpRequest, split) -> Optional[Tuple[str, Optional[str]]]:
-    if check == "accept":
-        if req.tool == "httpie" or req.json_flag:
-            return None  # httpie and curl --json ask for JSON themselves
-        names = req.header_names()
-        if "accept" in names:
-            return None
-        if req.opaque_options or None in names:
-            return None  # a header we cannot read may be the Accept header: never guess it is missing
-        return HIGH, None
-    if check == "query-token":
-        markers = {m.lower() for m in rule.markers}
-        for piece in split.query.split("&"):
-            if piece.split("=", 1)[0].strip().lower() in markers:
+# a rule's `request.check` -> (confidence, reason) when the command shows the problem, else None
+TEXT_CHECKS: RequestChecks[Callable[..., Verdict]] = RequestChecks("the text analyser")
+
+
+def _check(check: str, rule: Rule, req: HttpRequest, split) -> Verdict:
+    return TEXT_CHECKS[check](rule, req, split)
+
+
+@TEXT_CHECKS("accept")
+def _accept_missing(rule: Rule, req: HttpRequest, split) -> Verdict:
+    if req.tool == "httpie" or req.json_flag:
+        return None  # httpie and curl --json ask for JSON themselves
+    names = req.header_names()
+    if "accept" in names:
+        return None
+    if req.opaque_options or None in names:
+        return None  # a header we cannot read may be the Accept header: never guess it is missing
+    return HIGH, None
+
+
+@TEXT_CHECKS("query-token")
+def _token_in_query(rule: Rule, req: HttpRequest, split) -> Verdict:
+    markers = {m.lower() for m in rule.markers}
+    for piece in split.query.split("&"):
+        if piece.split("=", 1)[0].strip().lower() in markers:
+            return HIGH, None
+    if req.get_data:  # curl -G -d circle-token=...
+        for arg in req.data:
+            if arg.value is not None and arg.value.text_with("").split("=", 1)[0].strip().lower() in markers:
                 return HIGH, None
-        if req.get_data:  # curl -G -d circle-token=...
-            for arg in req.data:
-                if arg.value is not None and arg.value.text_with("").split("=", 1)[0].strip().lower() in markers:
+    if req.tool == "httpie":
+        for arg in req.args:
+            if arg.name == "item:query" and arg.value is not None:
+                if arg.value.text_with("").split("==", 1)[0].strip().lower() in markers:
                     return HIGH, None
-        if req.tool == "httpie":
-            for arg in req.args:
-                if arg.name == "item:query" and arg.value is not None:
-                    if arg.value.text_with("").split("==", 1)[0].strip().lower() in markers:
-                        return HIGH, None
     return None
 
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 from circleci_v2.rules import Rule, placeholder, v2_project_slug
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
 from ..findings import LOW
+from ..request_checks import RequestChecks
 from .http_tools import Arg, HttpRequest
 from .resolve import Resolved
 from .shell import LIT, TEMPLATE, VAR, Part, Word
@@ -98,15 +99,25 @@ def plan_for(rule: Rule, site: TextSite) -> Optional[Plan]:
     """The plan for `rule` on this command; None when `fix` has nothing for this rule."""
     if rule.kind == "endpoint":
         return trigger_plan(rule, site) if is_trigger(rule) else None
-    if rule.kind == "request":
-        check = rule.request_check
-        if check == "accept":
-            plan = Plan()
-            plan.add_accept = True
-            return plan
-        if check == "query-token":
-            return token_plan(site)
+    if rule.kind == "request" and rule.request_check is not None:
+        return TEXT_FIXES[rule.request_check](rule, site)
     return None
+
+
+# a rule's `request.check` -> the plan that settles it on one command
+TEXT_FIXES: RequestChecks[Callable[[Rule, TextSite], Optional[Plan]]] = RequestChecks("the text fixer")
+
+
+@TEXT_FIXES("accept")
+def _accept_plan(rule: Rule, site: TextSite) -> Optional[Plan]:
+    plan = Plan()
+    plan.add_accept = True
+    return plan
+
+
+@TEXT_FIXES("query-token")
+def _token_plan(rule: Rule, site: TextSite) -> Optional[Plan]:
+    return token_plan(site)
 
 
 # ---- the trigger rewrite ----------------------------------------------------------------------------
