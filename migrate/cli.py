@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import click
 
 from .config import OUTPUT_FORMATS, ConfigError, FileConfig, find_config, read_config
+from .findings import SEVERITY_RANK
 from .run import STDIN, CheckOptions, CheckRun, FileResult
 from .select import RuleSelection, SelectorError, parse_selectors, rule_ids_from_files
 
@@ -35,8 +36,6 @@ EXIT_CODES_HELP = (
 )
 
 
-# --fail-on: the least severe finding that makes the exit status 1 (findings below it are still reported)
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 FAIL_ON_HELP = ("The least severe finding that fails the run (exit 1): error, warning or info (default info: "
                 "every finding; the pre-commit hooks pass warning). Findings below it are still reported.")
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence
 
+# --fail-on: the least severe finding that makes the exit status 1 (findings below it are still reported)
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
 # Confidence: "high" when URL and verb (or receiver) were resolved in the file;
 # "low" when something had to be assumed, and `reason` says what.
 HIGH = "high"

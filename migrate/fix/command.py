@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import click
 
-from ..cli import SEVERITY_RANK  # loaded already: the command line declares these commands
+from ..findings import SEVERITY_RANK  # loaded already by the command line (plain data)
 
 UNSAFE_NEEDS = "unsafe"  # a finding fixed only with --unsafe-fixes (model.UNSAFE; this module loads no model)
 

@@ -25,7 +25,7 @@ from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from ..request_checks import RequestChecks, Verdict
-from .evaluate import Evaluator, Frame, label_of
+from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
                        route_words, sends_post, strong_route, weak_route_ok)
 from .headers import ABSENT, PARTIAL, PRESENT
@@ -34,7 +34,7 @@ from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
 from .project import ProjectModules
 from .ruleset import RuleSet, ruleset
-from .site import AnalysedModule, PythonCallSite, ResolvedUrl, UrlPart
+from .site import AnalysedModule, PythonCallSite, ResolvedUrl
 from .tokens import analyze_tokens
 from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 
@@ -43,7 +43,6 @@ MAX_RUNS = 64  # alternatives followed per call before giving up (and saying so)
 _CURL = re.compile("curl", re.IGNORECASE)
 # a rule's `request.check` -> (confidence, reason) when the request shows the problem, else None
 PYTHON_CHECKS: RequestChecks[Callable[..., Verdict]] = RequestChecks("the Python analyser")
-_TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
 
 def analyze(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None) -> List[Finding]:
@@ -742,38 +741,6 @@ def fill_message(message: str, fill: Dict[str, str]) -> str:
     for key, value in fill.items():
         message = message.replace("{" + key + "}", value)
     return message
-
-
-def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str, str]]:
-    """A Str -> ResolvedUrl: each unknown piece, and each literal {var} template field, gets a placeholder."""
-    parts: List[UrlPart] = []
-    text: List[str] = []
-    labels: Dict[str, str] = {}
-    n = 0
-    for p in s.pieces:
-        if p.text is None:
-            ph = placeholder(n)
-            n += 1
-            parts.append(UrlPart(None, p.node, ph))
-            text.append(ph)
-            labels[ph] = p.label or label_of(p.node)
-            continue
-        last = 0
-        for m in _TEMPLATE_VAR.finditer(p.text):
-            if m.start() > last:
-                parts.append(UrlPart(p.text[last:m.start()], p.node))
-                text.append(p.text[last:m.start()])
-            ph = placeholder(n)
-            n += 1
-            parts.append(UrlPart(m.group(0), p.node, ph))
-            text.append(ph)
-            labels[ph] = f"the template field `{m.group(0)}`"
-            last = m.end()
-        if last < len(p.text) or not p.text:
-            parts.append(UrlPart(p.text[last:], p.node))
-            text.append(p.text[last:])
-    url_node = node if node is not None else (s.pieces[0].node if s.pieces else None)
-    return ResolvedUrl("".join(text), tuple(parts), url_node, s.via_names), labels  # type: ignore[arg-type]
 
 
 def _wrapper_note(wrapper: Optional[Any]) -> Optional[str]:

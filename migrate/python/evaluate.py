@@ -21,8 +21,10 @@ import string
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import quote, quote_plus
 
-from .index import INF, Binding, Block, ClassInfo, FuncInfo, ModuleIndex, Pos, Scope
-from .project import renode
+from circleci_v2.rules import placeholder
+
+from .index import INF, Binding, Block, ClassInfo, Frame, FuncInfo, ModuleIndex, Pos, Scope
+from .site import ResolvedUrl, UrlPart
 from .values import (
     Bound,
     Const,
@@ -39,6 +41,7 @@ from .values import (
     SeqV,
     Str,
     Unknown,
+    renode,
 )
 
 MAX_DEPTH = 60
@@ -92,21 +95,40 @@ def label_of(node: Optional[ast.AST]) -> str:
     return f"`{text if len(text) <= 40 else text[:37] + '...'}`"
 
 
-class Frame:
-    """Where an expression is evaluated: scope, position (for flow-sensitive lookups), overrides.
+# a literal {var} template field (uritemplate, str.format left unfilled) stands for an unknown part
+_TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 
-    `overrides` maps a function scope's id to values for its parameters: the
-    arguments of the call being followed (a wrapper or a helper's `return`).
-    """
 
-    __slots__ = ("scope", "pos", "block", "overrides")
-
-    def __init__(self, scope: Scope, pos: Pos = INF, block: Block = (),
-                 overrides: Optional[Dict[int, Dict[str, Tuple[Any, ...]]]] = None) -> None:
-        self.scope = scope
-        self.pos = pos
-        self.block = block
-        self.overrides = overrides
+def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str, str]]:
+    """A Str -> ResolvedUrl: each unknown piece, and each literal {var} template field, gets a placeholder."""
+    parts: List[UrlPart] = []
+    text: List[str] = []
+    labels: Dict[str, str] = {}
+    n = 0
+    for p in s.pieces:
+        if p.text is None:
+            ph = placeholder(n)
+            n += 1
+            parts.append(UrlPart(None, p.node, ph))
+            text.append(ph)
+            labels[ph] = p.label or label_of(p.node)
+            continue
+        last = 0
+        for m in _TEMPLATE_VAR.finditer(p.text):
+            if m.start() > last:
+                parts.append(UrlPart(p.text[last:m.start()], p.node))
+                text.append(p.text[last:m.start()])
+            ph = placeholder(n)
+            n += 1
+            parts.append(UrlPart(m.group(0), p.node, ph))
+            text.append(ph)
+            labels[ph] = f"the template field `{m.group(0)}`"
+            last = m.end()
+        if last < len(p.text) or not p.text:
+            parts.append(UrlPart(p.text[last:], p.node))
+            text.append(p.text[last:])
+    url_node = node if node is not None else (s.pieces[0].node if s.pieces else None)
+    return ResolvedUrl("".join(text), tuple(parts), url_node, s.via_names), labels  # type: ignore[arg-type]
 
 
 class Evaluator:

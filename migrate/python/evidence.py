@@ -29,7 +29,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tup
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 
-from .evaluate import Evaluator, Frame, label_of
+from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .index import ModuleIndex, Scope
 from .values import Qual
 
@@ -232,8 +232,6 @@ class RouteFinder:
 
     def evaluate(self, top: ast.expr, site: RouteSite) -> Optional[str]:
         """The URL template to match (a relative route gets a placeholder root), or None."""
-        from .analyze import resolve_url
-
         scope = self.scope_of(top)
         ev = Evaluator(self.ix, {}, ())
         s = ev.string(top, Frame(scope, (top.lineno, top.col_offset)))

@@ -527,3 +527,20 @@ def _decorator_name(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     return ""
+
+
+class Frame:
+    """Where an expression is evaluated: scope, position (for flow-sensitive lookups), overrides.
+
+    `overrides` maps a function scope's id to values for its parameters: the
+    arguments of the call being followed (a wrapper or a helper's `return`).
+    """
+
+    __slots__ = ("scope", "pos", "block", "overrides")
+
+    def __init__(self, scope: Scope, pos: Pos = INF, block: Block = (),
+                 overrides: Optional[Dict[int, Dict[str, Tuple[Any, ...]]]] = None) -> None:
+        self.scope = scope
+        self.pos = pos
+        self.block = block
+        self.overrides = overrides

@@ -17,7 +17,7 @@ import os
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .values import Piece, Str
+from .values import Str
 
 MAX_BYTES = 1 << 20  # a module larger than this is not read for its constants
 _MISSING = object()
@@ -114,10 +114,3 @@ class ProjectModules:
             ix = None
         self._modules[path] = ix
         return ix
-
-
-def renode(s: Str, node: ast.AST, name: str, module: str) -> Str:
-    """A constant read from another file, as pieces of the name that brings it here (the fixer only ever
-    sees nodes of the file it rewrites)."""
-    pieces = tuple(Piece(p.text, node, p.label or f"`{name}` of {module}") for p in s.pieces)
-    return Str(pieces, True, s.notes + (f"`{name}` from {module}",))

@@ -11,8 +11,7 @@ import ast
 from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .index import ClassInfo, FuncInfo
-    from .evaluate import Frame
+    from .index import ClassInfo, Frame, FuncInfo
 
 # The identity of the variable or attribute chain a value was reached through:
 # (root, path). Mutations such as `s.headers.update(...)` are matched by it.
@@ -227,3 +226,10 @@ class Unknown:
 
 Value = Union[Str, Const, Qual, Instance, LocalClass, LocalInstance, Func, DictV, SeqV, Bound, DynMember,
               Locals, Unknown]
+
+
+def renode(s: Str, node: ast.AST, name: str, module: str) -> Str:
+    """A constant read from another file, as pieces of the name that brings it here (the fixer only ever
+    sees nodes of the file it rewrites)."""
+    pieces = tuple(Piece(p.text, node, p.label or f"`{name}` of {module}") for p in s.pieces)
+    return Str(pieces, True, s.notes + (f"`{name}` from {module}",))
