@@ -572,12 +572,21 @@ class _Analysis:
             return
         evidence: Optional[bool] = None
         posts: Optional[bool] = None
-        for top in finder.candidates(covered):
+        queue = list(finder.candidates(covered))
+        queued = {id(t) for t in queue}
+        while queue:
+            top = queue.pop(0)
             rs = RouteSite(top)
             url = finder.evaluate(top, rs)
             if url is None:
                 continue
             finder.verb_of(top, rs)
+            for ext in rs.extended:  # the longer routes built on this one where it is sent
+                if id(ext) not in queued:
+                    queued.add(id(ext))
+                    queue.append(ext)
+            if rs.extended and not rs.send_verbs:
+                continue  # only ever sent extended
             if rs.sends and all(id(c) in self.resolved_calls or finder.is_sink(c) for c in rs.sends) \
                     and not any(id(n) in self.alternatives for n in ast.walk(top)):
                 continue  # it only reaches requests the analysis resolved (or a log message) without it
@@ -606,6 +615,12 @@ class _Analysis:
                                    + ")")
                         matches, verb = reads, "GET"
                 m = best_of(matches, _SEVERITY, rs.labels)
+                if verb is None and m.rule.severity == "error" and not strong_route(m):
+                    # a bare project root whose verb nothing shows is a prefix more often than a trigger:
+                    # never an error on the shape alone (the reason still names the rule a POST would give)
+                    calmer = [x for x in most_specific(matches, rs.labels) if x.rule.severity != "error"]
+                    if calmer:
+                        m = best_of(calmer, _SEVERITY, rs.labels)
                 text = ast.get_source_segment(self.module.source, top) or ""
                 if not rs.rooted:
                     if evidence is None:

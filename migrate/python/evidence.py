@@ -67,7 +67,7 @@ class RouteSite:
     """One string expression that builds a v1.1 route, and what its surroundings tell."""
 
     __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends",
-                 "send_verbs", "stated")
+                 "send_verbs", "stated", "extended")
 
     def __init__(self, node: ast.expr) -> None:
         self.node = node
@@ -82,6 +82,7 @@ class RouteSite:
         self.sends: List[ast.Call] = []  # every call the route (or the name holding it) is handed to
         self.send_verbs: List[Tuple[ast.Call, Optional[str]]] = []  # those calls (not messages) and their verbs
         self.stated = False  # the verb is written beside the route (a table, the call it reaches)
+        self.extended: List[ast.expr] = []  # arguments that build a longer route on this one
 
 
 def sends_post(source: str) -> bool:
@@ -201,9 +202,45 @@ class RouteFinder:
             seen.add(id(top))
             if any(id(n) in skip for n in ast.walk(top) if isinstance(n, ast.Constant)):
                 continue
-            if self.is_mock(top) or self.in_command(top):
-                continue
-            yield top
+            # a helper that returns (part of) a route: its callers send it, often extended
+            # (`self._project_url(slug) + "/follow"`), so the sites are where its result is used
+            uses = self.helper_uses(top)
+            for use in uses or [top]:
+                if use is not top:
+                    if id(use) in seen:
+                        continue
+                    seen.add(id(use))
+                if self.is_mock(use) or self.in_command(use):
+                    continue
+                yield use
+
+    def helper_uses(self, top: ast.expr) -> List[ast.expr]:
+        """For the value of a function's only `return`: the expressions built from each call of it in the module.
+
+        A method is called through `self`/`cls` (or the class name), a function by its name. The helper's
+        own text is then no site of its own: a project prefix it returns is not a request.
+        """
+        ret = self.parents.get(id(top))
+        if not isinstance(ret, ast.Return):
+            return []
+        cur = self.parents.get(id(ret))
+        while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            cur = self.parents.get(id(cur))
+        info = self.ix.funcs.get(id(cur)) if cur is not None else None
+        if info is None or len(info.returns) != 1 or info.generator:
+            return []
+        cls_name = info.cls.name if info.cls is not None else None
+        out: List[ast.expr] = []
+        for cs in self.ix.calls:
+            f = cs.call.func
+            if info.cls is None:
+                hit = isinstance(f, ast.Name) and f.id == info.name
+            else:
+                hit = (isinstance(f, ast.Attribute) and f.attr == info.name and isinstance(f.value, ast.Name)
+                       and f.value.id in ("self", "cls", cls_name))
+            if hit and not _inside(cs.scope, info.scope):
+                out.append(self.top_of(cs.call))
+        return out
 
     def is_mock(self, top: ast.expr) -> bool:
         call = self.call_holding(top)
@@ -297,6 +334,17 @@ class RouteFinder:
         sends = list(self.calls_using(name, top, local))
         site.sends = sends
         sends = [c for c in sends if not self.is_sink(c)]
+        # a call handed the route extended (`self._delete(url=url + "/" + name)`) sends another route:
+        # that argument is a site of its own
+        plain = []
+        for c in sends:
+            ext = [a for a in list(c.args) + [k.value for k in c.keywords]
+                   if a is not top and _extends(a, name)]
+            if ext:
+                site.extended.extend(ext)
+            else:
+                plain.append(c)
+        sends = plain
         site.send_verbs = [(c, self.call_verb(c)) for c in sends]
         verbs = {v or "?" for _, v in site.send_verbs}
         if len(sends) == 1:
@@ -436,6 +484,20 @@ def _inside(scope: Optional[Scope], outer: Scope) -> bool:
         if scope is outer:
             return True
         scope = scope.parent
+    return False
+
+
+def _extends(arg: ast.expr, name: str) -> bool:
+    """`url + "/" + name`, f"{url}/{name}": a longer route that starts with `name` (a base put before the
+    route, `self.base + self.TRIGGER`, sends the route itself)."""
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
+        left: ast.expr = arg
+        while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add):
+            left = left.left
+        return isinstance(left, (ast.Name, ast.Attribute)) and _mentions(left, name)
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.FormattedValue):
+        first = arg.values[0].value
+        return isinstance(first, (ast.Name, ast.Attribute)) and _mentions(first, name)
     return False
 
 

@@ -1,0 +1,119 @@
+"""Routes built across a project's own helpers: a returned prefix extended by its callers, a base URL
+handed in as a parameter, a generic sender whose route comes from the callers.
+
+Each test is a shape real v1.1 code takes (written here, not copied). A helper that returns
+`/project/github/{user}/{project}` is not itself a request: the routes are where its result is extended
+and sent, and a bare project root whose verb nothing shows is never reported at error level.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import List, Tuple
+
+from circleci_v2.migrate.python import analyze
+from circleci_v2.rules import load_catalogue
+from clirun import run_cli
+
+CATALOGUE = load_catalogue()
+
+
+def run(code: str) -> list:
+    return analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+
+
+def endpoints(code: str) -> List[Tuple[int, str, str]]:
+    """(line, rule, confidence) of the endpoint findings."""
+    return sorted((f.line, f.rule_id, f.confidence) for f in run(code) if CATALOGUE[f.rule_id].kind == "endpoint")
+
+
+CLIENT = '''
+    from .base import Base
+
+    class Circle(Base):
+        api = "https://circleci.com/api/v1.1"
+
+        def _project_url(self, slug):
+            return "/project/github/acme/{}".format(slug)
+
+        def follow(self, slug):
+            url = self._project_url(slug) + "/follow"
+            self._post(url=url)
+
+        def unfollow(self, slug):
+            self._post(url=self._project_url(slug) + "/unfollow")
+
+        def envvars(self, slug):
+            url = self._project_url(slug) + "/envvar"
+            return self._get(url=url)
+
+        def delete_envvar(self, slug, name):
+            url = self._project_url(slug) + "/envvar"
+            self._delete(url=url + "/" + name)
+    '''
+
+
+def test_a_method_returned_prefix_extended_by_callers_is_reported_at_each_send():
+    assert endpoints(CLIENT) == [(11, "CCI139", "low"), (15, "CCI139", "low"), (18, "CCI134", "low"),
+                                 (23, "CCI134", "low")]
+
+
+def test_the_helper_returning_the_prefix_is_not_a_trigger():
+    found = run(CLIENT)
+    assert not [f for f in found if f.line == 8]
+    assert not [f for f in found if f.severity == "error"]
+
+
+def test_the_send_of_an_extended_route_takes_the_verb_of_its_sender():
+    [f] = [f for f in run(CLIENT) if f.line == 23]
+    assert f.site.verb == "DELETE"
+    assert "GET assumed" not in (f.reason or "")
+    assert "`self._delete`" in f.reason
+
+
+def test_a_module_helper_returning_a_prefix_is_followed_to_its_callers():
+    code = '''
+        import requests
+        API = "https://circleci.com/api/v1.1"
+
+        def project(user, name):
+            return "{}/project/github/{}/{}".format(API, user, name)
+
+        def settings(user, name, token):
+            return requests.post(project(user, name) + "/follow", headers={"Circle-Token": token})
+        '''
+    assert [(line, rule) for line, rule, _ in endpoints(code)] == [(9, "CCI139")]
+
+
+def test_a_returned_prefix_not_used_in_the_file_is_never_an_error_level_trigger():
+    # the callers are in another module; the file also sends POST elsewhere
+    code = '''
+        from .base import Base
+
+        class Circle(Base):
+            def project_url(self, slug):
+                return "/project/github/acme/{}".format(slug)
+
+            def save(self, data):
+                self._post(url="/me", data=data)
+        '''
+    [f] = [f for f in run(code) if f.line == 6]
+    assert f.severity != "error" and f.rule_id == "CCI133"
+    assert "CCI101 if POST" in f.reason and f.confidence == "low"
+
+
+def test_a_bare_project_root_posted_is_still_a_trigger():
+    code = '''
+        import requests
+        def go(token):
+            requests.post("https://circleci.com/api/v1.1/project/github/acme/app", headers={"Accept": "application/json"})
+        '''
+    assert [rule for _, rule, _ in endpoints(code)] == ["CCI101"]
+
+
+def test_unfollow_is_reported_as_follow_rule_through_the_cli(tmp_path):
+    (tmp_path / "circle.py").write_text(textwrap.dedent(CLIENT))
+    proc = run_cli("check", "--output-format", "json", "circle.py", cwd=tmp_path)
+    found = sorted((f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"])
+    assert found == [(11, "CCI139"), (15, "CCI139"), (18, "CCI134"), (23, "CCI134")]
+    assert proc.returncode == 1
