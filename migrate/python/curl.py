@@ -2,7 +2,9 @@
 
 Tokens are `Str` values, so a URL that an f-string builds keeps its unknown
 parts. A shell string is split with shlex; unknown parts travel through the
-split as private-use characters and come back as the original pieces.
+split as private-use characters and come back as the original pieces. The
+options are read by migrate/curl_command.py, the reader the text analyser uses
+for curl in shell too.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import re
 import shlex
 from typing import Dict, List, Optional
 
-from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_NAMES, CURL_SHORT_WITH_ARG
+from ..curl_command import URL, CurlWords, curl_verb, read_curl
 from .values import Piece, Str
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
@@ -84,99 +86,40 @@ def is_curl(token: Str) -> bool:
     return base in ("curl", "curl.exe")
 
 
+class _StrWords(CurlWords[Str]):
+    def option_text(self, word: Str) -> Optional[str]:
+        t = word.template()  # an unknown part is a placeholder character: never an option letter
+        return t if t.startswith("-") else None
+
+    def attached(self, word: Str, skip: int) -> Str:
+        return _suffix(word, skip)
+
+
+_STR_WORDS = _StrWords()
+
+
 def parse_curl(tokens: List[Str]) -> CurlCommand:
-    """tokens[0] is curl. Verb rules: -X wins; else -I HEAD, -G GET, -T PUT, data POST, else GET."""
+    """tokens[0] is curl: its URLs, headers and verb, as curl_command.read_curl reads them."""
     cmd = CurlCommand()
-    explicit: Optional[Str] = None
-    data = get = head = upload = False
-    i = 1
-    n = len(tokens)
-
-    def value_at(j: int) -> Optional[Str]:
-        return tokens[j] if j < n else None
-
-    def take(name: str, arg: Optional[Str], at: int) -> None:
-        """Note what option `name` (long spelling) with value `arg` says about the verb, headers and URL."""
-        nonlocal explicit, data, get, head, upload
-        if name == "--request" and arg is not None:
-            explicit = arg
-        elif name == "--header" and arg is not None:
-            cmd.headers.append(arg)
-        elif name in CURL_DATA_LONG:
-            data = True
-        elif name == "--get":
-            get = True
-        elif name == "--head":
-            head = True
-        elif name == "--upload-file":
-            upload = True
-        elif name == "--url" and arg is not None:
-            cmd.urls.append(arg)
-            cmd.url_indexes.append(at)
-
-    while i < n:
-        tok = tokens[i]
-        t = tok.template()
-        if t == "--":
-            for j in range(i + 1, n):
-                cmd.urls.append(tokens[j])
-                cmd.url_indexes.append(j)
-            break
-        if t.startswith("--"):
-            name, eq, attached = t.partition("=")
-            arg: Optional[Str] = None
-            if name in CURL_LONG_WITH_ARG:
-                if eq:
-                    arg, at = _suffix(tok, len(name) + 1), i
-                    i += 1
-                else:
-                    arg, at = value_at(i + 1), i + 1
-                    i += 2
-            else:
-                at = i
-                i += 1
-            take(name, arg, at)
-            continue
-        if t.startswith("-") and len(t) > 1:
-            # a group of short flags; the first that takes a value ends the group
-            j = 1
-            consumed_next = False
-            while j < len(t):
-                flag = t[j]
-                if flag in CURL_SHORT_WITH_ARG:
-                    if t[j + 1:]:
-                        arg = _suffix(tok, j + 1)
-                    else:
-                        arg = value_at(i + 1)
-                        consumed_next = True
-                    take(CURL_SHORT_NAMES.get(flag, ""), arg, i)
-                    break
-                take(CURL_SHORT_NAMES.get(flag, ""), None, i)
-                j += 1
-            i += 2 if consumed_next else 1
-            continue
-        cmd.urls.append(tok)
-        cmd.url_indexes.append(i)
-        i += 1
-    if explicit is not None:
-        lit = explicit.literal
-        cmd.verb_token = explicit
-        if lit is not None:
-            cmd.verb = lit.upper()
-        else:
-            cmd.verb = None
-            unknown = [p.label for p in explicit.pieces if p.text is None]
-            cmd.verb_label = unknown[0] if unknown else "the -X value"
-    elif head:
-        cmd.verb = "HEAD"
-    elif get:
-        cmd.verb = "GET"
-    elif upload:
-        cmd.verb = "PUT"
-    elif data:
-        cmd.verb = "POST"
+    options = read_curl(tokens, 1, _STR_WORDS)
+    for o in options:
+        if o.name in (URL, "--url") and o.value is not None:
+            cmd.urls.append(o.value)
+            cmd.url_indexes.append(o.last)
+        elif o.name == "--header" and o.value is not None:
+            cmd.headers.append(o.value)
+    explicit, verb = curl_verb(options)
+    if explicit is None:
+        cmd.verb = verb
+        return cmd
+    cmd.verb_token = explicit
+    lit = explicit.literal
+    if lit is not None:
+        cmd.verb = lit.upper()
     else:
-        cmd.verb = "GET"
+        cmd.verb = None
+        unknown = [p.label for p in explicit.pieces if p.text is None]
+        cmd.verb_label = unknown[0] if unknown else "the -X value"
     return cmd
 
 

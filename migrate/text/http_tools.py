@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from ..curl_options import CURL_DATA_LONG, CURL_LONG_WITH_ARG, CURL_SHORT_NAMES, CURL_SHORT_WITH_ARG
+from ..curl_command import URL, CurlWords, curl_verb, read_curl
+from ..curl_options import CURL_DATA_LONG
 from .shell import LIT, Command, Word
 
 CURL_PROGRAMS = {"curl"}
@@ -128,73 +129,40 @@ def _option_text(word: Word) -> Optional[str]:
     return first.text
 
 
+class _ShellWords(CurlWords[Word]):
+    def option_text(self, word: Word) -> Optional[str]:
+        return _option_text(word)
+
+    def attached(self, word: Word, skip: int) -> Word:
+        return _attached(word, skip)
+
+    def continues(self, word: Word, text: str, skip: int) -> bool:
+        return skip < len(text) or len(word.parts) > 1  # -X"$VERB"
+
+
+_SHELL_WORDS = _ShellWords()
+
+
 def _curl(cmd: Command, index: int) -> HttpRequest:
     req = HttpRequest("curl", cmd, index)
-    words = cmd.words
-    explicit_verb: Optional[Tuple[Optional[str], str]] = None
-    head = False
-    upload = False
-    i = index + 1
-    options_done = False
-    while i < len(words):
-        w = words[i]
-        text = None if options_done else _option_text(w)
-        if text is None or text == "-":
-            if w.literal is None and not options_done and w.parts and w.parts[0].kind != LIT \
+    options = read_curl(cmd.words, index + 1, _SHELL_WORDS)
+    for o in options:
+        if o.name == URL:
+            w = o.value
+            assert w is not None
+            if not o.after_options and w.literal is None and w.parts and w.parts[0].kind != LIT \
                     and w.parts[0].quote == "":
                 req.opaque_options = True  # an unquoted $VAR may carry options
-            arg = Arg("url", i, i, w)
-            req.args.append(arg)
+            arg = Arg("url", o.first, o.last, w)
             if req.url is None:
                 req.url, req.url_arg = w, arg
-            i += 1
-            continue
-        if text == "--":
-            options_done = True
-            i += 1
-            continue
-        if text.startswith("--"):
-            name, eq, attached = text.partition("=")
-            if name in CURL_LONG_WITH_ARG:
-                if eq and len(w.parts) >= 1:
-                    value: Optional[Word] = _attached(w, len(name) + 1)
-                    last = i
-                elif i + 1 < len(words):
-                    value, last = words[i + 1], i + 1
-                else:
-                    value, last = None, i
-                arg = Arg(name, i, last, value)
-            else:
-                arg = Arg(name, i, i, None)
-            req.args.append(arg)
-            i = arg.last + 1
-            continue
-        # a cluster of short options: -sSfL, -XPOST, -sX POST
-        j = 1
-        arg = Arg(text, i, i, None)
-        while j < len(text):
-            c = text[j]
-            if c in CURL_SHORT_WITH_ARG:
-                long = _short_to_long(c)
-                if j + 1 < len(text) or len(w.parts) > 1:
-                    arg = Arg(long, i, i, _attached(w, j + 1))
-                elif i + 1 < len(words):
-                    arg = Arg(long, i, i + 1, words[i + 1])
-                else:
-                    arg = Arg(long, i, i, None)
-                break
-            if c == "I":
-                head = True
-            elif c == "G":
-                req.get_data = True
-            j += 1
+        else:
+            arg = Arg(o.name, o.first, o.last, o.value)
         req.args.append(arg)
-        i = arg.last + 1
+        if "--get" in o.flags:
+            req.get_data = True
     for arg in req.args:
-        if arg.name == "--request" and arg.value is not None:
-            lit = arg.value.literal
-            explicit_verb = (lit.upper() if lit else None, _raw_label(arg.value))
-        elif arg.name == "--header" and arg.value is not None:
+        if arg.name == "--header" and arg.value is not None:
             req.headers.append(arg.value)
         elif arg.name in CURL_DATA_LONG:
             req.data.append(arg)
@@ -202,10 +170,6 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
                 req.json_flag = True
         elif arg.name in ("--user", "--oauth2-bearer"):
             req.user = arg
-        elif arg.name == "--upload-file":
-            upload = True
-        elif arg.name == "--head":
-            head = True
         elif arg.name == "--get":
             req.get_data = True
         elif arg.name == "--config":
@@ -215,14 +179,12 @@ def _curl(cmd: Command, index: int) -> HttpRequest:
         elif arg.name == "--url" and arg.value is not None and req.url is None:
             req.url, req.url_arg = arg.value, arg
     _prefer_url_like(req)
-    if explicit_verb is not None:
-        req.verb, req.verb_label = explicit_verb
-    elif head:
-        req.verb = "HEAD"
-    elif req.data and not req.get_data:
-        req.verb = "POST"
-    elif upload:
-        req.verb = "PUT"
+    explicit, verb = curl_verb(options)
+    if explicit is not None:
+        lit = explicit.literal
+        req.verb, req.verb_label = (lit.upper() if lit else None), _raw_label(explicit)
+    else:
+        req.verb = verb
     return req
 
 
@@ -244,10 +206,6 @@ def _prefer_url_like(req: HttpRequest) -> None:
         if arg.name == "url" and arg.value is not None and _url_like(arg.value):
             req.url, req.url_arg = arg.value, arg
             return
-
-
-def _short_to_long(c: str) -> str:
-    return CURL_SHORT_NAMES.get(c, "-" + c)
 
 
 def _raw_label(word: Word) -> str:
