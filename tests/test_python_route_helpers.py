@@ -117,3 +117,57 @@ def test_unfollow_is_reported_as_follow_rule_through_the_cli(tmp_path):
     found = sorted((f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"])
     assert found == [(11, "CCI139"), (15, "CCI139"), (18, "CCI134"), (23, "CCI134")]
     assert proc.returncode == 1
+
+
+BASE_PARAM = '''
+    import requests
+    BASE_URL = "https://circleci.com/api/v1.1/project/github"
+
+    def send(url, params):
+        return requests.get(url, params=params, headers={"Accept": "application/json"})
+
+    def latest(base_url, branch, token):
+        return send("{}/tree/{}".format(base_url, branch), {"circle-token": token})
+
+    def artifacts(base_url, num, token):
+        return send("{}/{}/artifacts".format(base_url, num), {"circle-token": token})
+
+    def main(user, project, token):
+        url = "{}/{}/{}".format(BASE_URL, user, project)
+        artifacts(url, latest(url, "main", token), token)
+    '''
+
+
+def test_a_base_url_parameter_is_bound_at_the_files_own_call_sites():
+    assert endpoints(BASE_PARAM) == [(9, "CCI133", "high"), (12, "CCI132", "high")]
+    tokens = [f for f in run(BASE_PARAM) if f.rule_id == "CCI121"]
+    assert sorted(f.line for f in tokens) == [9, 12]
+    assert all("base URL not resolved" not in (f.reason or "") for f in tokens)
+
+
+def test_call_sites_that_disagree_make_the_route_low():
+    code = '''
+        import requests
+        V1 = "https://circleci.com/api/v1.1/project/github"
+        V2 = "https://circleci.com/api/v2/project/gh"
+
+        def send(url):
+            return requests.get(url, headers={"Accept": "application/json"})
+
+        def latest(base_url, branch):
+            return send("{}/tree/{}".format(base_url, branch))
+
+        def main(user, project):
+            latest("{}/{}/{}".format(V1, user, project), "main")
+            latest("{}/{}/{}".format(V2, user, project), "main")
+        '''
+    [f] = [f for f in run(code) if f.rule_id == "CCI133"]
+    assert (f.line, f.confidence) == (10, "low")
+    assert "the URL depends on which call of latest() runs (lines 13, 14)" in f.reason
+
+
+def test_a_base_url_parameter_bound_at_call_sites_through_the_cli(tmp_path):
+    (tmp_path / "getter.py").write_text(textwrap.dedent(BASE_PARAM))
+    proc = run_cli("check", "--output-format", "json", "getter.py", cwd=tmp_path)
+    found = sorted((f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"])
+    assert found == [(9, "CCI121"), (9, "CCI133"), (12, "CCI121"), (12, "CCI132")]

@@ -109,7 +109,7 @@ class _Outcome:
 class _CallResult:
     """Everything found for one HTTP call: its outcomes per request slot."""
 
-    __slots__ = ("cs", "slots", "runs", "overflow", "endpoint_high", "touched")
+    __slots__ = ("cs", "slots", "runs", "overflow", "endpoint_high", "touched", "notes")
 
     def __init__(self, cs: CallSite, slots: List[List[_Outcome]], runs: List[_Run], overflow: bool) -> None:
         self.cs = cs
@@ -117,6 +117,7 @@ class _CallResult:
         self.runs = runs
         self.overflow = overflow
         self.endpoint_high = False
+        self.notes: List[str] = []  # low-confidence reasons found outside the call (its callers disagree)
         self.touched: Set[Tuple[int, str]] = set()
         for r in runs:
             self.touched |= r.ev.touched
@@ -313,6 +314,7 @@ class _Analysis:
             reasons.append(f"{best.req.receiver_label} is not a known HTTP client; assumed it sends {verb}")
         if result.overflow:
             reasons.append(f"more than {MAX_RUNS} alternatives; only the first were followed")
+        reasons.extend(result.notes)
         confidence = LOW if reasons else HIGH
         if dry:
             return confidence
@@ -427,9 +429,10 @@ class _Analysis:
                 resolved = self.request_call(result.cs, inner_frame, _function_chain(caller.scope))
                 if resolved is None:
                     continue
-                self.resolved(resolved, caller.call)
-                if self.report_call(resolved, at=caller.call, wrapper=func, inner=result):
-                    reported = True
+                for each in self.through_callers(func, result, caller, fv, resolved) or [resolved]:
+                    self.resolved(each, caller.call)
+                    if self.report_call(each, at=caller.call, wrapper=func, inner=result):
+                        reported = True
                 if accept_from is None and any(_v11(o) for slot in resolved.slots for o in slot):
                     accept_from = f"a v1.1 URL is passed in at line {caller.call.lineno}"
             if reported:
@@ -439,6 +442,46 @@ class _Analysis:
                 for outcomes in result.slots:
                     if not any(_v11(o) for o in outcomes):
                         self._accept_via_callers(outcomes, result, accept_from)
+
+    def through_callers(self, func: Any, result: _CallResult, caller: CallSite, fv: Func,
+                        resolved: _CallResult) -> Optional[List[_CallResult]]:
+        """A wrapper call whose URL still needs a parameter of the function it is in
+        (`def latest(base_url, branch): return send("{}/tree/{}".format(base_url, branch))`): that function's
+        parameters bound at its own calls in the module (one level more). None when nothing changes.
+
+        When its calls give different rules, each is reported, low, with a reason that says so.
+        """
+        if any(o.best is not None for slot in resolved.slots for o in slot):
+            return None
+        outer = _function_of(caller.scope)
+        if outer is None or outer is func or not any(sid == id(outer.scope) for sid, _ in resolved.touched):
+            return None
+        found: List[Tuple[CallSite, _CallResult]] = []
+        for oc in self.callers_of(outer):
+            frame_o = Frame(oc.scope, _start(oc.call), oc.block)
+            ev = Evaluator(self.ix, {}, _function_chain(oc.scope))
+            ov = ev.value(oc.call.func, frame_o)
+            if not isinstance(ov, Func) or ov.info is not outer:
+                continue
+            overrides: Dict[int, Any] = {id(outer.scope): ev.bind_args(outer, oc.call, frame_o, ov.bound)}
+            frame_c = Frame(caller.scope, _start(caller.call), caller.block, dict(overrides))
+            overrides[id(func.scope)] = ev.bind_args(func, caller.call, frame_c, fv.bound)
+            inner_frame = Frame(result.cs.scope, _start(result.cs.call), result.cs.block, overrides)
+            r = self.request_call(result.cs, inner_frame, _function_chain(oc.scope))
+            if r is not None:
+                found.append((oc, r))
+        rules = {frozenset(o.best.rule.id for slot in r.slots for o in slot if o.best is not None)
+                 for _, r in found}
+        if not any(rules):
+            return None
+        if len(rules) == 1:
+            return [found[0][1]]
+        lines = ", ".join(str(oc.call.lineno) for oc, _ in found)
+        each = " or ".join(sorted({i for ids in rules for i in ids}) + (["no v1.1 route"] if frozenset() in rules
+                                                                         else []))
+        for _, r in found:
+            r.notes.append(f"the URL depends on which call of {outer.name}() runs (lines {lines}): {each}")
+        return [r for oc, r in found if any(o.best is not None for slot in r.slots for o in slot)]
 
     def _accept_via_callers(self, outcomes: List[_Outcome], result: _CallResult, reason: str) -> None:
         for rule, check, _ in self.rules.request_rules:
