@@ -9,7 +9,8 @@ and it also catches CIRCLECI_TOKEN or CircleCI.com.
 
 Stage 2, only for files that pass stage 1: a compiled regex over the same bytes
 for the shapes a finding needs. A v1.1 or v1 API root (`/api/v1` not followed
-by a digit), an import of a legacy client module, or the first segment of a
+by a digit, or `/api` ending a string with a `v1.1` or `v1` string soon after), an import of a legacy
+client module, or the first segment of a
 v1.1 route written without its root (`f"{CIRCLECI_URL}/project/..."`, where the
 base comes from outside the file), also right after a quote without its slash
 (`'project/{0}/{1}/{2}/{3}/retry'`, `'/'.join(['project', ...])`). A file that only mentions CircleCI (an API
@@ -63,6 +64,9 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
         alternatives.append(rb"(?m:^[ \t]*(?:from|import)[ \t]+" + re.escape(module) + rb"(?!\w))")
         alternatives.append(rb"(?m:^[ \t]*from[ \t]+" + re.escape(package) + rb"[ \t]+import[ \t][^\n]*(?<![\w.])"
                             + re.escape(leaf) + rb"(?!\w))")
+    # an API root written split from its version: `'%s/%s/' % ('https://circleci.com/api', 'v1.1')`,
+    # `API = "https://host/api"` then `VERSION = "v1"` (within 200 bytes)
+    alternatives.append(rb"""/api/?['"](?s:.{0,200}?)['"]/?v1(?:\.1)?/?['"]""")
     # a v2 pipeline trigger that sends parameters (within 2 KB of its URL): they must be declared in the config,
     # which CCI140 checks on v2 too; a v2 trigger without parameters stays out
     trigger = rb"/api/v2/project/[^\s'\"]*/pipeline(?![\w/-])"

@@ -184,6 +184,10 @@ def test_markers_cover_every_client_module_and_import():
     (b'requests.post("https://circleci.com/api/v2/project/gh/a/b/pipeline", json={"parameters": {"x": 1}})', True),
     (b'body = {"branch": "main", "parameters": p}\nrequests.post(f"{CIRCLECI}/api/v2/project/{slug}/pipeline", '
      b'json=body)', True),
+    # an API root split from its version (the route comes from the callers)
+    (b'API_URL = "%s/%s/" % ("https://circleci.com/api", "v1.1")\nurl = API_URL + path', True),
+    (b"API = 'https://circleci.example.com/api/'\nVERSION = 'v1'", True),
+    (b'API = "https://circleci.com/api"\nVERSION = "v2"', False),
     # mentions without a shape: not analysed
     (b"# CircleCI runs our tests\nON_CI = os.environ.get('CIRCLECI')", False),
     (b'requests.post("https://circleci.com/api/v2/project/gh/a/b/pipeline")', False),
