@@ -141,3 +141,82 @@ def test_one_todo_per_rule_and_statement_and_one_per_rule_even_after_edits():
     # the Accept header was added to both calls in the same run; a second run changes nothing
     assert result.text.count('headers={"Accept": "application/json"}') == 2
     assert fix(result.text, add_todo=True).text == result.text
+
+
+# a trigger rewritten to v2 (go), one routed through the shim because its reply is returned (go2), and the
+# recent-builds listing only the shim runs (go3): --unsafe-fixes switches the file's `requests` import
+SWITCHED = '''\
+import os
+import requests
+
+BASE = os.environ["CIRCLE_HOST"]
+
+
+def go(branch, token):
+    requests.post(BASE + "/api/v1.1/project/github/acme/app/tree/" + branch, params={"circle-token": token},
+                  json={"build_parameters": {"X": "1"}})
+
+
+def go2(host, token):
+    return requests.post(f"{host}/api/v1.1/project/github/acme/app/tree/main?circle-token={token}")
+
+
+def go3(base):
+    return requests.get(base + "/api/v1.1/recent-builds", headers={"Accept": "application/json"})
+'''
+GO2_ROUTED = ('    return {}.post(f"{{host}}/api/v1.1/project/github/acme/app/tree/main", '
+              'headers={{"Accept": "application/json", "Circle-Token": token}})\n')
+
+
+def _shim_imports(text: str) -> list:
+    return [line for line in text.splitlines() if "import" in line and "requests" in line]
+
+
+def test_a_file_switched_to_the_shims_requests_imports_it_once_and_routed_sites_use_that_name(tmp_path):
+    from clirun import run_cli, write
+
+    path = write(tmp_path, "b.py", SWITCHED)
+    run_cli("fix", "--unsafe-fixes", "b.py", cwd=tmp_path)
+    text = path.read_text()
+    assert _shim_imports(text) == ["from circleci_v2.shim import requests"]
+    assert GO2_ROUTED.format("requests") in text and "shim_requests" not in text
+    compile(text, "b.py", "exec")
+    run_cli("fix", "--unsafe-fixes", "b.py", cwd=tmp_path)
+    assert path.read_text() == text
+
+
+def test_fix_then_unsafe_fix_ends_with_one_import_of_the_shims_requests(tmp_path):
+    from clirun import run_cli, write
+
+    path = write(tmp_path, "c.py", SWITCHED)
+    run_cli("fix", "c.py", cwd=tmp_path)
+    safe = path.read_text()
+    # not switched: the routed site keeps its own alias, as before
+    assert _shim_imports(safe) == ["import requests", "from circleci_v2.shim import requests as shim_requests"]
+    assert GO2_ROUTED.format("shim_requests") in safe
+    run_cli("fix", "--unsafe-fixes", "c.py", cwd=tmp_path)
+    text = path.read_text()
+    assert _shim_imports(text) == ["from circleci_v2.shim import requests"]
+    assert GO2_ROUTED.format("requests") in text and "shim_requests" not in text
+    compile(text, "c.py", "exec")
+    run_cli("fix", "--unsafe-fixes", "c.py", cwd=tmp_path)
+    assert path.read_text() == text
+
+
+def test_the_alias_import_stays_when_requests_is_bound_to_something_else_too():
+    code = '''
+        import requests
+        from circleci_v2.shim import requests as shim_requests
+        def go2(host, requests):
+            return shim_requests.post(f"{host}/api/v1.1/project/github/acme/app/tree/main",
+                                      headers={"Accept": "application/json"})
+        def go3(base):
+            return shim_requests.get(base + "/api/v1.1/recent-builds", headers={"Accept": "application/json"})
+        def go4(base):
+            import requests
+            return requests.get(base + "/api/v1.1/recent-builds", headers={"Accept": "application/json"})
+        '''
+    result = fix(code, unsafe=True)
+    # `requests` is also a parameter of go2: renaming shim_requests.x there would call the parameter
+    assert "shim_requests.post(" in result.text and "from circleci_v2.shim import requests as shim_requests\n" in result.text
+    compile(result.text, "t.py", "exec")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue
@@ -28,14 +29,15 @@ from circleci_v2.rules import Catalogue
 from ..findings import Finding
 from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
-from .imports import import_table, legacy_imports, plan_import, plan_requests_swap
+from .imports import (import_table, legacy_imports, plan_alias_merge, plan_import, plan_requests_swap,
+                      requests_imports)
 from .model import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
                     Outcome, first_line)
 from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
 from .shape import URLOPEN, Draft, merge, shape_for
-from .shim_route import route_through_shim
+from .shim_route import route_import, route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
 from .url_site import UrlSite, imported_constants
@@ -233,6 +235,7 @@ class _Planner:
         self.table = import_table(catalogue)
         self._left_findings: List[Tuple[Finding, Left]] = []
         self.outcomes: Dict[int, Outcome] = {}  # id(finding) -> what the plan does with it
+        self.routed: List[Tuple[ast.Call, Finding]] = []  # calls routed through the shim one by one
 
     # ---- outcomes ---------------------------------------------------------------------------------
 
@@ -392,7 +395,8 @@ class _Planner:
             return False
         if decision == "shim":
             # the call keeps its v1.1 URL: the Accept header and the token are still fixed below
-            self._attempt(f, lambda d: route_through_shim(d, call, site, rule, self.options.unsafe))
+            if self._attempt(f, lambda d: route_through_shim(d, call, site, rule, self.options.unsafe)):
+                self.routed.append((call, f))
             return False
 
         def rewrite(draft: Draft) -> Tuple[str, str]:
@@ -499,9 +503,35 @@ class _Planner:
         self.left = keep_left
         self._left_findings = stay
         where = ", ".join(f"line {line}" for line, _ in done)
+        merged = self._one_shim_import(module)
         for f, _ in move:
             self.change(f, f"runs through {module} now (`import requests` at {where} points at the shim, "
-                           "which translates this v1.1 call at run time)", UNSAFE)
+                           "which translates this v1.1 call at run time)" + (f"; {merged}" if merged else ""), UNSAFE)
+
+    def _one_shim_import(self, module: str) -> Optional[str]:
+        """The file's `requests` now is the shim's: the calls routed one by one keep that name instead of a
+        second import of the same module, and an alias an earlier run imported goes (plan_alias_merge)."""
+        sm, edits = self.sm, self.edits
+        names = {(s.names[0].asname or "requests") for s in requests_imports(sm) if s in sm.tree.body}
+        unrouted: Dict[str, str] = {}  # import statement the routing planned -> the name it binds
+        for call, f in self.routed:
+            target = route_import(self.catalogue[f.rule_id])
+            edit = edits.calls.get(sm.ordinal(call))
+            if (target is None or target[0] != module or edit is None
+                    or call.func.value.id not in names):  # type: ignore[attr-defined]
+                continue
+            edit.receiver = None
+            unrouted[target[2]] = target[1]
+            name = call.func.value.id  # type: ignore[attr-defined]
+            self.changes = [replace(c, description=f"routed through {module} (keeps the v1.1 reply the code reads): "
+                                                   f"`{name}` is the shim's now, as the file's `import requests` "
+                                                   "is switched to it")
+                            if c.rule_id == f.rule_id and c.line == f.line and c.column == f.column else c
+                            for c in self.changes]
+        still = {c.receiver for c in edits.calls.values() if c.receiver}
+        edits.new_imports = [code for code in edits.new_imports
+                             if code not in unrouted or unrouted[code] in still]
+        return plan_alias_merge(sm, module, names.pop(), edits) if len(names) == 1 else None
 
 
 def _runs_through_shim(rule: Any, site: Any) -> bool:

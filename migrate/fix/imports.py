@@ -121,17 +121,62 @@ def plan_import(sm: SourceMap, stmt: ast.AST, table: Dict[str, str], edits: Edit
     return f"{' '.join(text.split())} -> {code}"
 
 
+def requests_imports(sm: SourceMap) -> List[ast.Import]:
+    """The `import requests [as x]` statements (alone in their statement) that the swap to the shim rewrites."""
+    return [stmt for stmt in sm.ordered[ast.Import]
+            if len(stmt.names) == 1 and stmt.names[0].name == "requests"]  # type: ignore[attr-defined]
+
+
 def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[int, str]]:
     """`import requests [as x]` -> `from <parent> import requests [as x]`; (line, description) per statement."""
     parent, leaf = _split(module)
     done = []
-    for stmt in sm.ordered[ast.Import]:
-        if len(stmt.names) != 1 or stmt.names[0].name != "requests":  # type: ignore[attr-defined]
-            continue
-        alias = stmt.names[0].asname  # type: ignore[attr-defined]
+    for stmt in requests_imports(sm):
+        alias = stmt.names[0].asname
         code = f"from {parent} import {_alias(leaf, alias)}" if leaf == "requests" else \
             f"from {parent} import {leaf} as {alias or 'requests'}"
         edits.imports[("Import", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code=code,
                                                                     expect_sig=ast_import(stmt))
         done.append((stmt.lineno, f"{' '.join((sm.text_of(stmt) or '').split())} -> {code}"))
     return done
+
+
+def plan_alias_merge(sm: SourceMap, module: str, name: str, edits: Edits) -> Optional[str]:
+    """After the swap binds `name` to `module`: a top-level `from <parent> import <leaf> as other` (what an
+    earlier run's shim routing added) goes, and `other.x` becomes `name.x`, so the file imports the module once.
+    None (nothing planned) when that is not plainly safe: `other` used other than as `other.x`, `name` bound
+    by more than the swapped imports, or the statement sharing its line."""
+    parent, leaf = _split(module)
+    found = [s for s in sm.tree.body if isinstance(s, ast.ImportFrom) and s.level == 0 and s.module == parent
+             and len(s.names) == 1 and s.names[0].name == leaf and s.names[0].asname not in (None, name)]
+    if len(found) != 1:
+        return None
+    stmt = found[0]
+    other = stmt.names[0].asname
+    if any(s is not stmt and s.lineno <= (stmt.end_lineno or stmt.lineno) and (s.end_lineno or s.lineno) >= stmt.lineno
+           for s in sm.tree.body):
+        return None
+    swapped = {id(s) for s in requests_imports(sm)}
+    renames: Dict[str, str] = {}
+    attribute_values = set()
+    for node in ast.walk(sm.tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == other:
+            renames[f"{other}.{node.attr}"] = f"{name}.{node.attr}"
+            attribute_values.add(id(node.value))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in swapped and node is not stmt:
+            if any((a.asname or a.name.split(".")[0]) in (name, other) for a in node.names):
+                return None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in (name, other):
+            return None
+        elif isinstance(node, ast.arg) and node.arg in (name, other):
+            return None
+        elif isinstance(node, ast.ExceptHandler) and node.name in (name, other):
+            return None
+    for node in ast.walk(sm.tree):
+        if isinstance(node, ast.Name) and (node.id == name and not isinstance(node.ctx, ast.Load)
+                                           or node.id == other and id(node) not in attribute_values):
+            return None
+    edits.imports[("ImportFrom", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code="",
+                                                                    expect_sig=ast_import(stmt))
+    edits.chain_renames.update(renames)
+    return f"{' '.join((sm.text_of(stmt) or '').split())} removed ({other}.x -> {name}.x)"

@@ -249,6 +249,8 @@ class _Apply(cst.CSTTransformer):
         if found != tuple(edit.expect_sig):
             raise LocateError(f"import #{index} is {found}, expected `{edit.expect}`")
         self.done.add(("import", index))
+        if not edit.code:  # the statement goes (imports.plan_alias_merge); its line goes with it when alone
+            return cst.RemoveFromParent()
         new = cst.parse_statement(edit.code + "\n")
         assert isinstance(new, cst.SimpleStatementLine)
         small = new.body[0]

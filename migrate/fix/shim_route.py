@@ -6,16 +6,29 @@ only its module changes: `requests.post(...)` becomes `shim_requests.post(...)`
 with `from circleci_v2.shim import requests as shim_requests`. The shim's
 `requests` keeps the library's signatures, runs the call on v2 and answers
 with the v1.1 shape the code reads. Which module, which name and which
-libraries come from the rule's `shim.route` block.
+libraries come from the rule's `shim.route` block. When --unsafe-fixes switches
+the file's `import requests` to the shim too, the routed calls keep their name
+and the alias import is dropped (engine._Planner._one_shim_import).
 """
 from __future__ import annotations
 
 import ast
-from typing import Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 from .endpoint import body_plan
 from .model import SAFE, CannotFix
 from .shape import Draft, module_bound, need_import, shape_of
+
+
+def route_import(rule: Any) -> Optional[Tuple[str, str, str]]:
+    """(module, name, import statement) of the rule's `shim.route`; None when it names no module."""
+    route = rule.shim.get("route") if isinstance(rule.shim, Mapping) else None
+    if not isinstance(route, Mapping) or not route.get("module"):
+        return None
+    module = str(route["module"])
+    parent, _, leaf = module.rpartition(".")
+    alias = str(route.get("name") or f"shim_{leaf}")
+    return module, alias, f"from {parent} import {leaf} as {alias}"
 
 
 def route_through_shim(draft: Draft, call: ast.Call, site, rule, unsafe: bool) -> Tuple[str, str]:
@@ -37,10 +50,8 @@ def route_through_shim(draft: Draft, call: ast.Call, site, rule, unsafe: bool) -
     if rule.body:
         # the shim carries the fields over as the rule says: the same fields need the same care
         fix_class = body_plan(draft, call, shape_of(site.library), rule, {}, '"', unsafe).fix_class
-    module: str = route["module"]
-    parent, _, leaf = module.rpartition(".")
-    alias = str(route.get("name") or f"shim_{leaf}")
-    need_import(draft, alias, module, f"from {parent} import {leaf} as {alias}")
+    module, alias, statement = route_import(rule)  # type: ignore[misc]
+    need_import(draft, alias, module, statement)
     draft.call(call).receiver = alias
     return fix_class, f"routed through {module} (keeps the v1.1 reply the code reads): {func.value.id}.{func.attr} -> " \
            f"{alias}.{func.attr}"
