@@ -497,18 +497,24 @@ class Scanner:
                         f"`{prog}`, a function of this script around {req.tool}, which check does not follow")
         return None, _hint(lx.seg.text[cmd.start:cmd.end]), f"`{prog}`, which check does not read as an HTTP call"
 
+    def _sent_by(self, lx: Lexed, cmd: Command, held_in: str,
+                 why: str = "") -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
+        """(verb, hint, context) for a URL held in `held_in` ($name or a template's name) that `cmd` expands;
+        `why` says why check could not follow it to a request it reads."""
+        req = parse_request(cmd)
+        line = _line_of(self.source, lx.seg.source_span(cmd.start, cmd.start + 1)[0])
+        if req is not None:
+            return (req.verb, (None, ""),
+                    f"{held_in} reaches the {req.tool} call on line {line} in a way check does not follow{why}")
+        verb, hint, what = self._unknown_call(lx, cmd)
+        return verb, hint, f"the URL in {held_in} is passed (line {line}) to {what}"
+
     def _uses(self, name: str, lx: Lexed, after: int) -> Tuple[Optional[str], Tuple[Optional[str], str], str]:
         """(verb, hint, context) for a URL assigned to `name` in a script."""
         for cmd in lx.commands:
             if cmd.index < after or not _reads(cmd, name):
                 continue
-            req = parse_request(cmd)
-            line = _line_of(self.source, lx.seg.source_span(cmd.start, cmd.start + 1)[0])
-            if req is not None:
-                return (req.verb, (None, ""), f"${name} reaches the {req.tool} call on line {line} in a way check "
-                                      "does not follow (set more than once, or changed on the way)")
-            verb, hint, what = self._unknown_call(lx, cmd)
-            return verb, hint, f"the URL in ${name} is passed (line {line}) to {what}"
+            return self._sent_by(lx, cmd, f"${name}", " (set more than once, or changed on the way)")
         verb, hint, context = self._defined(name, only_uses=True)
         if context:
             return verb, hint, context
@@ -521,13 +527,7 @@ class Scanner:
             for cmd in lx.commands:
                 if not _reads(cmd, name, lx.seg):
                     continue
-                req = parse_request(cmd)
-                line = _line_of(self.source, lx.seg.source_span(cmd.start, cmd.start + 1)[0])
-                if req is not None:
-                    return (req.verb, (None, ""), f"{name} reaches the {req.tool} call on line {line} in a way check "
-                                          "does not follow")
-                verb, hint, what = self._unknown_call(lx, cmd)
-                return verb, hint, f"the URL in {name} is passed (line {line}) to {what}"
+                return self._sent_by(lx, cmd, name)
         if only_uses:
             return None, (None, ""), ""
         if self.kind == "yaml":
