@@ -252,10 +252,11 @@ def needs_of(uses: Sequence[ParameterUse], jp: JobParameter) -> ConfigNeeds:
 
 
 def _where(use: ParameterUse) -> str:
-    return f"{_display(use.path)}:{use.line}"
+    return f"{display_path(use.path)}:{use.line}"
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
+    """`path` as the config plan and its edits name it: relative to the current folder when under it."""
     try:
         rel = os.path.relpath(path)
     except ValueError:

@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..circleci_config import RULE_ID, ConfigProblem, ParameterUse
 from ..config_edit import ConfigEdit, edit_text, ref
-from ..config_plan import ConfigNeeds, ConfigTargets, JobParameter, group_needs, job_parameter
+from ..config_plan import (ConfigNeeds, ConfigTargets, JobParameter, display_path, group_needs,
+                           job_parameter)
 from .model import MANUAL, UNSAFE, Change, Left
 
 
@@ -52,7 +53,7 @@ def plan_configs(uses: Sequence[ParameterUse], targets: ConfigTargets, catalogue
                     outcome.problem = str(exc)
                     out.append(outcome)
                     continue
-            outcome.edit = edit_text(text, needs, jp, _display(needs.config))
+            outcome.edit = edit_text(text, needs, jp, display_path(needs.config))
         out.append(outcome)
     return out
 
@@ -144,11 +145,3 @@ def config_changes(edit: ConfigEdit) -> Tuple[List[Change], List[Left]]:
     left = [Left(RULE_ID, 0, 0, "the config was edited; a person should check this", note, "", MANUAL)
             for note in edit.notes]
     return changes, left
-
-
-def _display(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
