@@ -394,24 +394,19 @@ def _last_comment(node: Any) -> Tuple[Any, Any, int]:
     """(container, key, slot) of the comment that follows the last line a mapping or sequence writes."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    while True:
-        if isinstance(node, CommentedMap) and len(node):
-            last = list(node.keys())[-1]
-            child = node[last]
-            item = node.ca.items.get(last)
-            if isinstance(child, (CommentedMap, CommentedSeq)) and len(child) and not (item and item[2]):
-                node = child
-                continue
-            return node, last, 2
-        if isinstance(node, CommentedSeq) and len(node):
-            last = len(node) - 1
-            child = node[last]
-            item = node.ca.items.get(last)
-            if isinstance(child, (CommentedMap, CommentedSeq)) and len(child) and not (item and item[0]):
-                node = child
-                continue
-            return node, last, 0
-        return None, None, 0
+    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node):
+        # ruamel keeps the comment after a mapping's value in slot 2 of its entry, after a list item in slot 0
+        if isinstance(node, CommentedMap):
+            last, slot = list(node.keys())[-1], 2
+        else:
+            last, slot = len(node) - 1, 0
+        child = node[last]
+        item = node.ca.items.get(last)
+        if isinstance(child, (CommentedMap, CommentedSeq)) and len(child) and not (item and item[slot]):
+            node = child
+            continue
+        return node, last, slot
+    return None, None, 0
 
 
 def append(mapping: Any, key: str, value: Any) -> None:
