@@ -64,6 +64,17 @@ def rules_in(stdout: str) -> list:
     return out
 
 
+def error_lines(stderr: str) -> dict:
+    """{path: message} of the `path: error: message` lines; a path named twice fails the test."""
+    out = {}
+    for line in stderr.splitlines():
+        if ": error: " in line:
+            path, message = line.split(": error: ", 1)
+            assert path not in out, f"two lines for {path}"
+            out[path] = message
+    return out
+
+
 def run_python(code: str, *args: str, cwd: Union[str, Path, None] = None) -> subprocess.CompletedProcess:
     """`python -c CODE ARGS` in a fresh interpreter (what it imports, how it exits), text stdout/stderr."""
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True)

@@ -20,20 +20,9 @@ import sys
 
 import pytest
 
-from clirun import TRIGGER, TRIGGER_ACCEPT, run_cli, run_python, write
+from clirun import TRIGGER, TRIGGER_ACCEPT, error_lines, run_cli, run_python, write
 
 BROKEN_SYNTAX = 'import requests\nrequests.post("https://circleci.com/api/v1.1/project/github/a/b/tree/main"\n'
-
-
-def problem_lines(stderr: str) -> dict:
-    """{path: message} of the `path: error: message` lines."""
-    out = {}
-    for line in stderr.splitlines():
-        if ": error: " in line:
-            path, message = line.split(": error: ", 1)
-            assert path not in out, f"two lines for {path}"
-            out[path] = message
-    return out
 
 
 def test_each_bad_file_gets_one_line_and_the_run_goes_on(tmp_path):
@@ -52,7 +41,7 @@ def test_each_bad_file_gets_one_line_and_the_run_goes_on(tmp_path):
     proc = run_cli("check", cwd=tmp_path, timeout=30)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-    problems = problem_lines(proc.stderr)
+    problems = error_lines(proc.stderr)
     assert set(problems) == {"syntax.py", "invalid_utf8.py", "binary.py", "bad_cookie.py", "pipe.py",
                              "dangling.py", "loop/parent"}
     assert problems["syntax.py"].startswith("syntax error at line 2")
@@ -81,7 +70,7 @@ def test_latin1_cookie_bom_and_crlf_are_decoded_and_analysed(tmp_path):
     write(tmp_path, "empty.py", b"")
     proc = run_cli("check", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert problem_lines(proc.stderr) == {}
+    assert error_lines(proc.stderr) == {}
     lines = sorted(proc.stdout.splitlines())
     assert [line.split(": ")[0] + " " + line.split(": ")[1].split()[0] for line in lines] == [
         "bom.py:3:1 CCI102", "bom_crlf.py:3:1 CCI102", "crlf.py:3:1 CCI102", "latin1.py:4:1 CCI102"]
@@ -109,7 +98,7 @@ def test_unreadable_file_and_folder(tmp_path):
         if proc is None or proc.returncode not in (1, 2) or "Operation not permitted" in proc.stderr:
             pytest.skip("cannot drop root's file access on this machine")
         assert proc.returncode == 2, proc.stderr
-        problems = problem_lines(proc.stderr)
+        problems = error_lines(proc.stderr)
         assert problems == {
             "locked.py": "cannot read: permission denied",
             "private": "cannot list folder: permission denied",
@@ -125,7 +114,7 @@ def test_missing_path_on_the_command_line(tmp_path):
     write(tmp_path, "good.py", TRIGGER_ACCEPT)
     proc = run_cli("check", "good.py", "nope.py", "nodir/", cwd=tmp_path)
     assert proc.returncode == 2
-    assert problem_lines(proc.stderr) == {"nope.py": "no such file or folder", "nodir/": "no such file or folder"}
+    assert error_lines(proc.stderr) == {"nope.py": "no such file or folder", "nodir/": "no such file or folder"}
     assert proc.stdout.startswith("good.py:3:1: CCI102")
 
 
@@ -145,7 +134,7 @@ def test_an_analyser_crash_is_one_line_for_that_file(tmp_path):
     )
     proc = run_python(code, cwd=tmp_path)
     assert proc.returncode == 2
-    problems = problem_lines(proc.stderr)
+    problems = error_lines(proc.stderr)
     assert list(problems) == ["a.py"] and "internal error in the python analyser: KeyError" in problems["a.py"]
     assert proc.stdout.startswith("b.py:3:1: CCI102")
     assert "Traceback" not in proc.stderr

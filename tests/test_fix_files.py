@@ -19,24 +19,26 @@ from pathlib import Path
 import pytest
 
 from circleci_v2.migrate.temporaries import TEMP_SUFFIX, temporary_name
-from clirun import CLEAN, TRIGGER, TRIGGER_ACCEPT, run_cli, write
+from clirun import CLEAN, TRIGGER, TRIGGER_ACCEPT, error_lines, run_cli, write
 
 FIXED_MARK = "/api/v2/project/gh/acme/app/pipeline"
-
-
-def problems(stderr: str) -> dict:
-    out = {}
-    for line in stderr.splitlines():
-        if ": error: " in line:
-            path, message = line.split(": error: ", 1)
-            assert path not in out, f"two lines for {path}"
-            out[path] = message
-    return out
 
 
 def state(path: Path) -> tuple:
     st = os.lstat(path)
     return path.read_bytes(), st.st_ino, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)
+
+
+def assert_refused(path: Path, reason: str, option: str) -> None:
+    """fix on `path` (run in its folder) exits 2 with one error line for it naming `reason` and the `option`
+    that would allow it, and leaves the file as it was (bytes, inode, owner, mode)."""
+    before = state(path)
+    proc = run_cli("fix", path.name, cwd=path.parent)
+    assert proc.returncode == 2, proc.stderr
+    found = error_lines(proc.stderr)
+    assert list(found) == [path.name]
+    assert reason in found[path.name] and option in found[path.name]
+    assert state(path) == before
 
 
 # ---- 13: owner, mode, read-only files, hard links ------------------------------------------------------
@@ -56,13 +58,8 @@ def test_fix_keeps_owner_group_and_mode(tmp_path):
 def test_a_read_only_file_is_refused_unless_asked(tmp_path):
     path = write(tmp_path, "t.py", TRIGGER)
     os.chmod(path, 0o444)
-    before = state(path)
-    proc = run_cli("fix", "t.py", cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    found = problems(proc.stderr)
-    assert list(found) == ["t.py"]
-    assert "read-only" in found["t.py"] and "--write-read-only" in found["t.py"]
-    assert state(path) == before and os.listdir(tmp_path) == ["t.py"]
+    assert_refused(path, "read-only", "--write-read-only")
+    assert os.listdir(tmp_path) == ["t.py"]
     proc = run_cli("fix", "--write-read-only", "t.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert FIXED_MARK in path.read_text()
@@ -73,13 +70,8 @@ def test_a_file_with_other_hard_links_is_refused_unless_asked(tmp_path):
     path = write(tmp_path, "t.py", TRIGGER)
     other = tmp_path / "other_name.py"
     os.link(path, other)
-    before = state(path)
-    proc = run_cli("fix", "t.py", cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    found = problems(proc.stderr)
-    assert list(found) == ["t.py"]
-    assert "hard link" in found["t.py"] and "--split-hard-links" in found["t.py"]
-    assert state(path) == before and other.read_text() == TRIGGER
+    assert_refused(path, "hard link", "--split-hard-links")
+    assert other.read_text() == TRIGGER
     proc = run_cli("fix", "--split-hard-links", "t.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert FIXED_MARK in path.read_text()
@@ -92,7 +84,7 @@ def test_diff_writes_nothing_and_refuses_nothing(tmp_path):
     os.link(path, tmp_path / "other_name.py")
     proc = run_cli("diff", "t.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert "+" in proc.stdout and problems(proc.stderr) == {}
+    assert "+" in proc.stdout and error_lines(proc.stderr) == {}
 
 
 def _as_user(uid: int, args, cwd):
@@ -121,7 +113,7 @@ def test_another_users_file_in_a_world_writable_folder_is_not_taken_over():
         if "Operation not permitted" in proc.stderr and "setpriv" in proc.stderr:
             pytest.skip("setpriv cannot change user here")
         assert proc.returncode == 2, proc.stdout + proc.stderr
-        found = problems(proc.stderr)
+        found = error_lines(proc.stderr)
         assert set(found) == {"theirs.py", "open.py"}, proc.stderr
         assert "owner" in found["open.py"]
         assert (state(theirs), state(mine_but_writable)) == before
@@ -148,7 +140,7 @@ def test_fix_does_not_write_outside_the_tree_through_links(tmp_path):
     outside = (tmp_path / "outside/target.py").read_bytes(), (tmp_path / "outside_dir/deep.py").read_bytes()
     proc = run_cli("fix", "--report", "report.json", "tree", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
-    found = problems(proc.stderr)
+    found = error_lines(proc.stderr)
     assert set(found) == {"tree/link_out.py", "tree/linked_dir/deep.py"}, proc.stderr
     assert "symbolic link" in found["tree/link_out.py"] and "--follow-outside-links" in found["tree/link_out.py"]
     assert str(tmp_path / "outside" / "target.py") in found["tree/link_out.py"]
@@ -167,7 +159,7 @@ def test_follow_outside_links_writes_through_and_the_report_says_so(tmp_path):
     _tree_with_links_out(tmp_path)
     proc = run_cli("fix", "--follow-outside-links", "--report", "report.md", "tree", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert problems(proc.stderr) == {}
+    assert error_lines(proc.stderr) == {}
     assert FIXED_MARK in (tmp_path / "outside/target.py").read_text()
     assert FIXED_MARK in (tmp_path / "outside_dir/deep.py").read_text()
     assert (tmp_path / "tree" / "link_out.py").is_symlink()
@@ -246,7 +238,7 @@ def test_an_unreadable_path_on_the_command_line_is_one_problem_line(tmp_path, co
             pytest.skip("cannot drop root's file access on this machine")
         assert proc.returncode == 2, proc.stderr
         assert "not readable" not in proc.stderr and "Traceback" not in proc.stderr
-        assert problems(proc.stderr) == {"locked.py": "cannot read: permission denied",
+        assert error_lines(proc.stderr) == {"locked.py": "cannot read: permission denied",
                                          "private": "cannot list folder: permission denied"}
         if command == "check":  # the other files were checked (and fixed)
             assert proc.stdout.startswith("good.py:3:1: CCI102"), proc.stdout
