@@ -1,24 +1,20 @@
 """`request.check`: the schema lists the names, each front end registers one function per name, rules use them all."""
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
 from circleci_v2.migrate.python.analyze import PYTHON_CHECKS
 from circleci_v2.migrate.request_checks import RequestChecks
 from circleci_v2.migrate.text.analyze import TEXT_CHECKS
 from circleci_v2.migrate.text.trigger import TEXT_FIXES
-from circleci_v2.rules import CATALOGUE_DIR, RuleError, load_catalogue, load_rules
-from circleci_v2.rules.loader import SCHEMA_PATH
+from circleci_v2.rules import RuleError, load_catalogue, load_rules
+from catalogue_copy import copy_catalogue, edit_rule, schema_enum
 
 REGISTRIES = {"python analyser": PYTHON_CHECKS, "text analyser": TEXT_CHECKS, "text fixer": TEXT_FIXES}
 
 
 def _schema_names():
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return set(schema["properties"]["request"]["properties"]["check"]["enum"])
+    return schema_enum("request", "check")
 
 
 def _named_by_rules():
@@ -35,13 +31,8 @@ def test_rules_use_every_check_the_schema_allows():
 
 
 def test_the_loader_refuses_an_unknown_check_naming_file_and_field(tmp_path):
-    for path in CATALOGUE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    paths = sorted(tmp_path.glob("*.yaml"))
-    target = next(p for p in paths if p.name.startswith("CCI120"))
-    text = target.read_text(encoding="utf-8")
-    assert "check: accept" in text
-    target.write_text(text.replace("check: accept", "check: accept-json"), encoding="utf-8")
+    paths = copy_catalogue(tmp_path)
+    target = edit_rule(paths, "CCI120", "check: accept", "check: accept-json")
     with pytest.raises(RuleError) as err:
         load_rules(paths)
     assert err.value.path == str(target) and err.value.field == "request.check"

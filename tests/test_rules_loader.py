@@ -1,19 +1,12 @@
 """The loader trusts only the exact bytes markers.py records as validated; anything else is validated."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from circleci_v2.rules import CATALOGUE_DIR, RuleError, load_rules
 from circleci_v2.rules.loader import catalogue_digest
 from circleci_v2.rules.markers import CATALOGUE_DIGEST
-
-
-def copy_catalogue(tmp_path):
-    for path in CATALOGUE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    return sorted(tmp_path.glob("*.yaml"))
+from catalogue_copy import copy_catalogue
 
 
 def test_the_bundled_catalogue_is_what_markers_py_vouches_for():

@@ -1,19 +1,15 @@
 """`shim.translation`: the schema lists the names, the shim registers one handler per name, rules use them all."""
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
-from circleci_v2.rules import CATALOGUE_DIR, RuleError, load_catalogue, load_rules
-from circleci_v2.rules.loader import SCHEMA_PATH
+from circleci_v2.rules import RuleError, load_catalogue, load_rules
 from circleci_v2.shim.requests import translations
+from catalogue_copy import copy_catalogue, edit_rule, schema_enum
 
 
 def _schema_names():
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return set(schema["properties"]["shim"]["properties"]["translation"]["enum"])
+    return schema_enum("shim", "translation")
 
 
 def _named_by_rules():
@@ -37,13 +33,8 @@ def test_the_schema_allows_exactly_the_registered_translations():
 
 
 def test_the_loader_refuses_an_unknown_translation_naming_file_and_field(tmp_path):
-    for path in CATALOGUE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    paths = sorted(tmp_path.glob("*.yaml"))
-    target = next(p for p in paths if p.name.startswith("CCI106"))
-    text = target.read_text(encoding="utf-8")
-    assert "translation: clear-cache" in text
-    target.write_text(text.replace("translation: clear-cache", "translation: flush-cache"), encoding="utf-8")
+    paths = copy_catalogue(tmp_path)
+    target = edit_rule(paths, "CCI106", "translation: clear-cache", "translation: flush-cache")
     with pytest.raises(RuleError) as err:
         load_rules(paths)
     assert err.value.path == str(target) and err.value.field == "shim.translation"
