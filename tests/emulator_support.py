@@ -1,7 +1,7 @@
 """Helpers shared by the emulator tests (tests/test_emulator_*.py)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import requests
 
@@ -32,6 +32,14 @@ workflows:
     jobs:
       - deploy
 """
+
+
+def project_emulator(factory: Callable[..., Any]) -> Any:
+    """An emulator (from the circleci_emulator_factory fixture) serving SLUG with CONFIG, whose workflows
+    appear 0.05 s after a trigger as they lag on the service."""
+    emu = factory(workflow_delay=0.05)
+    emu.add_project(SLUG, config=CONFIG)
+    return emu
 
 
 def session(emu: Any) -> requests.Session:

@@ -14,14 +14,12 @@ from circleci_v2.shim import circleci, circleclient, pycircleci
 from circleci_v2.shim import requests as shim_requests
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import project_emulator  # noqa: E402
 
 
 @pytest.fixture
 def emu(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
-    return emu
+    return project_emulator(circleci_emulator_factory)
 
 
 def test_every_call_gives_one_build_url(emu):

@@ -17,7 +17,7 @@ legacy_experimental = pytest.importorskip("circleci.experimental")
 legacy_error = pytest.importorskip("circleci.error")
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import CONFIG, SLUG, project_emulator  # noqa: E402
 
 
 def _public(cls):
@@ -48,9 +48,7 @@ def test_error_classes_match_the_legacy_ones():
 
 @pytest.fixture
 def emu(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
-    return emu
+    return project_emulator(circleci_emulator_factory)
 
 
 def test_trigger_build_positional_and_keyword_forms(emu):

@@ -10,7 +10,7 @@ from circleci_v2.shim.circleci import CacheClearingRemoved
 from circleci_v2.shim.deprecation import CircleCIDeprecationWarning
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import project_emulator  # noqa: E402
 
 def _legacy():
     # the real package (pinned in the test extra), never a copy of its signatures
@@ -32,9 +32,7 @@ def test_signatures_match_circleclient_0_1_6():
 
 @pytest.fixture
 def emu(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
-    return emu
+    return project_emulator(circleci_emulator_factory)
 
 
 def test_trigger_retry_recent_and_cache(emu):

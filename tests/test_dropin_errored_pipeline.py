@@ -16,16 +16,14 @@ from circleci_v2.shim import errors
 from circleci_v2.shim import requests as shim_requests
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import project_emulator  # noqa: E402
 
 WAIT = 20.0
 
 
 @pytest.fixture
 def emu(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)  # declares deploy and image-tag, not FAST
-    return emu
+    return project_emulator(circleci_emulator_factory)  # declares deploy and image-tag, not FAST
 
 
 def _trigger_circleci(emu):

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import project_emulator  # noqa: E402
 
 LEGACY = textwrap.dedent("""\
     import os
@@ -38,8 +38,7 @@ LEGACY = textwrap.dedent("""\
 
 
 def test_fixed_legacy_script_runs_on_v2(circleci_emulator_factory, tmp_path):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
+    emu = project_emulator(circleci_emulator_factory)
     script = tmp_path / "tool.py"
     script.write_text(LEGACY)
     fix = subprocess.run([sys.executable, "-m", "circleci_v2.migrate", "fix", str(script)], capture_output=True,

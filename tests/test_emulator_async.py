@@ -4,12 +4,11 @@ from __future__ import annotations
 import time
 
 from circleci_v2.shim.emulator import Clock
-from emulator_support import CONFIG, SLUG, jobs, session, trigger, workflows
+from emulator_support import CONFIG, SLUG, jobs, project_emulator, session, trigger, workflows
 
 
 def test_workflows_appear_after_the_delay_with_a_real_clock(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
+    emu = project_emulator(circleci_emulator_factory)
     s = session(emu)
     created = trigger(s, emu)
     assert created["state"] == "pending"

@@ -10,14 +10,12 @@ pytest.importorskip("openapi_core", reason="the emulator needs the emulator extr
 from circleci_v2.rules import load_catalogue  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
 from circleci_v2.shim.deprecation import CircleCIDeprecationWarning  # noqa: E402
-from emulator_support import CONFIG, SLUG  # noqa: E402
+from emulator_support import project_emulator  # noqa: E402
 
 
 @pytest.fixture
 def emu(circleci_emulator_factory):
-    emu = circleci_emulator_factory(workflow_delay=0.05)
-    emu.add_project(SLUG, config=CONFIG)
-    return emu
+    return project_emulator(circleci_emulator_factory)
 
 
 def v1(emu, path=""):
