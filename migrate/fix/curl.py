@@ -81,7 +81,7 @@ class TextPlan:
 
     def __init__(self, source: str, path: str, findings: Sequence[Finding], unsafe: bool, catalogue: Any,
                  kind: str) -> None:
-        from .model import MANUAL, UNSAFE, Change, FixResult, Left, Outcome
+        from .model import MANUAL, UNSAFE, Change, FixResult, Left, Outcome, manual_reason
 
         self.outcomes: Dict[int, Any] = {}
         result = self.result = FixResult(path=path, source=source, text=source)
@@ -116,7 +116,7 @@ class TextPlan:
                 continue
             finding, site = found
             if finding.fix == MANUAL:
-                leave(given, finding.reason or _manual_reason(rule), guidance, MANUAL)
+                leave(given, finding.reason or manual_reason(rule), guidance, MANUAL)
                 continue
             if finding.fix == UNSAFE and not unsafe:
                 leave(given, finding.reason or "needs --unsafe-fixes", guidance, UNSAFE)
@@ -167,14 +167,6 @@ def _sites(text: str, path: str, catalogue: Any, kind: str) -> Any:
     sites = list(analyze_sites(text, path, catalogue, kind))
     _last_sites[:] = [(key, sites)]
     return sites
-
-
-def _manual_reason(rule: Any) -> str:
-    if rule is None:
-        return "no automatic fix"
-    if not rule.replacement.operations:
-        return f"no v2 equivalent ({rule.replacement.summary})"
-    return "no automatic rewrite: " + rule.replacement.summary
 
 
 def _broken(before: str, after: str, kind: str) -> Optional[str]:

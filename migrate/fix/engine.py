@@ -32,7 +32,7 @@ from .endpoint import reply_decision, rewrite_endpoint
 from .imports import (import_table, legacy_imports, plan_alias_merge, plan_import, plan_requests_swap,
                       requests_imports)
 from .model import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
-                    Outcome, first_line)
+                    Outcome, first_line, manual_reason)
 from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
 from .segments import quote_of
@@ -287,7 +287,7 @@ class _Planner:
             rule = self.catalogue.get(f.rule_id)
             site = f.site
             if rule is not None and f.fix == MANUAL:
-                self.leave(f, f.reason or _manual_reason(rule))
+                self.leave(f, f.reason or manual_reason(rule))
                 continue
             if rule is None or site is None or not hasattr(site, "call_index"):
                 self.leave(f, "no automatic fix for this kind of finding")
@@ -537,10 +537,3 @@ class _Planner:
 def _runs_through_shim(rule: Any, site: Any) -> bool:
     """A call a drop-in translates: it runs, check keeps it visible; no TODO comment (fix already made it so)."""
     return bool(getattr(site, "drop_in", None)) and rule is not None and rule.shim.get("runs") == "translated"
-
-
-def _manual_reason(rule: Any) -> str:
-    if rule.fix == MANUAL:
-        return "no automatic rewrite: " + (rule.replacement.summary if rule.replacement.operations
-                                           else f"no v2 equivalent ({rule.replacement.summary})")
-    return "not rewritten automatically"

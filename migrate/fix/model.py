@@ -8,7 +8,7 @@ line read only these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Any, List, Optional
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -78,6 +78,16 @@ class Outcome:
 
 
 LEFT_UNPLANNED = Outcome(False, MANUAL, "no automatic fix for this finding")
+
+
+def manual_reason(rule: Any) -> str:
+    """Why a finding of `rule` (None: no rule) is left to a person when its analyser gave no reason: the same
+    text from the Python fixer and the text fixer."""
+    if rule is None:
+        return "no automatic fix"
+    if not rule.replacement.operations:
+        return f"no automatic rewrite: no v2 equivalent ({rule.replacement.summary})"
+    return "no automatic rewrite: " + rule.replacement.summary
 
 
 class CannotFix(Exception):

@@ -383,20 +383,24 @@ class _Analysis:
                          drop_in=req.drop_in if o.split.legacy else None)
                 break
 
+    def request_site(self, o: _Outcome) -> PythonCallSite:
+        """The site of a request reported at its own call (not at a wrapper's caller)."""
+        req = o.req
+        return PythonCallSite(
+            call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
+            verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
+            has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
+            node=req.call, module=self.module)
+
     def unresolved_token(self, rule: Rule, o: _Outcome) -> None:
         """`requests.post(url, params={'circle-token': t})` with `url` from elsewhere: a CircleCI call, URL unknown."""
         names = {m.lower() for m in rule.markers}
         if not _params_have(o.run.ev, o.req.params, names):
             return
-        req = o.req
-        site = PythonCallSite(
-            call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
-            verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
-            has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
-            node=req.call, module=self.module)
         label = _Analysis._base_label(o)
-        self.add(rule, req.call, site, LOW, [f"the URL is not resolved in this file ({label}); the circle-token "
-                                             "parameter says it is a CircleCI call (v1.1 or v2)"], {})
+        self.add(rule, o.req.call, self.request_site(o), LOW, [f"the URL is not resolved in this file ({label}); the "
+                                                               "circle-token parameter says it is a CircleCI call "
+                                                               "(v1.1 or v2)"], {})
 
     def check(self, check: str, rule: Rule, o: _Outcome) -> Verdict:
         return PYTHON_CHECKS[check](rule, o)
@@ -494,13 +498,7 @@ class _Analysis:
                 if verdict is None:
                     continue
                 confidence, why = verdict
-                req = o.req
-                site = PythonCallSite(
-                    call=req.call, call_index=self.pos.call_index(req.call), library=req.library, verb=req.verb,
-                    verb_node=req.verb_node, url=o.url, url_arg=req.url_arg, headers_node=req.headers_node,
-                    has_accept_header=_accept_bool(req), body_node=req.body_node, params_node=req.params_node,
-                    node=req.call, module=self.module)
-                self.add(rule, req.call, site, confidence, [r for r in (why, reason) if r], {})
+                self.add(rule, o.req.call, self.request_site(o), confidence, [r for r in (why, reason) if r], {})
                 break
 
     def callers_of(self, func: Any) -> List[CallSite]:
@@ -510,7 +508,7 @@ class _Analysis:
             f = cs.call.func
             if not ((isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name)):
                 continue
-            if _inside(cs.scope, func.scope):
+            if cs.scope.within(func.scope):
                 continue  # recursion
             out.append(cs)
         return out
@@ -882,14 +880,6 @@ def _function_of(scope: Scope) -> Any:
     while sc is not None and sc.kind == "comprehension":
         sc = sc.parent
     return sc.func if sc is not None and sc.kind == "function" else None
-
-
-def _inside(scope: Optional[Scope], outer: Scope) -> bool:
-    while scope is not None:
-        if scope is outer:
-            return True
-        scope = scope.parent
-    return False
 
 
 def _dead_branch(func: Any, call: ast.Call, bound: Dict[str, Tuple[Any, ...]], ev: Evaluator) -> bool:

@@ -238,7 +238,7 @@ class RouteFinder:
             else:
                 hit = (isinstance(f, ast.Attribute) and f.attr == info.name and isinstance(f.value, ast.Name)
                        and f.value.id in ("self", "cls", cls_name))
-            if hit and not _inside(cs.scope, info.scope):
+            if hit and not cs.scope.within(info.scope):
                 out.append(self.top_of(cs.call))
         return out
 
@@ -439,7 +439,7 @@ class RouteFinder:
         """
         for cs in self.ix.calls:
             call = cs.call
-            if scope is not None and not _inside(cs.scope, scope):
+            if scope is not None and not cs.scope.within(scope):
                 continue
             if _mentions(call.func, name) or _callee_name(call) in _BUILDERS:
                 continue  # a call that builds the string further is not the one sending it
@@ -477,14 +477,6 @@ def _target(stmt: Optional[ast.AST]) -> Optional[ast.AST]:
     if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
         return stmt.target
     return None
-
-
-def _inside(scope: Optional[Scope], outer: Scope) -> bool:
-    while scope is not None:
-        if scope is outer:
-            return True
-        scope = scope.parent
-    return False
 
 
 def _extends(arg: ast.expr, name: str) -> bool:

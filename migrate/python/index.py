@@ -65,6 +65,15 @@ class Scope:
         self.func: Optional[FuncInfo] = None
         self.cls: Optional[ClassInfo] = None
 
+    def within(self, outer: "Scope") -> bool:
+        """This scope is `outer` or nested in it."""
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if scope is outer:
+                return True
+            scope = scope.parent
+        return False
+
 
 class FuncInfo:
     __slots__ = ("node", "scope", "outer", "block", "cls", "params", "defaults", "annotations", "returns",

@@ -8,7 +8,7 @@ request) name the check that looks at them in their `request` block.
 from __future__ import annotations
 
 import functools
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from circleci_v2.rules import Catalogue, ClientMethod, ImportMapping, Rule
 
@@ -42,27 +42,22 @@ class RuleSet:
 
     def find_client(self, cls: str, path: Tuple[str, ...]) -> Optional[Tuple[Rule, ClientMethod]]:
         """The client rule for method path[-1] of an instance of `cls` reached through path[:-1]."""
-        if not path:
-            return None
-        method, owner = path[-1], path[:-1]
-        for rule, cm in self.clients:
-            if cm.method != method or owner != ((cm.attribute,) if cm.attribute else ()):
-                continue
-            if class_matches(cls, cm.module, cm.class_name) or (
-                    cm.drop_in and cls == f"{cm.drop_in}.{cm.class_name}"):
-                return rule, cm
-        return None
+        return self._method_of(path, lambda cm: class_matches(cls, cm.module, cm.class_name) or bool(
+            cm.drop_in and cls == f"{cm.drop_in}.{cm.class_name}"))
 
     def find_vendored(self, cls: str, path: Tuple[str, ...]) -> Optional[Tuple[Rule, ClientMethod]]:
         """A copy of a legacy package inside a project (`from circleci.circleci import api`): the class's
         qualified name ends with the legacy module and class (`circleci.circleci.api.Api`)."""
+        return self._method_of(path, lambda cm: cls.endswith(f".{cm.module}.{cm.class_name}"))
+
+    def _method_of(self, path: Tuple[str, ...],
+                   of_class: Callable[[ClientMethod], bool]) -> Optional[Tuple[Rule, ClientMethod]]:
+        """The first client method named path[-1], reached through path[:-1], whose class `of_class` accepts."""
         if not path:
             return None
         method, owner = path[-1], path[:-1]
         for rule, cm in self.clients:
-            if cm.method != method or owner != ((cm.attribute,) if cm.attribute else ()):
-                continue
-            if cls.endswith(f".{cm.module}.{cm.class_name}"):
+            if cm.method == method and owner == ((cm.attribute,) if cm.attribute else ()) and of_class(cm):
                 return rule, cm
         return None
 
