@@ -205,4 +205,4 @@ def test_a_v2_token_finding_is_suppressed_in_check_and_fix(tmp_path):
 def test_every_request_rule_has_a_check():
     # the rule names its check (rules/schema.json enum); the Python analyser implements both
     for rule in CATALOGUE.of_kind("request"):
-        assert rule.request_check in ("accept", "query-token"), rule.id
+        assert rule.request_check in ("accept", "query-token", "route"), rule.id

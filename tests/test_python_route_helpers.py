@@ -171,3 +171,44 @@ def test_a_base_url_parameter_bound_at_call_sites_through_the_cli(tmp_path):
     proc = run_cli("check", "--output-format", "json", "getter.py", cwd=tmp_path)
     found = sorted((f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"])
     assert found == [(9, "CCI121"), (9, "CCI133"), (12, "CCI121"), (12, "CCI132")]
+
+
+SPLIT_ROOT = '''
+    import requests
+    API_URL = "%s/%s/" % ("https://circleci.com/api", "v1.1")
+
+    class CircleCI:
+        def _perform_request(self, path, method, data=None):
+            url = API_URL + path
+            if method == "GET":
+                return requests.get(url, headers={"Accept": "application/json"})
+            return requests.post(url, data=data, headers={"Accept": "application/json"})
+    '''
+
+
+def test_a_generic_v11_sender_whose_route_comes_from_callers_is_an_unresolved_v11_call():
+    found = [f for f in run(SPLIT_ROOT) if f.rule_id == "CCI144"]
+    assert [(f.line, f.confidence, f.fix) for f in found] == [(9, "low", "manual"), (10, "low", "manual")]
+    assert all("parameter `path` of _perform_request()" in f.reason for f in found)
+
+
+def test_a_sender_whose_routes_the_file_passes_in_reports_the_routes_not_the_sender():
+    code = SPLIT_ROOT + '''
+        def retry(self, user, project, num):
+            return self._perform_request("project/github/%s/%s/%s/retry" % (user, project, num), "POST")
+    '''
+    found = run(code)
+    assert not [f for f in found if f.rule_id == "CCI144"]
+    assert [(f.line, f.rule_id) for f in found if CATALOGUE[f.rule_id].kind == "endpoint"] == [(13, "CCI104")]
+
+
+def test_a_v2_sender_is_no_unresolved_v11_call():
+    assert not run(SPLIT_ROOT.replace('"v1.1"', '"v2"'))
+
+
+def test_a_split_root_file_is_a_candidate_through_the_cli(tmp_path):
+    (tmp_path / "action.py").write_text(textwrap.dedent(SPLIT_ROOT))
+    proc = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
+    found = sorted((f["line"], f["rule"], f["confidence"]) for f in json.loads(proc.stdout)["findings"])
+    assert found == [(9, "CCI144", "low"), (10, "CCI144", "low")]
+    assert proc.returncode == 1

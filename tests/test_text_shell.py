@@ -147,7 +147,7 @@ def test_position_spans_the_whole_command():
 def test_every_request_rule_has_a_text_check():
     for rule in CATALOGUE.of_kind("request"):
         # the rule names its check (rules/schema.json enum); the text analyser implements both
-        assert rule.request_check in ("accept", "query-token"), rule.id
+        assert rule.request_check in ("accept", "query-token", "route"), rule.id
 
 
 @pytest.mark.parametrize("line, reported", [

@@ -409,6 +409,7 @@ class _Analysis:
 
     def wrappers(self, results: List[_CallResult]) -> None:
         """Calls of module functions that send a request built from their parameters (one level)."""
+        followed: List[Any] = []  # wrappers whose callers' routes were reported
         for result in results:
             if result.endpoint_high:
                 continue
@@ -441,11 +442,20 @@ class _Analysis:
                     accept_from = f"a v1.1 URL is passed in at line {caller.call.lineno}"
             if reported:
                 self.drop_endpoint(result.cs.call)
+                followed.append(func)
             if accept_from is not None:
                 # the inner request's own URL did not show it was v1.1; its callers do
                 for outcomes in result.slots:
                     if not any(_v11(o) for o in outcomes):
                         self._accept_via_callers(outcomes, result, accept_from)
+
+        # a sender whose routes this file passes in: its other branches are no unresolved calls either
+        for func in followed:
+            inner = {id(n) for n in ast.walk(func.node) if isinstance(n, ast.Call)}
+            for key in [k for k, f in self.findings.items() if k[1] in inner]:
+                rule = self.catalogue.get(key[0])
+                if rule is not None and rule.request_check == "route":
+                    del self.findings[key]
 
     def through_callers(self, func: Any, result: _CallResult, caller: CallSite, fv: Func,
                         resolved: _CallResult) -> Optional[List[_CallResult]]:
@@ -516,7 +526,8 @@ class _Analysis:
     def drop_endpoint(self, call: ast.Call) -> None:
         for key in [k for k, f in self.findings.items() if k[1] == id(call)]:
             rule = self.catalogue.get(key[0])
-            if rule is not None and rule.kind == "endpoint":
+            # the callers' routes are reported: the sender's own "route not resolved" says nothing more
+            if rule is not None and (rule.kind == "endpoint" or rule.request_check == "route"):
                 del self.findings[key]
 
     # ---- legacy clients ---------------------------------------------------------------------------
@@ -946,6 +957,18 @@ def _accept_missing(rule: Rule, o: "_Outcome") -> Verdict:
     if state == PARTIAL:
         return LOW, f"the headers partly come from {what}, which this file does not show"
     return None  # present, or opaque: never report a missing header we cannot see
+
+
+@PYTHON_CHECKS("route")
+def _route_unresolved(rule: Rule, o: "_Outcome") -> Verdict:
+    """A v1.1 request whose route starts with a value this file does not show (`API_URL + path`)."""
+    if o.best is not None or o.split is None or not o.split.legacy or not o.req.known_library:
+        return None
+    path = o.split.path.lstrip("/")
+    part = next((p for p in o.url.parts if p.placeholder is not None and path.startswith(p.placeholder)), None)
+    if part is None:
+        return None
+    return LOW, f"the route is not resolved in this file ({o.labels.get(part.placeholder, 'a value')})"
 
 
 @PYTHON_CHECKS("query-token")

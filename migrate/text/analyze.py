@@ -212,6 +212,11 @@ def _accept_missing(rule: Rule, req: HttpRequest, split) -> Verdict:
     return HIGH, None
 
 
+@TEXT_CHECKS("route")
+def _route_unresolved(rule: Rule, req: HttpRequest, split) -> Verdict:
+    return None  # a command line's route is read where it is written (text/evidence.py); not checked here
+
+
 @TEXT_CHECKS("query-token")
 def _token_in_query(rule: Rule, req: HttpRequest, split) -> Verdict:
     markers = {m.lower() for m in rule.markers}

@@ -115,6 +115,11 @@ def _accept_plan(rule: Rule, site: TextSite) -> Optional[Plan]:
     return plan
 
 
+@TEXT_FIXES("route")
+def _route_plan(rule: Rule, site: TextSite) -> Optional[Plan]:
+    return None  # a route the file does not show: a person follows the callers (the rule's fix is manual)
+
+
 @TEXT_FIXES("query-token")
 def _token_plan(rule: Rule, site: TextSite) -> Optional[Plan]:
     return token_plan(site)
