@@ -26,15 +26,14 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
-from .rulefiles import markers
+from .rulefiles import markers, route_roots
 
 
 MARKERS = markers()  # generated from the catalogue, read without loading it
 
-# The first literal segment of every v1.1/v1 route after its /api/v1.1 or /api/v1
-# root. Kept here so the pre-filter never loads the catalogue;
-# tests/test_discover.py checks that it covers every endpoint of every rule.
-ROUTE_ROOTS: Tuple[bytes, ...] = (b"/project/", b"/recent-builds", b"/me", b"/projects", b"/user/heroku-key")
+# The literal start of every v1.1/v1 route after its /api/v1.1 or /api/v1 root, generated
+# from the catalogue into rules/markers.py so that the pre-filter never loads it.
+ROUTE_ROOTS: Tuple[bytes, ...] = tuple(root.encode("ascii") for root in route_roots())
 # The drop-ins the rules name (client `drop_in`, shim `route.module`): a call through one is still reported
 # (shim.runs). Kept here for the same reason; tests/test_shim_visibility.py checks it against the rules.
 DROP_IN_MODULES: Tuple[bytes, ...] = (b"circleci_v2.shim.circleci", b"circleci_v2.shim.circleclient",

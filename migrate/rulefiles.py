@@ -1,6 +1,6 @@
 """The two facts a check without candidates needs from rules/, without loading the catalogue.
 
-The pre-filter markers (rules/markers.py, generated) and the rule ids (the
+The pre-filter markers and route roots (rules/markers.py, generated) and the rule ids (the
 catalogue's file names, for --select/--ignore validation). Loading the catalogue
 means yaml and jsonschema; a tree with no candidate must not pay for them.
 rules/ sits beside migrate/ in the source tree and in the installed wheel alike
@@ -28,6 +28,13 @@ def markers() -> Tuple[bytes, ...]:
     from circleci_v2.rules.markers import MARKERS
 
     return tuple(MARKERS)
+
+
+def route_roots() -> Tuple[str, ...]:
+    """The literal start of every v1.1/v1 endpoint route after its API root (rules/markers.py, generated)."""
+    from circleci_v2.rules.markers import ROUTE_ROOTS
+
+    return tuple(ROUTE_ROOTS)
 
 
 def rule_ids() -> FrozenSet[str]:

@@ -6,13 +6,18 @@
 The pre-filter markers come from every rule's v1.1 and v1 endpoints (their common
 literal root), legacy client modules, imports and extra markers; a marker that contains
 another one is dropped, since the shorter one already selects the file.
+
+The route roots are the literal start of every v1.1 and v1 endpoint route after its
+API root: the template's text up to its first :placeholder (the whole path when it
+has none), minus a root that starts with another one. The pre-filter and the
+evidence scanners build their route patterns from them.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Sequence
 
 from .docs import DOCS_PATH, render_rules_markdown
 from .endpoints import LEGACY_VERSIONS
@@ -39,10 +44,30 @@ def derive_markers(catalogue: Catalogue) -> List[bytes]:
     return sorted(m.encode() for m in minimal)
 
 
-def render_markers(markers: Iterable[bytes], digest: str) -> str:
+def derive_route_roots(catalogue: Catalogue) -> List[str]:
+    """The literal start of every v1.1/v1 endpoint route (see the module docstring)."""
+    found = set()
+    for rule in catalogue:
+        if rule.kind == "request":
+            continue  # these name the API root itself ("/"), which covers every URL, not a route
+        for endpoint in rule.endpoints:
+            template = endpoint.template
+            if template.version not in LEGACY_VERSIONS:
+                continue
+            literal = template.relative.split(":", 1)[0]
+            if literal.strip("/"):
+                found.add(literal)
+    return sorted(r for r in found if not any(o != r and r.startswith(o) for o in found))
+
+
+def render_markers(markers: Iterable[bytes], route_roots: Sequence[str], digest: str) -> str:
     head = MARKERS_PATH.read_text(encoding="utf-8").split("MARKERS = (", 1)[0]
     body = "".join(f"    {m!r},\n" for m in markers)
+    roots = "".join(f"    {r!r},\n" for r in route_roots)
     return (f"{head}MARKERS = (\n{body})\n\n"
+            "# The literal start of every v1.1 and v1 endpoint route after its API root, up to the\n"
+            "# first :placeholder; the pre-filter and the evidence scanners build their route patterns from it.\n"
+            f"ROUTE_ROOTS = (\n{roots})\n\n"
             "# The schema and rule files as validated when this file was generated; the loader\n"
             "# skips schema validation only for exactly these bytes.\n"
             f"CATALOGUE_DIGEST = {digest!r}\n")
@@ -53,7 +78,7 @@ def outputs() -> dict:
     paths = sorted(CATALOGUE_DIR.glob("*.yaml"))
     catalogue = load_rules(paths)  # always validated: the digest below vouches for these bytes
     digest = catalogue_digest({p: p.read_bytes() for p in paths})
-    result = {MARKERS_PATH: render_markers(derive_markers(catalogue), digest)}
+    result = {MARKERS_PATH: render_markers(derive_markers(catalogue), derive_route_roots(catalogue), digest)}
     result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
     return result
 

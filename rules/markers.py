@@ -13,6 +13,16 @@ MARKERS = (
     b'circleclient',
 )
 
+# The literal start of every v1.1 and v1 endpoint route after its API root, up to the
+# first :placeholder; the pre-filter and the evidence scanners build their route patterns from it.
+ROUTE_ROOTS = (
+    '/me',
+    '/project/',
+    '/projects',
+    '/recent-builds',
+    '/user/heroku-key',
+)
+
 # The schema and rule files as validated when this file was generated; the loader
 # skips schema validation only for exactly these bytes.
 CATALOGUE_DIGEST = '8abed3c8fe3ecc2bf15ce799bad85bb2ae51ac11dbec7ae2ab7acd5bc0330923'

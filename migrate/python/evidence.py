@@ -29,6 +29,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tup
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 
+from ..rulefiles import route_roots
 from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .index import ModuleIndex, Scope
 from .values import Qual
@@ -36,7 +37,11 @@ from .values import Qual
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _VERB_WORDS = {v.lower() for v in VERBS}
 # a literal that may hold (part of) a v1.1 route; the evaluation decides
-HINT = re.compile(r"project|recent-builds|/me\b|^me\b|heroku-key|/api/v1", re.IGNORECASE)
+# (each route root's last segment, generated from the catalogue; a two-letter one only as a whole word)
+HINT = re.compile("|".join(
+    sorted({re.escape(last) if len(last) > 2 else rf"/{re.escape(last)}\b|^{re.escape(last)}\b"
+            for last in (root.strip("/").rsplit("/", 1)[-1] for root in route_roots())}) + ["/api/v1"]),
+    re.IGNORECASE)
 # string methods that keep a route's shape (case, surrounding slashes and spaces, encoding)
 STR_METHODS = frozenset({"format", "format_map", "lower", "upper", "strip", "rstrip", "lstrip", "replace",
                          "removeprefix", "removesuffix"})

@@ -25,18 +25,31 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api_url
 
 from ..findings import LOW, Finding, verb_not_resolved
+from ..rulefiles import route_roots
 from .http_tools import parse_request
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, is_template_char
 from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
 
-# The first segment of every v1.1 route after its root (prefilter.ROUTE_ROOTS,
-# which a test checks against the catalogue).
-ROUTE = re.compile(r"/(?:project/|recent-builds(?![\w-])|me(?![\w.-])|projects(?![\w.-])|user/heroku-key)")
+# The literal start of every v1.1 route after its root (generated from the catalogue).
+ROUTE_ROOTS: Tuple[str, ...] = route_roots()
+# Roots that are common words in any API (/me, /projects): looked for only with the
+# /api/v1.1 root before them, never relative to a base held elsewhere.
+_WEAK_ROOTS = frozenset({"/me", "/projects"})
+_STRONG_ROOTS = tuple(r for r in ROUTE_ROOTS if r not in _WEAK_ROOTS)
+
+
+def _root_pattern(root: str) -> str:
+    """A root as a regex: one that ends inside a segment must end that segment (/me, not /meta)."""
+    return re.escape(root) + ("" if root.endswith("/") else r"(?![\w.-])")
+
+
+ROUTE = re.compile("|".join(_root_pattern(r) for r in ROUTE_ROOTS))
 # Text another tool fills in, written inside a literal: shell and make variables,
 # f-string / format / RFC 6570 fields, printf and %-formatting, CI expressions.
 # A route written without its leading slash, to be joined to a base ("$CIRCLE_API/$ENDPOINT").
-RELATIVE_ROUTE = re.compile(r"(?<![\w./~$-])(?:project/|recent-builds(?![\w-]))")
+RELATIVE_ROUTE = re.compile(r"(?<![\w./~$-])(?:" + "|".join(_root_pattern(r)[len(re.escape("/")):]
+                                                            for r in _STRONG_ROOTS) + ")")
 _FIELD = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|\{[^{}]*\}|%\(\w+\)s|%[sd]|"
                     r"<<[^<>]*>>|#\{[^}]*\}")
 _STOP = set(" \t\r\n'\"<>()[],;|`\\{}")
@@ -146,7 +159,7 @@ def is_route_url(url: str, labels: Dict[str, str]) -> bool:
         return split.legacy
     if not _base_is_api(url, labels):
         return False
-    return split.path.startswith(("/project/", "/recent-builds", "/user/"))
+    return split.path.startswith(_STRONG_ROOTS)
 
 
 # ---- verbs ---------------------------------------------------------------------------------------
