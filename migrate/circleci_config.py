@@ -236,7 +236,7 @@ def parameter_uses(source: str, path: str, kind: str, catalogue: Any = None) -> 
     if not any(m in source for m in _MARKERS):
         return []
     if kind == "python":
-        return python_uses(source, path)
+        return python_uses(source, path, catalogue)
     return text_uses(source, path, kind, catalogue)
 
 
@@ -252,11 +252,11 @@ def text_uses(source: str, path: str, kind: str, catalogue: Any = None) -> List[
         source = source[1:]
     lines = LineIndex(source)
     uses: List[ParameterUse] = []
+    v2_trigger = _v2_trigger_url(catalogue)
     for seg, commands, env, req in iter_requests(source, kind):
         url = url_of(seg, env, req)
         trigger = any(is_trigger(m.rule) for m in catalogue.match_request(req.verb, url.text)[:1])
-        v2 = req.verb in ("POST", None) and re.search(r"/api/v2/project/[^?#]+/pipeline(?:/run)?/?(?:[?#]|$)",
-                                                      url.text) is not None
+        v2 = req.verb in ("POST", None) and v2_trigger.search(url.text) is not None
         if not (trigger or v2) or not req.data:
             continue
         site = TextSite(kind=kind, segment=seg, commands=commands, env=env, request=req, url=url, match=None)
@@ -293,8 +293,11 @@ def _item_value(items: Sequence[Tuple[str, object]]) -> Any:
     return _UNKNOWN
 
 
-def python_uses(source: str, path: str) -> List[ParameterUse]:
+def python_uses(source: str, path: str, catalogue: Any = None) -> List[ParameterUse]:
     """Dict literals under "build_parameters", "parameters" of a v2 trigger, and circleclient keywords."""
+    from circleci_v2.rules import load_catalogue
+
+    pipeline_words = _v2_trigger_tails(catalogue or load_catalogue())
     if source.startswith("\ufeff"):
         source = source[1:]
     try:
@@ -333,7 +336,7 @@ def python_uses(source: str, path: str) -> List[ParameterUse]:
     project: Dict[int, Optional[str]] = {}  # id(dict node) -> the slug of the call it is sent with
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            if _mentions_pipeline(node):
+            if _mentions_pipeline(node, pipeline_words):
                 for arg in list(node.args) + [k.value for k in node.keywords]:
                     pipeline_calls.add(id(arg))
             slug = _python_call_project(node)
@@ -367,10 +370,30 @@ def python_uses(source: str, path: str) -> List[ParameterUse]:
     return uses
 
 
-def _mentions_pipeline(call: ast.Call) -> bool:
+def _v2_trigger_rules(catalogue: Any) -> List[Any]:
+    """The rules whose replacement is the v2 pipeline trigger, with its path."""
+    from .text.trigger import is_trigger
+
+    return [r for r in catalogue if is_trigger(r) and r.has_v2_path]
+
+
+def _v2_trigger_url(catalogue: Any) -> "re.Pattern[str]":
+    """A v2 trigger URL, from the trigger rules' v2 paths; also its /run form, the newer v2 trigger
+    that takes the same parameters (no rule rewrites to it, but code already on v2 may call it)."""
+    paths = sorted({r.v2_path_pattern() for r in _v2_trigger_rules(catalogue)})
+    return re.compile("(?:" + "|".join(paths) + r")(?:/run)?/?(?:[?#]|$)")
+
+
+def _v2_trigger_tails(catalogue: Any) -> Tuple[str, ...]:
+    """The literal end of each v2 trigger path ("/pipeline"): a URL string holding one is a trigger's."""
+    return tuple(sorted({re.split(r"\}", r.replacement.path)[-1] for r in _v2_trigger_rules(catalogue)}))
+
+
+def _mentions_pipeline(call: ast.Call, words: Sequence[str]) -> bool:
     for arg in list(call.args[:1]) + [k.value for k in call.keywords if k.arg == "url"]:
         for node in ast.walk(arg):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "/pipeline" in node.value:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and any(w in node.value for w in words):
                 return True
     return False
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
-from .rulefiles import markers, route_roots
+from .rulefiles import markers, route_roots, v2_trigger_paths
 
 
 MARKERS = markers()  # generated from the catalogue, read without loading it
@@ -68,7 +68,7 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
     alternatives.append(rb"""/api/?['"](?s:.{0,200}?)['"]/?v1(?:\.1)?/?['"]""")
     # a v2 pipeline trigger that sends parameters (within 2 KB of its URL): they must be declared in the config,
     # which CCI140 checks on v2 too; a v2 trigger without parameters stays out
-    trigger = rb"/api/v2/project/[^\s'\"]*/pipeline(?![\w/-])"
+    trigger = b"(?:" + b"|".join(_v2_path_bytes(p) for p in v2_trigger_paths()) + rb")(?![\w/-])"
     alternatives.append(rb"(?s:" + trigger + rb".{0,2048}?parameters|parameters.{0,2048}?" + trigger + rb")")
     # a route root right after /api/v2 is an API v2 call (the decoys that
     # mention CircleCI but are already migrated)
@@ -78,6 +78,11 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
     alternatives.extend(rb"""['"]""" + re.escape(root.lstrip(b"/").rstrip(b"/")) + rb"""(?:/|['"])"""
                         for root in route_roots if len(root.strip(b"/")) > 2)
     return re.compile(b"|".join(alternatives))
+
+
+def _v2_path_bytes(path: str) -> bytes:
+    """A v2 path template as a byte regex: each {field} any run of URL characters (a slug spans segments)."""
+    return b"[^\\s'\"]*".join(re.escape(part.encode("ascii")) for part in re.split(r"\{[a-z][a-z0-9-]*\}", path))
 
 
 _shapes: Optional[Pattern[bytes]] = None  # compiled on first use: most runs never need it

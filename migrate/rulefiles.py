@@ -37,6 +37,13 @@ def route_roots() -> Tuple[str, ...]:
     return tuple(ROUTE_ROOTS)
 
 
+def v2_trigger_paths() -> Tuple[str, ...]:
+    """The v2 paths the trigger rules rewrite to, with their {fields} (rules/markers.py, generated)."""
+    from circleci_v2.rules.markers import V2_TRIGGER_PATHS
+
+    return tuple(V2_TRIGGER_PATHS)
+
+
 def rule_ids() -> FrozenSet[str]:
     """Every rule id of the bundled catalogue, from the file names (CCI101-trigger-project.yaml)."""
     folder = os.path.join(rules_dir(), "catalogue")

@@ -60,7 +60,13 @@ def derive_route_roots(catalogue: Catalogue) -> List[str]:
     return sorted(r for r in found if not any(o != r and r.startswith(o) for o in found))
 
 
-def render_markers(markers: Iterable[bytes], route_roots: Sequence[str], digest: str) -> str:
+def derive_v2_trigger_paths(catalogue: Catalogue) -> List[str]:
+    """The v2 paths the trigger rules rewrite to (replacement.path, with its {fields})."""
+    return sorted({r.replacement.path for r in catalogue if r.triggers_pipeline and r.has_v2_path})
+
+
+def render_markers(markers: Iterable[bytes], route_roots: Sequence[str], digest: str,
+                   v2_trigger_paths: Sequence[str] = ()) -> str:
     head = MARKERS_PATH.read_text(encoding="utf-8").split("MARKERS = (", 1)[0]
     body = "".join(f"    {m!r},\n" for m in markers)
     roots = "".join(f"    {r!r},\n" for r in route_roots)
@@ -68,6 +74,9 @@ def render_markers(markers: Iterable[bytes], route_roots: Sequence[str], digest:
             "# The literal start of every v1.1 and v1 endpoint route after its API root, up to the\n"
             "# first :placeholder; the pre-filter and the evidence scanners build their route patterns from it.\n"
             f"ROUTE_ROOTS = (\n{roots})\n\n"
+            "# The v2 paths the trigger rules rewrite to: the pre-filter also admits a v2 trigger that\n"
+            "# sends parameters, which the config check reads.\n"
+            f"V2_TRIGGER_PATHS = (\n{''.join(f'    {p!r},{chr(10)}' for p in v2_trigger_paths)})\n\n"
             "# The schema and rule files as validated when this file was generated; the loader\n"
             "# skips schema validation only for exactly these bytes.\n"
             f"CATALOGUE_DIGEST = {digest!r}\n")
@@ -78,7 +87,8 @@ def outputs() -> dict:
     paths = sorted(CATALOGUE_DIR.glob("*.yaml"))
     catalogue = load_rules(paths)  # always validated: the digest below vouches for these bytes
     digest = catalogue_digest({p: p.read_bytes() for p in paths})
-    result = {MARKERS_PATH: render_markers(derive_markers(catalogue), derive_route_roots(catalogue), digest)}
+    result = {MARKERS_PATH: render_markers(derive_markers(catalogue), derive_route_roots(catalogue), digest,
+                                               derive_v2_trigger_paths(catalogue))}
     result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
     return result
 

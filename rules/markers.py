@@ -23,6 +23,12 @@ ROUTE_ROOTS = (
     '/user/heroku-key',
 )
 
+# The v2 paths the trigger rules rewrite to: the pre-filter also admits a v2 trigger that
+# sends parameters, which the config check reads.
+V2_TRIGGER_PATHS = (
+    '/api/v2/project/{project-slug}/pipeline',
+)
+
 # The schema and rule files as validated when this file was generated; the loader
 # skips schema validation only for exactly these bytes.
 CATALOGUE_DIGEST = '8abed3c8fe3ecc2bf15ce799bad85bb2ae51ac11dbec7ae2ab7acd5bc0330923'

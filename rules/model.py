@@ -6,10 +6,21 @@ all read these objects; none of them keeps a table of its own.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
-from .endpoints import ApiUrl, EndpointMatch, PathTemplate
+from .endpoints import VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate
+
+# A {field} of a v2 path template (replacement.path), as the v2 spec writes it.
+_V2_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
+# What each v2 field is built from, in the v1.1 path parameters (project-slug: from vcs/user/project).
+_V2_FIELD_SOURCES = {"job-number": "build_num"}
+P = TypeVar("P")
+
+
+class V2PathError(ValueError):
+    """The rule has no single v2 path, or a field of it has no value in the v1.1 parameters."""
 
 
 @dataclass(frozen=True)
@@ -128,12 +139,71 @@ class Rule:
         return best is not None and any(e.template.version == best.endpoint.template.version for e in endpoints)
 
     @property
+    def triggers_pipeline(self) -> bool:
+        """The replacement is v2's pipeline trigger (triggerPipeline)."""
+        return "triggerPipeline" in self.replacement.operations
+
+    @property
+    def has_v2_path(self) -> bool:
+        """The replacement names one v2 endpoint (replacement.path), which v2_path() builds."""
+        path = self.replacement.path
+        return bool(path) and path.startswith("/api/v2/")
+
+    def v2_path(self, params: Mapping[str, Union[str, P]]) -> List[Union[str, P]]:
+        """The v2 path of this rule's replacement for a v1.1 URL's path parameters.
+
+        `params` maps v1.1 parameter names (vcs, user, project, build_num) to their
+        values: text, or any value of the caller's (an unresolved part), which is
+        returned in place as it is. The result is literal text and those values, in
+        order. {project-slug} is vcs/user/project with github/bitbucket shortened to
+        gh/bb when vcs is text, gh when there is no vcs (v1 paths were GitHub only).
+        """
+        path = self.replacement.path
+        if not self.has_v2_path:
+            raise V2PathError(f"{self.id} has no single v2 endpoint to rewrite to")
+        out: List[Union[str, P]] = []
+        last = 0
+        for m in _V2_FIELD.finditer(path):
+            out.append(path[last:m.start()])
+            out.extend(_v2_field(m.group(1), params))
+            last = m.end()
+        out.append(path[last:])
+        return [part for part in out if not (isinstance(part, str) and part == "")]
+
+    def v2_path_pattern(self) -> str:
+        """A regex for this rule's v2 path with any values in its fields (a slug spans segments)."""
+        path = self.replacement.path
+        if not self.has_v2_path:
+            raise V2PathError(f"{self.id} has no single v2 endpoint")
+        out, last = [], 0
+        for m in _V2_FIELD.finditer(path):
+            out.append(re.escape(path[last:m.start()]))
+            out.append("[^?#]+" if m.group(1) == "project-slug" else "[^/?#]+")
+            last = m.end()
+        out.append(re.escape(path[last:]))
+        return "".join(out)
+
+    @property
     def replacement_text(self) -> str:
         """One line naming the v2 replacement, for messages and warnings."""
         if not self.replacement.operations:
             return f"no v2 equivalent: {self.replacement.summary}"
         ops = ", ".join(self.replacement.operations)
         return f"{ops} ({self.replacement.summary})"
+
+
+def _v2_field(name: str, params: Mapping[str, Union[str, P]]) -> List[Union[str, P]]:
+    if name == "project-slug":
+        if "user" not in params or "project" not in params:
+            raise V2PathError("the project slug could not be built from the URL")
+        vcs = params.get("vcs", "gh")
+        if isinstance(vcs, str):
+            vcs = VCS_SLUGS.get(vcs.lower(), vcs)
+        return [vcs, "/", params["user"], "/", params["project"]]
+    source = _V2_FIELD_SOURCES.get(name)
+    if source is None or source not in params:
+        raise V2PathError(f"no value for {{{name}}} in the v1.1 URL")
+    return [params[source]]
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,9 @@ def _command_edits(source: str, group: List[Tuple[Finding, TextSite]], catalogue
             return [], {}
         what = "branch" if any(n == "branch" for n, _ in plan.body) else (
             "tag" if any(n == "tag" for n, _ in plan.body) else "default branch")
-        text = f"curl trigger -> POST .../api/v2/project/<slug>/pipeline ({what} in the JSON body"
+        rep = catalogue[finding.rule_id].replacement
+        v2 = f"{rep.method or 'POST'} ...{(rep.path or '').replace('{project-slug}', '<slug>')}"
+        text = f"curl trigger -> {v2} ({what} in the JSON body"
         if plan.parameters and unsafe:
             text += ", build_parameters as pipeline parameters"
         text += ", token in the Circle-Token header)" if plan.token else ")"

@@ -17,11 +17,10 @@ with {"build_parameters": {...}} becomes POST
 from __future__ import annotations
 
 import ast
-import re
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
-from circleci_v2.rules.endpoints import VCS_SLUGS
+from circleci_v2.rules.model import V2PathError
 
 from .edits import NewDict
 from .model import SAFE, UNSAFE, CannotFix, NeedsUnsafe
@@ -31,7 +30,6 @@ from .segments import Seg, expression_for, literal_text, string_literal
 from .shape import Draft, Shape, arg, ensure_headers, has_kwsplat, literal_keys, need_import, resolve_dict
 from .url_site import UrlSite, imported_constants
 
-_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 _QUOTE_FUNCS = {"quote", "quote_plus"}
 
 
@@ -50,7 +48,7 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
     rep = rule.replacement
     if shape.body is None and (rule.body or shape.headers is None):
         raise CannotFix(f"calls through {site.library} in this form are not rewritten automatically")
-    if not rep.path or not rep.path.startswith("/api/v2/"):
+    if not rule.has_v2_path:
         raise CannotFix(f"{rule.id} has no single v2 endpoint to rewrite to")
     if site.verb is None:
         raise CannotFix("the HTTP verb is not known")
@@ -64,7 +62,7 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
     fix_class = SAFE
 
     # the new URL: host, v2 path, the query without the token
-    path_segs = _v2_path(rep.path, params)
+    path_segs = _v2_path(rule, params)
     token_code, rest = token_from_query(url, token_markers)
     new_url = url.host() + path_segs + url.query_segs(rest)
     url.write(draft, url.render(new_url))
@@ -92,31 +90,20 @@ def rewrite_endpoint(draft: Draft, call: ast.Call, site, rule, shape: Shape, uns
     return fix_class, text
 
 
-def _v2_path(path: str, params: Dict[str, List[Seg]]) -> List[Seg]:
+def _v2_path(rule, params: Dict[str, List[Seg]]) -> List[Seg]:
+    """The rule's v2 path (Rule.v2_path) as segments: its text literal, the URL's own parts copied."""
+    given: Dict[str, object] = dict(params)
+    vcs = params.get("vcs")
+    if vcs is not None and literal_text(vcs) is not None:
+        given["vcs"] = literal_text(vcs)  # written out: the rule shortens github to gh
+    try:
+        parts = rule.v2_path(given)
+    except V2PathError as e:
+        raise CannotFix(str(e)) from None
     out: List[Seg] = []
-    last = 0
-    for m in _FIELD.finditer(path):
-        out.append(Seg(chars=list(path[last:m.start()])))
-        out.extend(_path_field(m.group(1), params))
-        last = m.end()
-    out.append(Seg(chars=list(path[last:])))
-    return [s for s in out if not s.is_lit or s.chars]
-
-
-def _path_field(name: str, params: Dict[str, List[Seg]]) -> List[Seg]:
-    if name == "project-slug":
-        if "user" not in params or "project" not in params:
-            raise CannotFix("the project slug could not be built from the URL")
-        vcs = params.get("vcs")
-        if vcs is None:
-            vcs_segs = [Seg(chars=list("gh"))]  # /api/v1 URLs had no vcs segment: GitHub only
-        else:
-            text = literal_text(vcs)
-            vcs_segs = [Seg(chars=list(VCS_SLUGS.get(text.lower(), text)))] if text is not None else vcs
-        return vcs_segs + [Seg(chars=["/"])] + params["user"] + [Seg(chars=["/"])] + params["project"]
-    if name == "job-number" and "build_num" in params:
-        return params["build_num"]
-    raise CannotFix(f"no value for {{{name}}} in the v1.1 URL")
+    for part in parts:
+        out.extend([Seg(chars=list(part))] if isinstance(part, str) else part)
+    return out
 
 
 def _body_dict(draft: Draft, call: ast.Call, shape: Shape) -> Tuple[Optional[ast.Dict], bool]:

@@ -1,7 +1,7 @@
 """Can `fix` rewrite this command, and into what? (the plan; migrate/fix/curl.py writes it)
 
 A curl trigger of a v1.1 build (any rule whose replacement is triggerPipeline)
-becomes POST .../api/v2/project/<slug>/pipeline with the Circle-Token and
+becomes a POST to the rule's v2 path (Rule.v2_path: .../project/<slug>/pipeline) with the Circle-Token and
 Content-Type headers and a JSON body with the branch or tag. What each field
 of the old request becomes is read from the rule's `body` mapping:
 
@@ -28,7 +28,8 @@ import re
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
-from circleci_v2.rules import Rule, placeholder, v2_project_slug
+from circleci_v2.rules import Rule, placeholder
+from circleci_v2.rules.model import V2PathError
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
 from ..findings import LOW
@@ -45,7 +46,7 @@ _ORDER = {SAFE: 0, UNSAFE: 1, MANUAL: 2}
 
 
 def is_trigger(rule: Rule) -> bool:
-    return "triggerPipeline" in rule.replacement.operations
+    return rule.triggers_pipeline
 
 
 class Plan:
@@ -148,13 +149,10 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
     params = _path_params(site, m.end(), path_end, match.endpoint.template.relative, plan)
     if params is None:
         return plan
-    # the slug: vcs/user/project (v1 paths have no vcs: GitHub)
-    vcs_items = params.get("vcs", [("lit", "github")])
-    vcs_lit = _literal(vcs_items)
-    if vcs_lit is not None:
-        vcs_items = [("lit", v2_project_slug(vcs_lit, "u", "p").split("/")[0])]
-    slug = vcs_items + [("lit", "/")] + params["user"] + [("lit", "/")] + params["project"]
-    plan.url = prefix + [("lit", "/api/v2/project/")] + slug + [("lit", "/pipeline")]
+    path = _v2_path(rule, params, plan)
+    if path is None:
+        return plan
+    plan.url = prefix + path
     # the query string: only the token may be there
     token_query = _query_token(site, path_end, plan)
     fields: Dict[str, List[Item]] = {}
@@ -289,6 +287,23 @@ def _top_span(url: Resolved, top: int) -> Tuple[int, int]:
             last = pos + len(atom.text)
         pos += len(atom.text)
     return first, last
+
+
+def _v2_path(rule: Rule, params: Dict[str, List[Item]], plan: Plan) -> Optional[List[Item]]:
+    """The rule's v2 path (Rule.v2_path) as items: its text literal, the command's own parts copied."""
+    given: Dict[str, object] = dict(params)
+    vcs = _literal(params["vcs"]) if "vcs" in params else None
+    if vcs is not None:
+        given["vcs"] = vcs  # written out: the rule shortens github to gh
+    try:
+        parts = rule.v2_path(given)
+    except V2PathError as e:
+        plan.need(MANUAL, str(e))
+        return None
+    items: List[Item] = []
+    for part in parts:
+        items.extend([("lit", part)] if isinstance(part, str) else part)  # type: ignore[arg-type]
+    return items
 
 
 def _label(part: Part) -> str:
