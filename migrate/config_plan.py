@@ -24,39 +24,12 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .circleci_config import NEUTRAL_DEFAULTS, RULE_ID, ParameterUse, find_config, parameter_type
+from .pipeline_parameters import (  # noqa: F401 (JobParameter, job_parameter: read here by config_edit, fix/)
+    NEUTRAL_DEFAULTS, RULE_ID, JobParameter, ParameterUse, find_config, job_parameter, parameter_type,
+    pipeline_parameter_name)
 
 _SLUG = re.compile(r"^(gh|bb|github|bitbucket|circleci)/[^/=\s]+/[^/=\s]+$")
 _REMOTE = re.compile(r"(?:^[\w.-]+@|//(?:[^/@]+@)?)(github\.com|bitbucket\.org)[:/]([^/]+)/([^/]+?)(?:\.git)?/?$")
-
-
-@dataclass(frozen=True)
-class JobParameter:
-    """The v1.1 build parameter that selected one job, and what v2 gets instead (rules: CCI140 config)."""
-
-    build_parameter: str  # CIRCLE_JOB
-    pipeline_parameter: str  # run-job
-    workflow: str  # run-{job}
-    note: str
-
-    def workflow_name(self, job: str) -> str:
-        return self.workflow.replace("{job}", job)
-
-
-def job_parameter(catalogue: Any = None) -> JobParameter:
-    if catalogue is None:
-        from circleci_v2.rules import load_catalogue
-
-        catalogue = load_catalogue()
-    data = dict(catalogue[RULE_ID].config.get("job_parameter") or {})
-    return JobParameter(str(data["build_parameter"]), str(data["pipeline_parameter"]), str(data["workflow"]),
-                        " ".join(str(data.get("note", "")).split()))
-
-
-def pipeline_parameter_name(name: str, catalogue: Any = None) -> str:
-    """The v2 pipeline parameter a v1.1 build parameter becomes (CIRCLE_JOB -> run-job; others keep their name)."""
-    jp = job_parameter(catalogue)
-    return jp.pipeline_parameter if name == jp.build_parameter else name
 
 
 def is_job_selection(use: ParameterUse, jp: JobParameter) -> bool:

@@ -134,12 +134,7 @@ def test_the_shim_imports_nothing_from_migrate():
 
 
 # migrate/: the circles still there, each with why it is not removed yet (an entry that no longer holds fails)
-KNOWN_MIGRATE_CIRCLES = {
-    # the config check (CCI140) reads triggers through the text analyser, and the text analyser runs the config
-    # check; it goes when CCI140 reads the triggers check already found (issue 12)
-    ("circleci_v2.migrate.circleci_config", "circleci_v2.migrate.config_plan", "circleci_v2.migrate.text.analyze",
-     "circleci_v2.migrate.text.trigger"),
-}
+KNOWN_MIGRATE_CIRCLES: set = set()  # none left: CCI140's shared ground is migrate/pipeline_parameters.py
 # the only migrate modules that load the shim, and why: neither is on the analysis path (check, fix)
 MIGRATE_USES_OF_THE_SHIM = {
     "circleci_v2.migrate.usage_findings": {"circleci_v2.shim.usage"},  # check --usage reads the usage record

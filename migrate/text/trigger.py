@@ -182,7 +182,7 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
         if mapping is None:
             plan.need(MANUAL, "`build_parameters` has no v2 equivalent in this rule")
         else:
-            from ..config_plan import pipeline_parameter_name
+            from ..pipeline_parameters import pipeline_parameter_name
 
             # a v2 name of its own (CIRCLE_JOB -> run-job: a workflow of the config runs the job)
             plan.parameters = [(pipeline_parameter_name(n), v) for n, v in body_params]
@@ -481,7 +481,7 @@ def _body(site: TextSite, plan: Plan) -> Tuple[Optional[Dict[str, List[Item]]], 
 
 def _typed(items: List[Item]) -> List[Item]:
     """A form value that reads as a boolean or integer becomes one: the parameter stanza guesses the same."""
-    from ..circleci_config import typed_value
+    from ..pipeline_parameters import typed_value
 
     if len(items) == 1 and items[0][0] == "lit":
         value = typed_value(str(items[0][1]))
