@@ -127,6 +127,16 @@ def _fields(text: str, labels: Dict[str, str], counter: List[int]) -> str:
     return _FIELD.sub(sub, text)
 
 
+def route_url_in(resolved: Resolved, start: int = 0) -> Optional[Tuple[str, Dict[str, str]]]:
+    """(the URL around the first v1.1 route of a resolved word from `start`, its labels); None when there is none."""
+    hit = ROUTE.search(resolved.text, start)
+    if hit is None:
+        return None
+    labels = dict(resolved.labels)
+    url = url_around(resolved.text, hit.start(), labels)
+    return (url, labels) if is_route_url(url, labels) else None
+
+
 def url_around(text: str, index: int, labels: Dict[str, str]) -> str:
     """The URL in `text` that holds the route starting at `index` (fields inside literals become placeholders)."""
     counter = [0]
@@ -317,13 +327,10 @@ class Scanner:
                 if src in self.seen or self.explained.covers(src):
                     continue
                 resolved = resolve(word, lx.env, cmd.index, templates)
-                hit = ROUTE.search(resolved.text)
-                if hit is None:
+                found = route_url_in(resolved)
+                if found is None:
                     continue
-                labels = dict(resolved.labels)
-                url = url_around(resolved.text, hit.start(), labels)
-                if not is_route_url(url, labels):
-                    continue
+                url, labels = found
                 if role == "arg" and _program(cmd) in _PRINTERS and not cmd.pipe_out and not cmd.redirects:
                     continue
                 self.seen.add(src)
@@ -362,13 +369,10 @@ class Scanner:
                 env = dict(lx.env)
                 env[name] = [(index, value)]
                 resolved = resolve(word, env, cmd.index, templates)
-                hit = ROUTE.search(resolved.text)
-                if hit is None:
+                found = route_url_in(resolved)
+                if found is None:
                     continue
-                labels = dict(resolved.labels)
-                url = url_around(resolved.text, hit.start(), labels)
-                if not is_route_url(url, labels):
-                    continue
+                url, labels = found
                 self.seen.add(src)
                 reported = True
                 self.found.append(Evidence(src, src_end, url, labels,
@@ -467,13 +471,10 @@ class Scanner:
                 resolved = resolve(word, lx.env, cmd.index, templates)
                 start = next((sum(len(a.text) for a in resolved.atoms[:n])
                               for n, a in enumerate(resolved.atoms) if a.via == name), None)
-                hit = ROUTE.search(resolved.text, start or 0) if start is not None else None
-                if hit is None:
+                found = route_url_in(resolved, start) if start is not None else None
+                if found is None:
                     continue
-                labels = dict(resolved.labels)
-                url = url_around(resolved.text, hit.start(), labels)
-                if not is_route_url(url, labels):
-                    continue
+                url, labels = found
                 self.seen.add(src)
                 line = _line_of(self.source, src)
                 req = parse_request(cmd)
