@@ -164,6 +164,8 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             outcome.left.extend(Left(f.rule_id, f.line, f.column, f.message, f.reason or "the file was not analysed",
                                      "", "manual") for f in result.findings)
         if result.findings and not outcome.errors:
+            from ..pipeline_parameters import RULE_ID as CONFIG_RULE_ID
+
             if catalogue is None or fix_opts is None:
                 from circleci_v2.rules import load_catalogue
 
@@ -177,7 +179,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
 
                 settled = settle_findings(configs, result.findings, catalogue)
                 result.findings = settled[0]
-            elif not unsafe and any(f.rule_id == "CCI140" for f in result.findings):
+            elif not unsafe and any(f.rule_id == CONFIG_RULE_ID for f in result.findings):
                 from .config import defer_findings
 
                 rest, deferred = defer_findings(result.findings, catalogue)
@@ -255,6 +257,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
     from ..config_edit import edit_text
     from ..config_plan import job_parameter
     from ..migration_report import FileOutcome
+    from ..pipeline_parameters import RULE_ID as CONFIG_RULE_ID
     from .config import config_changes
     from .writing import WriteError, WritePolicy, diff_path, unified_diff, write_atomically
 
@@ -271,8 +274,8 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             outcome = FileOutcome(f"{config.needs.slug} (its .circleci/config.yml is not in this tree)")
             from .model import Left
 
-            rule = catalogue["CCI140"]
-            outcome.left.append(Left("CCI140", 0, 0, f"the triggers of this tree send parameters to {config.needs.slug}",
+            rule = catalogue[CONFIG_RULE_ID]
+            outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"the triggers of this tree send parameters to {config.needs.slug}",
                                      "add to its config:\n" + config.stanza, rule.guidance, "manual"))
             outcomes.append(outcome)
             continue
@@ -286,7 +289,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             outcome = previous or FileOutcome(edit.path)
             from .model import Left
 
-            outcome.left.append(Left("CCI140", 0, 0, f"{edit.path} was not edited", edit.refused, "", "manual"))
+            outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"{edit.path} was not edited", edit.refused, "", "manual"))
             if previous is None:
                 outcomes.append(outcome)
             continue

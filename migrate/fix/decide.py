@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..findings import LOW, Finding
 from .model import MANUAL, SAFE, UNSAFE, FixOptions
@@ -52,25 +52,25 @@ def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
         return
     # a config rule's finding (CCI140) is settled by the .circleci/config.yml edit, not by the file's fixer: its
     # `fix` is what circleci_config decided (unsafe where the config can be edited), and fix/config.py applies it
-    config_ids = {f.rule_id for f in findings if getattr(catalogue.get(f.rule_id), "kind", None) == "config"}
-    if config_ids:
-        planned = [f for f in findings if f.rule_id not in config_ids]
-        if not planned:
-            return
-        kept = result.findings
-        result.findings = planned
-        try:
-            decide(result, catalogue, keep_plans)
-        finally:
-            decided = iter(result.findings)
-            result.findings = [f if f.rule_id in config_ids else next(decided) for f in kept]
+    is_config = [getattr(catalogue.get(f.rule_id), "kind", None) == "config" for f in findings]
+    planned = [f for f, config in zip(findings, is_config) if not config]
+    if not planned:
         return
+    decided, plans = _plan(result, planned, catalogue)
+    in_order = iter(decided)
+    result.findings = [f if config else next(in_order) for f, config in zip(findings, is_config)]
+    if keep_plans and plans is not None:
+        result.plans = plans
+
+
+def _plan(result: Any, findings: List[Finding], catalogue: Any) -> Tuple[List[Finding], Optional[Dict[bool, Any]]]:
+    """The findings with `fix` set from the fixer's plans of the file in both modes, and those plans (None when
+    no fixer plans this kind of file)."""
     plan_file = planner_for(result.kind)
     if plan_file is None:
-        result.findings = [f if f.fix == MANUAL else replace(f, fix=MANUAL, reason=f.reason or
-                                                             f"no automatic fix for {result.kind} files")
-                           for f in findings]
-        return
+        return [f if f.fix == MANUAL else replace(f, fix=MANUAL, reason=f.reason or
+                                                  f"no automatic fix for {result.kind} files")
+                for f in findings], None
     source = result.source
     safe_plan = plan_file(source.text, result.path, findings, FixOptions(unsafe=False), catalogue,
                           newline=source.newline)
@@ -90,6 +90,4 @@ def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
             decided.append(f)
         else:  # the reason of a low finding explains its confidence: keep it
             decided.append(replace(f, fix=fix, reason=f.reason if f.confidence == LOW else (why or None)))
-    result.findings = decided
-    if keep_plans:
-        result.plans = plans
+    return decided, plans
