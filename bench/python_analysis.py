@@ -97,7 +97,7 @@ def best_of(fn: Callable[[], object], n: int = 7) -> float:
 def main() -> int:
     import libcst
 
-    from circleci_v2.migrate.python import analyze
+    from circleci_v2.migrate.python import analyse
     from circleci_v2.rules import load_catalogue
 
     catalogue = load_catalogue()
@@ -113,8 +113,8 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, libcst {version('libcst')}")
     ratios: Dict[str, List[float]] = {"dense": [], "large": []}
     for kind, name, text in sources:
-        found = len(analyze(text, name, catalogue))
-        ours = best_of(lambda: analyze(text, name, catalogue))
+        found = len(analyse(text, name, catalogue))
+        ours = best_of(lambda: analyse(text, name, catalogue))
         cst = best_of(lambda: libcst.parse_module(text))
         ratios[kind].append(ours / cst)
         print(f"  {kind:5} {name:32} {len(text) / 1024:6.1f} KB  {found:2} findings  analyse {ours * 1000:6.2f} ms"

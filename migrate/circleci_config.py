@@ -175,8 +175,8 @@ def parameter_uses(source: str, path: str, kind: str, catalogue: Any = None) -> 
 def text_uses(source: str, path: str, kind: str, catalogue: Any = None) -> List[ParameterUse]:
     from circleci_v2.rules import load_catalogue
 
-    from .text.analyze import LineIndex, iter_requests, url_of
-    from .text.site import TextSite
+    from .text.analyser import LineIndex, iter_requests, url_of
+    from .text.finding_site import TextSite
     from .text.trigger import Plan, _body, is_trigger
 
     catalogue = catalogue or load_catalogue()

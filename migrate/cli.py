@@ -18,10 +18,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import click
 
-from .config import OUTPUT_FORMATS, ConfigError, FileConfig, find_config, read_config
+from .pyproject_settings import OUTPUT_FORMATS, ConfigError, FileConfig, find_config, read_config
 from .findings import SEVERITY_RANK
 from .run import STDIN, CheckOptions, CheckRun, FileResult
-from .select import RuleSelection, SelectorError, parse_selectors, rule_ids_from_files
+from .rule_selection import RuleSelection, SelectorError, parse_selectors, rule_ids_from_files
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1

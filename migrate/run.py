@@ -21,10 +21,10 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .config import FileConfig
+from .pyproject_settings import FileConfig
 from .discover import DEFAULT_EXCLUDES, SHEBANG, Discovery, Excludes, SourceFile, discover, kind_from_shebang, kind_of
 from .prefilter import is_candidate
-from .select import RuleSelection
+from .rule_selection import RuleSelection
 from .source import Decoded, SourceError, decode, read_bytes
 
 if TYPE_CHECKING:  # findings.py is imported only where findings exist
@@ -35,11 +35,11 @@ AnalyseFn = Callable[[str, str, Any, str], List["Finding"]]
 # kind -> "module:function" (imported on first use) or a callable.
 ANALYSERS: Dict[str, Any] = {
     "python": "circleci_v2.migrate.run:analyse_python",
-    "shell": "circleci_v2.migrate.text:analyze",
-    "makefile": "circleci_v2.migrate.text:analyze",
-    "yaml": "circleci_v2.migrate.text:analyze",
-    "dockerfile": "circleci_v2.migrate.text:analyze",
-    "jenkinsfile": "circleci_v2.migrate.text:analyze",
+    "shell": "circleci_v2.migrate.text:analyse",
+    "makefile": "circleci_v2.migrate.text:analyse",
+    "yaml": "circleci_v2.migrate.text:analyse",
+    "dockerfile": "circleci_v2.migrate.text:analyse",
+    "jenkinsfile": "circleci_v2.migrate.text:analyse",
 }
 
 # Below this much candidate source, one process is faster than starting workers
@@ -56,9 +56,9 @@ def register_analyser(kind: str, analyser: Any) -> None:
 
 
 def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python") -> List[Finding]:
-    from circleci_v2.migrate.python import analyze
+    from circleci_v2.migrate.python import analyse
 
-    return analyze(source, path, catalogue, _project_modules())
+    return analyse(source, path, catalogue, _project_modules())
 
 
 # The project's own modules, read lazily for the constants the analysed files import (one per run, and one

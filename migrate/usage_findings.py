@@ -12,7 +12,7 @@ from circleci_v2.rules import load_catalogue
 from circleci_v2.shim.usage import UsageFileError, read_sites
 
 from .findings import Finding
-from .python.analyze import fill_message
+from .python.analyser import fill_message
 
 __all__ = ["UsageFileError", "read_usage"]
 

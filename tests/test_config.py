@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from circleci_v2.migrate.config import ConfigError, find_config, may_hold_table, read_config
+from circleci_v2.migrate.pyproject_settings import ConfigError, find_config, may_hold_table, read_config
 
 from clirun import run_python, write
 
@@ -45,7 +45,7 @@ def test_a_file_that_only_names_the_package_has_no_table(tmp_path):
 
 def test_a_file_that_only_names_the_package_is_not_parsed(tmp_path):
     write(tmp_path, "pyproject.toml", NAMES_ONLY)
-    code = ("import sys\nfrom circleci_v2.migrate.config import find_config\n"
+    code = ("import sys\nfrom circleci_v2.migrate.pyproject_settings import find_config\n"
             "config = find_config()\n"
             "print(config.path, 'tomllib' in sys.modules or 'tomli' in sys.modules)\n")
     proc = run_python(code, cwd=tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from circleci_v2.migrate.fix import FixOptions, fix_source
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -26,7 +26,7 @@ def _examples(kind: str):
 
 
 def fix(code: str, options: FixOptions) -> str:
-    result = fix_source(code, "example.py", analyze(code, "example.py", CATALOGUE), options, CATALOGUE)
+    result = fix_source(code, "example.py", analyse(code, "example.py", CATALOGUE), options, CATALOGUE)
     assert result.errors == []
     return result.text
 
@@ -49,7 +49,7 @@ def test_fixing_twice_changes_nothing(rule, example):
 @pytest.mark.parametrize("rule, example", list(_examples("valid")))
 def test_valid_example_is_left_alone_by_its_rule(rule, example):
     """Other rules may apply to a valid example (it is valid for its own rule): fix with --select RULE."""
-    findings = [f for f in analyze(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
+    findings = [f for f in analyse(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
     for options in (UNSAFE, FixOptions(unsafe=True, add_todo=True)):
         result = fix_source(example.code, "example.py", findings, options, CATALOGUE)
         assert result.text == example.code and not result.errors
@@ -58,9 +58,9 @@ def test_valid_example_is_left_alone_by_its_rule(rule, example):
 @pytest.mark.parametrize("rule, example", list(_examples("invalid")))
 def test_fixed_text_no_longer_has_the_rule_unless_left_for_a_person(rule, example):
     code = example.code
-    result = fix_source(code, "example.py", analyze(code, "example.py", CATALOGUE), SAFE, CATALOGUE)
+    result = fix_source(code, "example.py", analyse(code, "example.py", CATALOGUE), SAFE, CATALOGUE)
     left = {l.rule_id for l in result.left}
-    after = analyze(result.text, "example.py", CATALOGUE)
+    after = analyse(result.text, "example.py", CATALOGUE)
     for change in result.changes:
         if change.rule_id not in left:
             # a rewritten site is gone; a site now running through a drop-in (re-imported or routed through

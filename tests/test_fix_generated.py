@@ -9,7 +9,7 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 
 from circleci_v2.migrate.fix import FixOptions, fix_source
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -40,7 +40,7 @@ def _analysable(source: str) -> bool:
 def test_generated_programs_are_never_changed_without_a_finding(source):
     if not _analysable(source):
         return
-    findings = analyze(source, "gen.py", CATALOGUE)
+    findings = analyse(source, "gen.py", CATALOGUE)
     result = fix_source(source, "gen.py", findings, OPTIONS, CATALOGUE)  # must not raise
     if not findings:
         assert result.text == source and result.changes == [] and result.left == []
@@ -55,7 +55,7 @@ def test_a_planted_call_after_generated_code_is_fixed_and_the_rest_kept(source):
     if not _analysable(planted):
         return
     try:
-        findings = analyze(planted, "gen.py", CATALOGUE)
+        findings = analyse(planted, "gen.py", CATALOGUE)
     except RecursionError:
         return  # the analyser's own recursion limit: check reports it, the fixer never sees the file
     result = fix_source(planted, "gen.py", findings, OPTIONS, CATALOGUE)
@@ -66,5 +66,5 @@ def test_a_planted_call_after_generated_code_is_fixed_and_the_rest_kept(source):
     assert result.text.startswith(source) or "TODO(circleci-v2)" in result.text
     assert 'headers={"Accept": "application/json", "Circle-Token": n}' in result.text
     assert _analysable(result.text)
-    assert fix_source(result.text, "gen.py", analyze(result.text, "gen.py", CATALOGUE), OPTIONS,
+    assert fix_source(result.text, "gen.py", analyse(result.text, "gen.py", CATALOGUE), OPTIONS,
                       CATALOGUE).text == result.text

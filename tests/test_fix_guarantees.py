@@ -218,7 +218,7 @@ def test_the_diff_of_several_fixes_applies_with_git(tmp_path):
 def test_a_small_change_in_a_big_file_touches_only_its_statement():
     """Big files get only the changed statements generated again (spliced in); every other byte is kept."""
     from circleci_v2.migrate.fix import FixOptions, fix_source
-    from circleci_v2.migrate.python import analyze
+    from circleci_v2.migrate.python import analyse
     from circleci_v2.rules import load_catalogue
 
     catalogue = load_catalogue()
@@ -234,7 +234,7 @@ def test_a_small_change_in_a_big_file_touches_only_its_statement():
               '    r.raise_for_status()\n'
               '    # a trailing comment in the block\n')
     source = filler + target + "\n\n" + filler.replace("def f", "def g")
-    result = fix_source(source, "big.py", analyze(source, "big.py", catalogue), FixOptions(), catalogue)
+    result = fix_source(source, "big.py", analyse(source, "big.py", catalogue), FixOptions(), catalogue)
     assert result.errors == []
     expected = source.replace(
         'r = requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/tree/{branch}")',

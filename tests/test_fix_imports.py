@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.fix import FixOptions, fix_source
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -15,7 +15,7 @@ CATALOGUE = load_catalogue()
 
 def fix(code: str, **options):
     code = textwrap.dedent(code).lstrip("\n")
-    result = fix_source(code, "t.py", analyze(code, "t.py", CATALOGUE), FixOptions(**options), CATALOGUE)
+    result = fix_source(code, "t.py", analyse(code, "t.py", CATALOGUE), FixOptions(**options), CATALOGUE)
     assert result.errors == []
     return result
 
@@ -55,7 +55,7 @@ def test_legacy_imports_move_to_the_drop_ins(before, after):
 
 def test_a_client_finding_is_fixed_by_its_import_even_when_the_import_rule_is_ignored():
     code = "from circleci.api import Api\nApi(t).trigger_build('a', 'b')\n"
-    findings = [f for f in analyze(code, "t.py", CATALOGUE) if f.rule_id != "CCI115"]
+    findings = [f for f in analyse(code, "t.py", CATALOGUE) if f.rule_id != "CCI115"]
     result = fix_source(code, "t.py", findings, FixOptions(), CATALOGUE)
     assert result.text.startswith("from circleci_v2.shim.circleci import Api\n")
     [change] = result.changes

@@ -10,7 +10,7 @@ import pytest
 from circleci_v2.migrate.fix import FixOptions, fix_source
 from circleci_v2.migrate.fix.reply import READS_FIELDS, STATUS_ONLY, reply_use
 from circleci_v2.migrate.fix.source_map import SourceMap
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -73,7 +73,7 @@ def test_a_returned_reply_is_followed_to_this_files_callers_only_when_asked():
 
 def fix(code: str, **options) -> object:
     code = textwrap.dedent(code).lstrip("\n")
-    return fix_source(code, "t.py", analyze(code, "t.py", CATALOGUE), FixOptions(**options), CATALOGUE)
+    return fix_source(code, "t.py", analyse(code, "t.py", CATALOGUE), FixOptions(**options), CATALOGUE)
 
 
 STATUS_SITE = '''

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.fix import FixOptions, engine, fix_source, statements
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -49,7 +49,7 @@ def _variants(code: str):
 
 
 def _both(code: str, options: FixOptions, monkeypatch) -> tuple:
-    findings = analyze(code, "t.py", CATALOGUE)
+    findings = analyse(code, "t.py", CATALOGUE)
     monkeypatch.setattr(engine, "BY_STATEMENT", False)
     whole = fix_source(code, "t.py", findings, options, CATALOGUE)
     monkeypatch.setattr(engine, "BY_STATEMENT", True)
@@ -89,7 +89,7 @@ def _taken(code: str, monkeypatch) -> list:
         return out
 
     monkeypatch.setattr(statements, "apply_by_statement", spy)
-    result = fix_source(code, "t.py", analyze(code, "t.py", CATALOGUE), FixOptions(unsafe=True), CATALOGUE)
+    result = fix_source(code, "t.py", analyse(code, "t.py", CATALOGUE), FixOptions(unsafe=True), CATALOGUE)
     assert result.text != code and not result.errors
     return taken
 

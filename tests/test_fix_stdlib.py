@@ -8,7 +8,7 @@ import shutil
 import sysconfig
 
 from circleci_v2.migrate.fix import FixOptions, fix_source
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 from clirun import run_cli
@@ -91,7 +91,7 @@ def test_a_call_planted_in_large_stdlib_modules_is_the_only_change():
     for path, text in _largest_modules(8):
         source = text + PLANT
         try:
-            findings = analyze(source, path, CATALOGUE)
+            findings = analyse(source, path, CATALOGUE)
         except SyntaxError:
             continue
         result = fix_source(source, path, findings, FixOptions(unsafe=True), CATALOGUE)

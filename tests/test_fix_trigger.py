@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.fix import FixOptions, fix_source
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -16,7 +16,7 @@ JSON_HEADERS = '{"Content-Type": "application/json", "Accept": "application/json
 
 def fix(code: str, unsafe: bool = False, add_todo: bool = False):
     code = textwrap.dedent(code).lstrip("\n")
-    result = fix_source(code, "t.py", analyze(code, "t.py", CATALOGUE), FixOptions(unsafe, add_todo), CATALOGUE)
+    result = fix_source(code, "t.py", analyse(code, "t.py", CATALOGUE), FixOptions(unsafe, add_todo), CATALOGUE)
     assert result.errors == []
     return result
 

@@ -142,7 +142,7 @@ MIGRATE_USES_OF_THE_SHIM = {
 }
 # where check and fix start: everything they import, at any depth, is analysis
 ANALYSIS_ENTRIES = ("circleci_v2.migrate.run", "circleci_v2.migrate.fix.command", "circleci_v2.migrate.fix.engine",
-                    "circleci_v2.migrate.fix.curl")
+                    "circleci_v2.migrate.fix.curl_in_text")
 
 
 def test_no_import_circle_in_migrate_but_the_known_ones():
@@ -164,6 +164,6 @@ def test_migrate_loads_the_shim_only_for_the_usage_record_and_the_emulator_comma
         for nxt in graph[queue.pop()] - reached:
             reached.add(nxt)
             queue.append(nxt)
-    assert "circleci_v2.migrate.python.analyze" in reached and "circleci_v2.migrate.text.analyze" in reached
+    assert "circleci_v2.migrate.python.analyser" in reached and "circleci_v2.migrate.text.analyser" in reached
     shim = sorted(m for m in reached if m.startswith(f"{PACKAGE}.shim"))
     assert not shim, f"check and fix load the shim at analysis time: {shim}"

@@ -5,19 +5,19 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
 
 
 def clients(code: str):
-    return [(f.line, f.rule_id, f.confidence) for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    return [(f.line, f.rule_id, f.confidence) for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE)
             if CATALOGUE[f.rule_id].kind == "client"]
 
 
 def imports(code: str):
-    return [(f.line, f.rule_id, f.message) for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    return [(f.line, f.rule_id, f.message) for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE)
             if CATALOGUE[f.rule_id].kind == "import"]
 
 
@@ -28,7 +28,7 @@ def test_plain_import_instance_and_message():
         api.trigger_build("acme", "app", branch="main")
         api.get_build_info("acme", "app", 1)
         """
-    [f] = [f for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI110"]
+    [f] = [f for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI110"]
     assert (f.line, f.column, f.confidence, f.fix) == (4, 1, "high", "safe")
     assert f.message.startswith("circleci.api.Api.trigger_build posts to the removed v1.1 trigger endpoint")
     assert f.site.library == "client" and f.site.client.method == "trigger_build"
@@ -94,7 +94,7 @@ def test_bound_methods_passed_uncalled():
         fn("a", "b", 1)
         executor.submit(api.trigger_build, "a", "b")
         """
-    findings = [f for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id in ("CCI110", "CCI111")]
+    findings = [f for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id in ("CCI110", "CCI111")]
     assert [(f.line, f.column, f.rule_id) for f in findings] == [(4, 6, "CCI111"), (6, 17, "CCI110")]
     for f in findings:
         assert f.site.call is None and f.site.call_index == -1 and isinstance(f.site.node, __import__("ast").Attribute)
@@ -170,6 +170,6 @@ def test_import_rule_messages_and_modules():
 
 def test_import_site_points_at_the_statement():
     code = "import os\nfrom circleci.api import (\n    Api,\n)\n"
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     assert (f.rule_id, f.line, f.end_line, f.confidence, f.fix) == ("CCI115", 2, 4, "high", "safe")
     assert f.site.import_node is f.site.node and f.site.call is None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -11,7 +11,7 @@ H = 'headers={"Accept": "application/json"}'
 
 
 def one(code: str, rule_id: str):
-    found = [f for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == rule_id]
+    found = [f for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == rule_id]
     assert len(found) == 1, found
     return found[0]
 
@@ -81,7 +81,7 @@ def test_too_many_alternatives_are_cut_and_said():
     code = ("import requests\ndef go(" + ", ".join(f"c{i}" for i in range(8)) + "):\n"
             "    url = 'https://circleci.com/api/v1.1/project/github/a/b/tree/main'\n" + branches + "\n"
             f"    requests.post(url, {H})\n")
-    found = [f for f in analyze(code, "t.py", CATALOGUE) if f.rule_id == "CCI102"]
+    found = [f for f in analyse(code, "t.py", CATALOGUE) if f.rule_id == "CCI102"]
     assert len(found) == 1 and found[0].confidence == "low"
     assert "more than 64 alternatives" in found[0].reason
 
@@ -95,7 +95,7 @@ def test_low_findings_are_never_auto_fixed_and_always_explained():
         def b(h):
             requests.get(f"{BASE}/project/github/a/b/tree/x?circle-token=t", headers={**h})
         """
-    found = analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    found = analyse(textwrap.dedent(code), "t.py", CATALOGUE)
     lows = [f for f in found if f.confidence == "low"]
     assert len(lows) >= 3
     for f in lows:

@@ -11,14 +11,14 @@ from typing import List, Tuple
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
 
 
 def run(code: str) -> list:
-    return analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    return analyse(textwrap.dedent(code), "t.py", CATALOGUE)
 
 
 def endpoints(code: str) -> List[Tuple[int, str, str]]:

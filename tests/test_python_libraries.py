@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -14,7 +14,7 @@ TREE = "https://circleci.com/api/v1.1/project/github/acme/app/tree/main"
 
 def found(code: str):
     return [(f.line, f.rule_id, f.confidence, f.site.library if f.site is not None else None)
-            for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE)]
+            for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE)]
 
 
 def endpoint(code: str):
@@ -145,7 +145,7 @@ def test_curl_argv_built_in_a_variable_and_f_string():
             cmd += [f"https://circleci.com/api/v1.1/project/github/{org}/{repo}/tree/{branch}"]
             subprocess.run(cmd, check=True)
         """
-    [f] = [f for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI102"]
+    [f] = [f for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI102"]
     assert f.confidence == "high" and f.site.argv_index == 3
 
 
@@ -176,7 +176,7 @@ def test_unknown_client_object_with_a_resolved_v1_url_is_low():
             def go(self):
                 return self.http.post("{TREE}")
         """
-    [f] = analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    [f] = analyse(textwrap.dedent(code), "t.py", CATALOGUE)
     assert (f.rule_id, f.confidence) == ("CCI102", "low")
     assert f.reason == "`self.http` is not a known HTTP client; assumed it sends POST"
     assert f.site.library == "unknown" and f.site.receiver == "`self.http`"
@@ -187,7 +187,7 @@ def test_unknown_client_object_with_unresolved_base_is_not_reported():
         def go(http, base):
             return http.post(f"{base}/project/github/a/b/tree/main")
         """
-    assert analyze(textwrap.dedent(code), "t.py", CATALOGUE) == []
+    assert analyse(textwrap.dedent(code), "t.py", CATALOGUE) == []
 
 
 def test_request_objects_sent_later():

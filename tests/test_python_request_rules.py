@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.migrate.python.http_calls import COMMAND_LINE_NOT_REWRITTEN
 from circleci_v2.rules import load_catalogue
 from clirun import rules_in, run_cli, write
@@ -19,7 +19,7 @@ TOKEN_RULE = next(r.id for r in CATALOGUE if r.name == "token-in-query")
 
 
 def of_rule(code: str, rule_id: str):
-    return [(f.line, f.confidence, f.reason) for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    return [(f.line, f.confidence, f.reason) for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE)
             if f.rule_id == rule_id]
 
 
@@ -180,7 +180,7 @@ def test_no_token_in_a_circleci_query(call):
 ])
 def test_a_v2_request_is_reported_only_for_its_token(code):
     """v2 answers JSON by default (no Accept rule) and its routes are the target (no endpoint rule)."""
-    found = analyze(code, "t.py", CATALOGUE)
+    found = analyse(code, "t.py", CATALOGUE)
     assert {f.rule_id for f in found} == {TOKEN_RULE}, [(f.rule_id, f.reason) for f in found]
 
 

@@ -11,7 +11,7 @@ import json
 import textwrap
 from typing import List, Tuple
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 from clirun import run_cli
 
@@ -19,7 +19,7 @@ CATALOGUE = load_catalogue()
 
 
 def run(code: str) -> list:
-    return analyze(textwrap.dedent(code), "t.py", CATALOGUE)
+    return analyse(textwrap.dedent(code), "t.py", CATALOGUE)
 
 
 def endpoints(code: str) -> List[Tuple[int, str, str]]:

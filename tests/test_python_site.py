@@ -9,15 +9,15 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.findings import Finding
-from circleci_v2.migrate.python import analyze
-from circleci_v2.migrate.python.site import PythonCallSite
+from circleci_v2.migrate.python import analyse
+from circleci_v2.migrate.python.finding_site import PythonCallSite
 from circleci_v2.rules import load_catalogue, placeholder_index
 
 CATALOGUE = load_catalogue()
 
 
 def run(code: str):
-    return analyze(textwrap.dedent(code), "pkg/mod.py", CATALOGUE)
+    return analyse(textwrap.dedent(code), "pkg/mod.py", CATALOGUE)
 
 
 def test_findings_are_sorted_and_carry_rule_data():
@@ -41,26 +41,26 @@ def test_findings_are_sorted_and_carry_rule_data():
 def test_one_finding_per_rule_and_site():
     code = 'import os\nos.system("curl -X POST https://circleci.com/api/v1.1/project/github/a/b/tree/main; ' \
            'curl -X POST https://circleci.com/api/v1.1/project/github/a/b/tree/dev")\n'
-    found = analyze(code, "t.py", CATALOGUE)
+    found = analyse(code, "t.py", CATALOGUE)
     assert sorted(f.rule_id for f in found) == ["CCI102", "CCI120"]
 
 
 def test_columns_are_characters_not_bytes():
     code = 'é = "ü"; import requests; requests.post("https://circleci.com/api/v1.1/project/github/a/b/tree/m", headers={"Accept": "x"})\n'
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     start = code.index("requests.post")
     assert (f.line, f.column, f.end_line, f.end_column) == (1, start + 1, 1, len(code.rstrip("\n")) + 1)
 
 
 def test_multiline_call_span():
     code = 'import requests\nr = requests.post(\n    "https://circleci.com/api/v1.1/project/github/a/b/build",\n    headers={"Accept": "x"},\n)\n'
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     assert (f.line, f.column, f.end_line, f.end_column) == (2, 5, 5, 2)
 
 
 def test_crlf_and_bom_sources():
     code = '\ufeffimport requests\r\nrequests.post("https://circleci.com/api/v1.1/project/github/a/b/build", headers={"Accept": "x"})\r\n'
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     assert (f.rule_id, f.line, f.column) == ("CCI103", 2, 1)
 
 
@@ -70,7 +70,7 @@ def test_call_index_is_the_ordinal_among_calls_sorted_by_start_then_decreasing_e
         print(len("x"))
         requests.post(str("https://circleci.com/api/v1.1/project/github/a/b/build"), headers=dict(Accept="x")).json()
         """)
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     calls = sorted((n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)),
                    key=lambda c: (c.lineno, c.col_offset, -c.end_lineno, -c.end_col_offset))
     assert f.site.call_index == 3  # print, len, .json() (encloses the post), requests.post
@@ -118,7 +118,7 @@ def test_site_for_an_unresolved_verb_and_a_verb_node():
 
 def test_literal_template_fields_are_placeholders():
     code = 'import requests\nrequests.post("https://circleci.com/api/v1.1/project/{vcs}/{user}/{project}/{build_num}/retry", headers={"Accept": "a"})\n'
-    [f] = analyze(code, "t.py", CATALOGUE)
+    [f] = analyse(code, "t.py", CATALOGUE)
     assert f.rule_id == "CCI104"
     fields = [p.text for p in f.site.url.parts if p.placeholder is not None]
     assert fields == ["{vcs}", "{user}", "{project}", "{build_num}"]
@@ -127,20 +127,20 @@ def test_literal_template_fields_are_placeholders():
 @pytest.mark.parametrize("code", ["def f(:\n", "x = (\n", "\x00", "print 'hello'\n"])
 def test_unparsable_code_raises_syntax_error(code):
     with pytest.raises(SyntaxError):
-        analyze(code, "bad.py", CATALOGUE)
+        analyse(code, "bad.py", CATALOGUE)
 
 
 def test_empty_and_comment_only_files():
-    assert analyze("", "e.py", CATALOGUE) == []
-    assert analyze("# circleci /api/v1.1\n", "c.py", CATALOGUE) == []
+    assert analyse("", "e.py", CATALOGUE) == []
+    assert analyse("# circleci /api/v1.1\n", "c.py", CATALOGUE) == []
 
 
 def test_deeply_nested_concatenation_does_not_crash():
     parts = ['"https://circleci.com/api/v1.1"', '"/project/github/a/b/build"'] + ['""'] * 900
     code = "import requests\nrequests.post(" + " + ".join(parts) + ", headers={'Accept': 'a'})\n"
-    assert [f.rule_id for f in analyze(code, "t.py", CATALOGUE)] == ["CCI103"]
+    assert [f.rule_id for f in analyse(code, "t.py", CATALOGUE)] == ["CCI103"]
     deep = "import requests\nrequests.post(" + "(" * 150 + "u" + ")" * 150 + ")\n"
-    assert analyze(deep, "t.py", CATALOGUE) == []
+    assert analyse(deep, "t.py", CATALOGUE) == []
 
 
 def test_recursive_and_circular_definitions_terminate():
@@ -162,9 +162,9 @@ def test_recursive_and_circular_definitions_terminate():
 def test_check_never_imports_libcst():
     code = (
         "import sys\n"
-        "from circleci_v2.migrate.python import analyze\n"
+        "from circleci_v2.migrate.python import analyse\n"
         "from circleci_v2.rules import load_catalogue\n"
-        "analyze(\"import requests\\nrequests.post('https://circleci.com/api/v1.1/project/github/a/b/build')\\n\", "
+        "analyse(\"import requests\\nrequests.post('https://circleci.com/api/v1.1/project/github/a/b/build')\\n\", "
         "'t.py', load_catalogue())\n"
         "print('libcst' in sys.modules, 'requests' in sys.modules)\n"
     )
@@ -182,7 +182,7 @@ def test_generated_programs_never_crash():
     @hypothesis.given(hypothesmith.from_node())
     def check(source):
         try:
-            found = analyze(source, "generated.py", CATALOGUE)
+            found = analyse(source, "generated.py", CATALOGUE)
         except SyntaxError:
             return
         assert all(isinstance(f, Finding) for f in found)

@@ -10,7 +10,7 @@ import os
 import sysconfig
 import tokenize
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 
@@ -36,7 +36,7 @@ def test_standard_library_reports_nothing_and_crashes_on_nothing():
         except (SyntaxError, UnicodeDecodeError, LookupError):
             continue  # undecodable test data: the CLI reports those before analysis
         try:
-            findings.extend(analyze(source, path, catalogue))
+            findings.extend(analyse(source, path, catalogue))
         except SyntaxError:
             unparsable += 1  # lib2to3 fixtures, bad_coding tests: deliberately broken files
             continue

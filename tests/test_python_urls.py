@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -15,7 +15,7 @@ ACCEPT = 'headers={"Accept": "application/json"}'
 def endpoint_findings(code: str):
     """Findings of endpoint rules only: (rule, confidence, reason)."""
     out = []
-    for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE):
+    for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE):
         if CATALOGUE[f.rule_id].kind == "endpoint":
             out.append((f.rule_id, f.confidence, f.reason))
     return out
@@ -299,4 +299,4 @@ def test_replace_to_v2_is_not_reported():
     'import requests\nrequests.post(url)\n',
 ])
 def test_strings_that_are_not_v1_requests_are_not_reported(code):
-    assert analyze(code, "t.py", CATALOGUE) == []
+    assert analyse(code, "t.py", CATALOGUE) == []

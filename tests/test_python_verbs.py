@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -15,7 +15,7 @@ H = 'headers={"Accept": "application/json"}'
 
 def endpoint(code: str):
     out = []
-    for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE):
+    for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE):
         if CATALOGUE[f.rule_id].kind == "endpoint":
             out.append((f.line, f.rule_id, f.confidence, f.reason))
     return out
@@ -138,7 +138,7 @@ def test_wrapper_passing_the_verb_is_resolved_at_each_call():
     found = endpoint(code)
     assert [(line, rule, c) for line, rule, c, _ in found] == [
         (6, "CCI102", "high"), (7, "CCI133", "high"), (8, "CCI106", "high")]
-    [f] = [f for f in analyze(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI102"]
+    [f] = [f for f in analyse(textwrap.dedent(code), "t.py", CATALOGUE) if f.rule_id == "CCI102"]
     assert f.fix == "manual" and "sent by call() (line 4)" in f.reason
     assert f.site.wrapper is not None and f.site.inner_call is not None and f.site.inner_call is not f.site.call
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from circleci_v2.migrate.python.analyze import PYTHON_CHECKS
+from circleci_v2.migrate.python.analyser import PYTHON_CHECKS
 from circleci_v2.migrate.request_checks import RequestChecks
-from circleci_v2.migrate.text.analyze import TEXT_CHECKS
+from circleci_v2.migrate.text.analyser import TEXT_CHECKS
 from circleci_v2.migrate.text.trigger import TEXT_FIXES
 from circleci_v2.rules import RuleError, load_catalogue, load_rules
 from catalogue_copy import copy_catalogue, edit_rule, schema_enum

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from circleci_v2.migrate.python import analyze
+from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -28,13 +28,13 @@ def _examples(kind: str):
 
 @pytest.mark.parametrize("rule, example", list(_examples("valid")))
 def test_valid_example_is_not_reported(rule, example):
-    found = [f for f in analyze(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
+    found = [f for f in analyse(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
     assert found == [], f"{rule.id} reported on a valid example: {[(f.line, f.reason) for f in found]}"
 
 
 @pytest.mark.parametrize("rule, example", list(_examples("invalid")))
 def test_invalid_example_is_reported(rule, example):
-    found = [f for f in analyze(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
+    found = [f for f in analyse(example.code, "example.py", CATALOGUE) if f.rule_id == rule.id]
     assert found, f"{rule.id} not reported on its invalid example"
     assert {f.confidence for f in found} == {example.confidence}, [(f.line, f.confidence, f.reason) for f in found]
     for f in found:

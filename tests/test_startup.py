@@ -14,7 +14,7 @@ from clirun import CLEAN, run_python, write
 HEAVY = ("libcst", "requests", "yaml", "jsonschema")
 # modules that mean work a marker-free run must not do
 WORK = ("circleci_v2.rules.loader", "circleci_v2.migrate.python", "circleci_v2.migrate.text",
-        "circleci_v2.migrate.fix.engine", "circleci_v2.migrate.fix.curl", "circleci_v2.migrate.migration_report",
+        "circleci_v2.migrate.fix.engine", "circleci_v2.migrate.fix.curl_in_text", "circleci_v2.migrate.migration_report",
         "circleci_v2.migrate.circleci_config")
 
 STAGED = {
@@ -70,7 +70,7 @@ def test_the_same_probe_sees_the_fixer_once_a_staged_file_holds_a_v11_call(tmp_p
     proc = run_python(PROBE, "fix", *sorted(STAGED), "scripts/trigger.sh", cwd=tmp_path)
     code, loaded = proc.stdout.strip().split(" ", 1)
     assert code == "1", proc.stdout + proc.stderr
-    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
+    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl_in_text'" in loaded
     assert "'yaml'" in loaded  # the catalogue
     assert "libcst" not in loaded  # a shell fix needs no Python rewriting
 
@@ -84,7 +84,7 @@ def test_a_staged_v2_call_with_the_token_in_its_query_is_found_and_fixed(tmp_pat
     proc = run_python(PROBE, "fix", *sorted(STAGED), "scripts/status.sh", cwd=tmp_path)
     code, loaded = proc.stdout.strip().split(" ", 1)
     assert code == "1", proc.stdout + proc.stderr
-    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl'" in loaded
+    assert "'circleci_v2.migrate.text'" in loaded and "'circleci_v2.migrate.fix.curl_in_text'" in loaded
     assert script.read_text() == ('#!/bin/sh\ncurl -s "https://circleci.com/api/v2/project/gh/acme/app/pipeline"'
                                   ' -H "Circle-Token: $CIRCLE_TOKEN"\n')
 

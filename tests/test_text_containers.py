@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.text import analyse
 from circleci_v2.migrate.text.segments import segments_for
 from circleci_v2.rules import load_catalogue
 
@@ -21,7 +21,7 @@ CATALOGUE = load_catalogue()
 
 def found(source: str, kind: str):
     return [(f.rule_id, f.line, f.column, f.confidence) for f in
-            analyze(textwrap.dedent(source), "f", CATALOGUE, kind)]
+            analyse(textwrap.dedent(source), "f", CATALOGUE, kind)]
 
 
 def endpoint(source: str, kind: str):

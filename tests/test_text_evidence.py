@@ -13,7 +13,7 @@ import textwrap
 import pytest
 from clirun import run_cli, write
 
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.text import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -21,7 +21,7 @@ V11 = "https://circleci.com/api/v1.1"
 
 
 def found(text: str, kind: str = "shell"):
-    return analyze(textwrap.dedent(text), "f", CATALOGUE, kind)
+    return analyse(textwrap.dedent(text), "f", CATALOGUE, kind)
 
 
 def low(text: str, kind: str = "shell"):
@@ -431,7 +431,7 @@ def test_a_ci_expression_inside_a_string_run_as_a_script():
 ])
 def test_the_lexer_never_raises_on_these(text):
     for kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
-        analyze(text, "f", CATALOGUE, kind)
+        analyse(text, "f", CATALOGUE, kind)
 
 
 def test_a_route_split_by_a_line_continuation():

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from circleci_v2.migrate.fix.curl import fix_text
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.fix.curl_in_text import fix_text
+from circleci_v2.migrate.text import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -38,7 +38,7 @@ def test_there_are_text_examples():
 @pytest.mark.parametrize("rule, example", list(_examples("invalid")))
 def test_invalid_text_example(rule, example):
     kind = KIND[example.language]
-    findings = analyze(example.code, "example", CATALOGUE, kind)
+    findings = analyse(example.code, "example", CATALOGUE, kind)
     mine = [f for f in findings if f.rule_id == rule.id]
     assert mine and {f.confidence for f in mine} == {example.confidence}
     assert all(f.message == rule.message and f.severity == rule.severity for f in mine)
@@ -50,5 +50,5 @@ def test_invalid_text_example(rule, example):
 
 @pytest.mark.parametrize("rule, example", list(_examples("valid")))
 def test_valid_text_example(rule, example):
-    findings = analyze(example.code, "example", CATALOGUE, KIND[example.language])
+    findings = analyse(example.code, "example", CATALOGUE, KIND[example.language])
     assert [f for f in findings if f.rule_id == rule.id] == []

@@ -1,4 +1,4 @@
-"""`fix` on shell, Makefile, YAML, Dockerfile and Jenkinsfile text (migrate/fix/curl.py).
+"""`fix` on shell, Makefile, YAML, Dockerfile and Jenkinsfile text (migrate/fix/curl_in_text.py).
 
 Rewritten scripts are run: a stand-in `curl` early on PATH records the
 arguments the shell really passes, so quoting is checked the way a user meets
@@ -17,8 +17,8 @@ from typing import List
 import pytest
 import yaml
 
-from circleci_v2.migrate.fix.curl import fix_text
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.fix.curl_in_text import fix_text
+from circleci_v2.migrate.text import analyse
 from circleci_v2.migrate.text.segments import segments_for
 from circleci_v2.rules import load_catalogue
 
@@ -47,7 +47,7 @@ if "-w" in args or any(a.startswith("-") and not a.startswith("--") and a.endswi
 
 
 def fix(source: str, kind: str = "shell", unsafe: bool = False, only=None) -> str:
-    found = analyze(source, "f", CATALOGUE, kind)
+    found = analyse(source, "f", CATALOGUE, kind)
     if only is not None:
         found = [f for f in found if f.rule_id in only]
     return fix_text(source, "f", kind, found, {"unsafe_fixes": unsafe})
@@ -164,7 +164,7 @@ def test_rewritten_script_sends_the_v2_request(fake_curl):
 def test_fix_is_idempotent_and_leaves_no_trigger():
     once = fix(DEPLOY_SH)
     assert fix(once) == once
-    assert [f.rule_id for f in analyze(once, "f", CATALOGUE, "shell")] == []
+    assert [f.rule_id for f in analyse(once, "f", CATALOGUE, "shell")] == []
 
 
 TRIGGER_WITH_PARAMETERS = textwrap.dedent("""\
@@ -175,7 +175,7 @@ TRIGGER_WITH_PARAMETERS = textwrap.dedent("""\
 
 
 def test_build_parameters_wait_for_unsafe_fixes():
-    (f,) = [f for f in analyze(TRIGGER_WITH_PARAMETERS, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
+    (f,) = [f for f in analyse(TRIGGER_WITH_PARAMETERS, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
     assert f.fix == "unsafe"
     assert "build_parameters (DEPLOY_ENV, SHA, RUN_MIGRATIONS)" in f.reason and "--unsafe-fixes" in f.reason
     # without --unsafe-fixes the trigger stays; only the Accept header is added
@@ -211,7 +211,7 @@ def test_json_body_fields_carry_over():
 
 def test_parallel_is_dropped_only_with_unsafe_fixes():
     source = 'curl -X POST -u "$T:" -d parallel=4 https://circleci.com/api/v1.1/project/github/a/b/tree/main\n'
-    (f,) = [f for f in analyze(source, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
+    (f,) = [f for f in analyse(source, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
     assert f.fix == "unsafe" and "`parallel` is dropped only with --unsafe-fixes" in f.reason
     assert "parallel" not in fix(source, unsafe=True) and "/api/v2/" in fix(source, unsafe=True)
 
@@ -237,7 +237,7 @@ def test_parallel_is_dropped_only_with_unsafe_fixes():
      "query parameter `branch`"),
 ])
 def test_unsafe_to_rewrite_is_reported_with_guidance_and_left_alone(source, reason):
-    (f,) = [f for f in analyze(source, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
+    (f,) = [f for f in analyse(source, "f", CATALOGUE, "shell") if f.rule_id == "CCI102"]
     assert f.fix == "manual" and reason in (f.reason or ""), f.reason
     fixed = fix(source, unsafe=True, only={"CCI102"})
     assert fixed == source
@@ -281,7 +281,7 @@ def test_a_v2_token_moves_to_the_header(fake_curl):
     req = request_of(calls()[0])
     assert req["url"] == "https://circleci.com/api/v2/project/gh/acme/app/pipeline"
     assert req["headers"] == {"circle-token": "tok-123"}
-    assert analyze(fixed, "f", CATALOGUE, "shell") == []
+    assert analyse(fixed, "f", CATALOGUE, "shell") == []
 
 
 @pytest.mark.parametrize("source", [
@@ -375,7 +375,7 @@ def test_yaml_scripts_stay_valid_yaml_and_send_v2_requests(fake_curl):
     assert [r["url"] for r in reqs] == ["https://circleci.com/api/v2/project/gh/acme/app/pipeline"] * 3
     assert [json.loads(r["data"][0]) for r in reqs] == [{"branch": "feat/1"}, {"branch": "main"}, {"branch": "main"}]
     assert all(r["headers"]["circle-token"] == "tok-123" for r in reqs)
-    (plain,) = [f for f in analyze(GITLAB, "f", CATALOGUE, "yaml") if f.line == 9 and f.rule_id == "CCI102"]
+    (plain,) = [f for f in analyse(GITLAB, "f", CATALOGUE, "yaml") if f.line == 9 and f.rule_id == "CCI102"]
     assert plain.fix == "manual" and "plain YAML scalar" in plain.reason
 
 
@@ -444,6 +444,6 @@ def test_fix_text_through_the_fix_engine_options_object():
             self.unsafe = unsafe
 
     source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b -d build_parameters[X]=1\n'
-    found = analyze(source, "f", CATALOGUE, "shell")
+    found = analyse(source, "f", CATALOGUE, "shell")
     assert "/api/v1.1/" in fix_text(source, "f", "shell", found, Options(False))
     assert """-d '{"parameters": {"X": 1}}'""" in fix_text(source, "f", "shell", found, Options(True))

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circleci_v2.migrate.fix.curl import fix_text
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.fix.curl_in_text import fix_text
+from circleci_v2.migrate.text import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -24,7 +24,7 @@ PIECES = ["curl ", "wget ", "http ", "-X POST ", "-d ", "-u ", "-H ", "'", '"', 
 @given(parts=st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=40))
 def test_never_raises(kind, parts):
     source = "".join(parts)
-    findings = analyze(source, "f", CATALOGUE, kind)
+    findings = analyse(source, "f", CATALOGUE, kind)
     for f in findings:
         assert 1 <= f.line <= f.end_line and f.column >= 1
     fixed = fix_text(source, "f", kind, findings, {"unsafe_fixes": True})
@@ -36,8 +36,8 @@ def test_never_raises(kind, parts):
 @given(parts=st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=40))
 def test_fix_is_idempotent(kind, parts):
     source = "".join(parts)
-    once = fix_text(source, "f", kind, analyze(source, "f", CATALOGUE, kind), {"unsafe_fixes": True})
-    twice = fix_text(once, "f", kind, analyze(once, "f", CATALOGUE, kind), {"unsafe_fixes": True})
+    once = fix_text(source, "f", kind, analyse(source, "f", CATALOGUE, kind), {"unsafe_fixes": True})
+    twice = fix_text(once, "f", kind, analyse(once, "f", CATALOGUE, kind), {"unsafe_fixes": True})
     assert twice == once
 
 
@@ -65,9 +65,9 @@ def test_curl_commands_fix_cleanly(args, url, at, wrap, tool):
     source = template.format(" ".join([tool] + words)) + "\n"
     if kind == "yaml" and '"' in template:
         source = template.format(" ".join([tool] + words).replace("\\", "\\\\").replace('"', '\\"')) + "\n"
-    findings = analyze(source, "f", CATALOGUE, kind)
+    findings = analyse(source, "f", CATALOGUE, kind)
     once = fix_text(source, "f", kind, findings, {"unsafe_fixes": True})
-    again = analyze(once, "f", CATALOGUE, kind)
+    again = analyse(once, "f", CATALOGUE, kind)
     # whatever was fixable is gone, and a second fix changes nothing
     fixable = {f.rule_id for f in findings if f.fix in ("safe", "unsafe")}
     assert not [f for f in again if f.rule_id in fixable and f.fix in ("safe", "unsafe")

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.text import analyze
+from circleci_v2.migrate.text import analyse
 from circleci_v2.migrate.text.segments import shell_segments
 from circleci_v2.migrate.suppress import apply_suppressions
 from circleci_v2.migrate.text.shell import lex
@@ -17,7 +17,7 @@ V2 = "https://circleci.com/api/v2"
 
 
 def findings(script: str, kind: str = "shell"):
-    return analyze(textwrap.dedent(script), "script.sh", CATALOGUE, kind)
+    return analyse(textwrap.dedent(script), "script.sh", CATALOGUE, kind)
 
 
 def rules(script: str, kind: str = "shell"):

@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
 
         return fix_source
     if name in ("FixOptions", "FixResult", "Change", "Left"):
-        from . import model
+        from . import interface
 
-        return getattr(model, name)
+        return getattr(interface, name)
     raise AttributeError(name)

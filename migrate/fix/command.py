@@ -26,7 +26,7 @@ import click
 
 from ..findings import SEVERITY_RANK  # loaded already by the command line (plain data)
 
-UNSAFE_NEEDS = "unsafe"  # a finding fixed only with --unsafe-fixes (model.UNSAFE; this module loads no model)
+UNSAFE_NEEDS = "unsafe"  # a finding fixed only with --unsafe-fixes (interface.UNSAFE; this module does not load interface.py)
 
 FIX_EXIT_HELP = (
     "\b\nExit status:\n"
@@ -159,7 +159,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
                                       f"{result.outside} (--follow-outside-links rewrites it)")
         if result.findings and result.errors:
             # a file that does not parse (Python 2): its sites are listed for a person, never rewritten
-            from .model import Left
+            from .interface import Left
 
             outcome.left.extend(Left(f.rule_id, f.line, f.column, f.message, f.reason or "the file was not analysed",
                                      "", "manual") for f in result.findings)
@@ -169,7 +169,7 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             if catalogue is None or fix_opts is None:
                 from circleci_v2.rules import load_catalogue
 
-                from .model import FixOptions
+                from .interface import FixOptions
 
                 catalogue = catalogue or load_catalogue()
                 fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
@@ -272,7 +272,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             continue
         if edit is None:
             outcome = FileOutcome(f"{config.needs.slug} (its .circleci/config.yml is not in this tree)")
-            from .model import Left
+            from .interface import Left
 
             rule = catalogue[CONFIG_RULE_ID]
             outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"the triggers of this tree send parameters to {config.needs.slug}",
@@ -287,7 +287,7 @@ def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: L
             edit = edit_text(previous.new_bytes.decode("utf-8"), config.needs, job_parameter(catalogue), edit.path)
         if edit.refused is not None:
             outcome = previous or FileOutcome(edit.path)
-            from .model import Left
+            from .interface import Left
 
             outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"{edit.path} was not edited", edit.refused, "", "manual"))
             if previous is None:
@@ -329,7 +329,7 @@ def _diff_of(chunk: bytes, path: str) -> bool:
 
 def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,
              diffs: List[bytes], policy: Any = None) -> None:
-    from .model import Left
+    from .interface import Left
     from .writing import WriteError, WritePolicy, encode, unified_diff, write_atomically
 
     plans = result.plans

@@ -17,7 +17,7 @@ from ..circleci_config import RULE_ID, ConfigProblem, ParameterUse
 from ..config_edit import ConfigEdit, edit_text, ref
 from ..config_plan import (ConfigNeeds, ConfigTargets, JobParameter, display_path, group_needs,
                            job_parameter)
-from .model import MANUAL, UNSAFE, Change, Left
+from .interface import MANUAL, UNSAFE, Change, Left
 
 
 @dataclass

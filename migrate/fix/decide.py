@@ -16,14 +16,14 @@ from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..findings import LOW, Finding
-from .model import MANUAL, SAFE, UNSAFE, FixOptions
+from .interface import MANUAL, SAFE, UNSAFE, FixOptions
 
 # kind -> "module:function" planning one file: fn(source, path, findings, options, catalogue, newline) -> a plan
 # with .outcome(finding) and .apply(add_todo). Kinds without a planner are never rewritten.
 PLANNERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:plan_source"}
-# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl.py)
+# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl_in_text.py)
 for _kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
-    PLANNERS[_kind] = "circleci_v2.migrate.fix.curl:plan_file"
+    PLANNERS[_kind] = "circleci_v2.migrate.fix.curl_in_text:plan_file"
 
 _loaded: Dict[str, Callable[..., Any]] = {}
 

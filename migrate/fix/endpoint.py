@@ -23,12 +23,12 @@ from urllib.parse import unquote
 from circleci_v2.rules.model import V2PathError
 
 from .edits import NewDict
-from .model import SAFE, UNSAFE, CannotFix, NeedsUnsafe
+from .interface import SAFE, UNSAFE, CannotFix, NeedsUnsafe
 from .reply import STATUS_ONLY, ReplyUse
 from .request_rules import header_pairs, token_from_params, token_from_query
-from .segments import Seg, expression_for, literal_text, string_literal
+from .url_segments import Seg, expression_for, literal_text, string_literal
 from .shape import Draft, Shape, arg, ensure_headers, has_kwsplat, literal_keys, need_import, resolve_dict
-from .url_site import UrlSite, imported_constants
+from .url_argument import UrlSite, imported_constants
 
 _QUOTE_FUNCS = {"quote", "quote_plus"}
 

@@ -31,16 +31,16 @@ from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
 from .imports import (import_table, legacy_imports, plan_alias_merge, plan_import, plan_requests_swap,
                       requests_imports)
-from .model import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
+from .interface import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
                     Outcome, first_line, manual_reason)
 from .reply import STATUS_ONLY, reply_use
 from .request_rules import add_accept, move_token
-from .segments import quote_of
+from .url_segments import quote_of
 from .shape import URLOPEN, Draft, merge, shape_for
 from .shim_route import route_import, route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
-from .url_site import UrlSite, imported_constants
+from .url_argument import UrlSite, imported_constants
 
 # request rules, by the property they are about (migrate/python/ruleset.py names them)
 ACCEPT_CHECK = "accept"

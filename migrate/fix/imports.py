@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 from circleci_v2.rules import Catalogue
 
 from .edits import Edits, StatementEdit
-from .model import CannotFix
+from .interface import CannotFix
 from .signature import ast_import
 from .source_map import SourceMap
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import ast
 from typing import List, Optional, Sequence, Tuple
 
-from .model import CannotFix
-from .segments import expression_for
-from .segments import string_literal
+from .interface import CannotFix
+from .url_segments import expression_for
+from .url_segments import string_literal
 from .shape import (URLOPEN, Draft, Param, Shape, arg, ensure_headers, literal_keys, module_bound, resolve_dict,
                     selector_of)
-from .url_site import UrlSite, token_pair
+from .url_argument import UrlSite, token_pair
 
 ACCEPT = ("Accept", '"application/json"')
 CONTENT_TYPE = ("Content-Type", '"application/json"')

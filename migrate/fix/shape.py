@@ -15,9 +15,9 @@ from typing import Dict, List, Optional, Tuple, Union
 from ..python.http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY
 from .bindings import bound_names, single_use_assignment
 from .edits import CallEdit, DictEdit, Edits, NewDict, Selector, squash
-from .model import CannotFix
+from .interface import CannotFix
 from .source_map import SourceMap
-from .segments import string_literal
+from .url_segments import string_literal
 from .signature import ast_dict_keys, ast_shape
 
 

@@ -16,7 +16,7 @@ import ast
 from typing import Any, Mapping, Optional, Tuple
 
 from .endpoint import body_plan
-from .model import SAFE, CannotFix
+from .interface import SAFE, CannotFix
 from .shape import Draft, module_bound, need_import, shape_of
 
 

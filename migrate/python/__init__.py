@@ -1,8 +1,8 @@
 """circleci_v2.migrate.python: finds CircleCI API v1.1 calls in Python source with `ast`.
 
-`analyze(source, path, catalogue)` is the whole interface; see analyze.py.
+`analyse(source, path, catalogue)` is the whole interface; see analyse.py.
 libcst is never imported here: `check` stays cheap (see docs/design.md).
 """
-from .analyze import analyze
+from .analyser import analyse
 
-__all__ = ["analyze"]
+__all__ = ["analyse"]

@@ -24,7 +24,7 @@ from urllib.parse import quote, quote_plus
 from circleci_v2.rules import placeholder
 
 from .index import INF, Binding, Block, ClassInfo, Frame, FuncInfo, ModuleIndex, Pos, Scope
-from .site import ResolvedUrl, UrlPart
+from .finding_site import ResolvedUrl, UrlPart
 from .values import (
     Bound,
     Const,

@@ -1,6 +1,6 @@
 """Routes written in a file, whether or not a call that sends them was resolved.
 
-The request analysis (analyze.py) reports a call when it can tell which HTTP
+The request analysis (analyse.py) reports a call when it can tell which HTTP
 call sends which URL. Real code often hides one of the two: a team's own
 wrapper (`util.requests_post(url)`), a relative route joined to a base that
 lives in configuration (`'project/{0}/{1}/{2}/{3}/retry'.format(...)`), an

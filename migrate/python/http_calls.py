@@ -13,7 +13,7 @@ import ast
 import re
 from typing import Any, List, Optional, Tuple, Union
 
-from .curl import is_curl, parse_curl, split_shell
+from .curl_calls import is_curl, parse_curl, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex

@@ -104,7 +104,7 @@ def _docstring_lines(source: str) -> set:
     return out
 
 
-def analyze_tokens(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
+def analyse_tokens(source: str, path: str, catalogue: Catalogue) -> List[Finding]:
     """Route sites of a file `ast` cannot read, found in its string tokens."""
     if HINT.search(source) is None:
         return []

@@ -25,7 +25,7 @@ def render(
 ) -> str:
     """The report in `output_format`. `catalogue` loads the rules only if the report needs them."""
     if statistics:
-        from .statistics import render_statistics
+        from .rule_statistics import render_statistics
 
         return render_statistics(findings, catalogue, as_json=output_format == "json")
     if output_format == "text":

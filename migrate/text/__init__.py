@@ -1,9 +1,9 @@
 """circleci_v2.migrate.text: CircleCI API v1.1 calls in shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles.
 
-`analyze(source, path, catalogue, kind)` is the check pipeline's entry point
+`analyse(source, path, catalogue, kind)` is the check pipeline's entry point
 (registered in migrate/run.py for every kind but python); the curl rewrite is
-circleci_v2.migrate.fix.curl.
+circleci_v2.migrate.fix.curl_in_text.
 """
-from .analyze import analyze
+from .analyser import analyse
 
-__all__ = ["analyze"]
+__all__ = ["analyse"]

@@ -1,6 +1,6 @@
 """Evidence first: every v1.1 route a text file writes outside a comment is a finding.
 
-The request analysis (analyze.py) reports the curl, wget and httpie calls it
+The request analysis (analyse.py) reports the curl, wget and httpie calls it
 can read. Real files also hold v1.1 routes it does not see as a call: a URL in
 a variable that no curl sends visibly, a URL passed to another program
 (`python -c`, `node -e`, `./trigger.sh URL`), a YAML value (`with: url:`), a

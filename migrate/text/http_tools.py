@@ -2,14 +2,14 @@
 
 Only the command-line syntax of the three tools lives here (which options
 take a value, which ones send a body); what a request means is decided by the
-rules (circleci_v2.rules) in analyze.py.
+rules (circleci_v2.rules) in analyse.py.
 """
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
 from ..curl_command import URL, CurlWords, curl_verb, read_curl
-from ..curl_options import CURL_DATA_LONG
+from ..curl_command import CURL_DATA_LONG
 from .shell import LIT, Command, Word
 
 CURL_PROGRAMS = {"curl"}

@@ -1,4 +1,4 @@
-"""Can `fix` rewrite this command, and into what? (the plan; migrate/fix/curl.py writes it)
+"""Can `fix` rewrite this command, and into what? (the plan; migrate/fix/curl_in_text.py writes it)
 
 A curl trigger of a v1.1 build (any rule whose replacement is triggerPipeline)
 becomes a POST to the rule's v2 path (Rule.v2_path: .../project/<slug>/pipeline) with the Circle-Token and
@@ -37,7 +37,7 @@ from ..request_checks import RequestChecks
 from .http_tools import Arg, HttpRequest
 from .resolve import Resolved
 from .shell import LIT, TEMPLATE, VAR, Part, Word
-from .site import TextSite
+from .finding_site import TextSite
 
 Item = Tuple[str, object]
 _PH = re.compile("[\ue000-\uf3ff]")

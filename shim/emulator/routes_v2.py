@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from . import views
 from .clock import iso, parse_time
-from .pagination import envelope, page
+from .page_tokens import envelope, page
 from .state import SHORT_VCS, Conflict, NotFound, State, User
 
 

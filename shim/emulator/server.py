@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import auth, edn
 from . import routes_v1, routes_v2
 from .faults import Fault
-from .pagination import BadPageToken
+from .page_tokens import BadPageToken
 from .recording import Call, redact_headers, redact_query
 from .routes_v2 import Ctx, HttpError, Reply
 from .routes_v1 import REMOVED_MESSAGE, V1Ctx

@@ -60,7 +60,7 @@ class PythonCallSite:
     client: Optional[ClientMethod] = None  # for client rules
     import_node: Optional[ast.AST] = None  # for import rules: the Import/ImportFrom statement
     notes: Tuple[str, ...] = field(default=())
-    # Fields added by the analyser (additive; see migrate/python/analyze.py):
+    # Fields added by the analyser (additive; see migrate/python/analyser.py):
     # the node the finding points at: `call`, or for a bound method read without a call
     # (`fn = api.trigger_build`) the Attribute node, in which case `call` is None and call_index -1
     node: Optional[ast.AST] = None

@@ -13,8 +13,8 @@ from circleci_v2.rules import API_ROOT
 
 from .bindings import module_constant, single_use_assignment
 from .edits import AssignEdit
-from .model import CannotFix
-from .segments import Seg, Segments, flatten, quote_of, render
+from .interface import CannotFix
+from .url_segments import Seg, Segments, flatten, quote_of, render
 from .shape import Draft, arg, selector_of
 from .signature import ast_shape
 from .source_map import SourceMap

@@ -1,6 +1,6 @@
 """The Python analyser: source text in, findings out.
 
-    analyze(source, path, catalogue) -> list[Finding]
+    analyse(source, path, catalogue) -> list[Finding]
 
 One `ast.parse`, one walk (index.py), then only the calls that can matter are
 evaluated: HTTP calls of the libraries we know, curl through subprocess, calls
@@ -34,8 +34,8 @@ from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
 from .project import ProjectModules
 from .ruleset import RuleSet, ruleset
-from .site import AnalysedModule, PythonCallSite, ResolvedUrl
-from .tokens import analyze_tokens
+from .finding_site import AnalysedModule, PythonCallSite, ResolvedUrl
+from .tokens import analyse_tokens
 from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -45,7 +45,7 @@ _CURL = re.compile("curl", re.IGNORECASE)
 PYTHON_CHECKS: RequestChecks[Callable[..., Verdict]] = RequestChecks("the Python analyser")
 
 
-def analyze(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None) -> List[Finding]:
+def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None) -> List[Finding]:
     """Findings for one Python file, sorted, one per (rule, site).
 
     Raises SyntaxError when `ast` cannot read the file; its `findings` attribute then holds the routes
@@ -59,7 +59,7 @@ def analyze(source: str, path: str, catalogue: Catalogue, project: Optional[Proj
     except SyntaxError as exc:
         # Python 2 and other text ast cannot read: its routes still count (tokens.py); the caller keeps
         # the syntax error as the file's problem and reports these beside it
-        exc.findings = analyze_tokens(source, path, catalogue)  # type: ignore[attr-defined]
+        exc.findings = analyse_tokens(source, path, catalogue)  # type: ignore[attr-defined]
         raise
     return _Analysis(source, path, catalogue, tree, project).run()
 

@@ -1,6 +1,6 @@
 """The text analyser: shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles.
 
-    analyze(source, path, catalogue, kind) -> list[Finding]
+    analyse(source, path, catalogue, kind) -> list[Finding]
 
 segments.py finds the shell text in the file, shell.py splits it into
 commands, http_tools.py reads curl/wget/httpie options, resolve.py follows
@@ -23,7 +23,7 @@ from .evidence import RELATIVE_ROUTE, ROUTE, Explained, Lexed, Scanner, findings
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, dockerfile_env, segments_for, yaml_env
 from .shell import LIT, TEMPLATE, Command, Part, Word, assignments, lex
-from .site import TextSite
+from .finding_site import TextSite
 
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
 _ENV_LINE = re.compile(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]")
@@ -40,11 +40,11 @@ class LineIndex:
         return line + 1, offset - self.starts[line] + 1
 
 
-def analyze(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Finding]:
+def analyse(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Finding]:
     """Findings for one file of `kind` (shell, makefile, yaml, dockerfile, jenkinsfile), one per (rule, command)."""
     if source.startswith("\ufeff"):
         source = source[1:]
-    return [f for f, _ in analyze_sites(source, path, catalogue, kind)]
+    return [f for f, _ in analyse_sites(source, path, catalogue, kind)]
 
 
 def iter_lexed(source: str, kind: str, routes: bool = False, others: Optional[List[Segment]] = None
@@ -80,7 +80,7 @@ def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Comman
                 yield seg, commands, env, req
 
 
-def analyze_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, Any]]:
+def analyse_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, Any]]:
     """(finding, site) pairs: a TextSite for each request read, an EvidenceSite for each other v1.1 route."""
     lines = LineIndex(source)
     out: List[Tuple[Finding, Any]] = []

@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..findings import Finding
 from ..text.trigger import Item, Plan, is_trigger, plan_for
 from ..text.shell import LIT, TEMPLATE, Part
-from ..text.site import TextSite
+from ..text.finding_site import TextSite
 
 Edit = Tuple[int, int, str]
 # a fragment of output: ("gen", shell text to escape for the file) or ("src", text already in the file's syntax)
@@ -81,7 +81,7 @@ class TextPlan:
 
     def __init__(self, source: str, path: str, findings: Sequence[Finding], unsafe: bool, catalogue: Any,
                  kind: str) -> None:
-        from .model import MANUAL, UNSAFE, Change, FixResult, Left, Outcome, manual_reason
+        from .interface import MANUAL, UNSAFE, Change, FixResult, Left, Outcome, manual_reason
 
         self.outcomes: Dict[int, Any] = {}
         result = self.result = FixResult(path=path, source=source, text=source)
@@ -145,7 +145,7 @@ class TextPlan:
         result.text = ("\ufeff" + new_text) if bom else new_text
 
     def outcome(self, f: Finding) -> Any:
-        from .model import LEFT_UNPLANNED
+        from .interface import LEFT_UNPLANNED
 
         return self.outcomes.get(id(f), LEFT_UNPLANNED)
 
@@ -159,12 +159,12 @@ _last_sites: List[Any] = []  # [(key, sites)]: check plans each file twice (safe
 
 def _sites(text: str, path: str, catalogue: Any, kind: str) -> Any:
     """The text analyser's findings with their sites, analysed once for the two plans of one file."""
-    from ..text.analyze import analyze_sites
+    from ..text.analyser import analyse_sites
 
     key = (path, kind, id(catalogue), text)
     if _last_sites and _last_sites[0][0] == key:
         return _last_sites[0][1]
-    sites = list(analyze_sites(text, path, catalogue, kind))
+    sites = list(analyse_sites(text, path, catalogue, kind))
     _last_sites[:] = [(key, sites)]
     return sites
 

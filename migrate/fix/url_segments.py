@@ -21,7 +21,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .model import CannotFix
+from .interface import CannotFix
 
 # A literal `{name}` in a plain string is a template field: the analyser gave it a placeholder.
 TEMPLATE_FIELD = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
