@@ -13,8 +13,12 @@ HTTPError's text); an EDN reply is decoded so .json() gives plain JSON data.
 
 Unlike plain requests, every request through this module's Session has a
 timeout (connect 3.05 s, read 30 s; set_default_timeout() changes it, an explicit
-`timeout=` is kept), and a redirect to another origin drops the Circle-Token and
-Authorization headers and the circle-token query parameter.
+`timeout=` is kept, None included), and a redirect to another origin drops the
+Circle-Token and Authorization headers and the circle-token query parameter.
+A translated call sends each of its v2 requests with that same timeout (a number or
+a (connect, read) tuple, per request as in requests; the v2 client still retries an
+idempotent read that timed out), and a timeout or a connection failure is raised as
+requests' own ReadTimeout, ConnectTimeout or ConnectionError.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import requests as _requests
 from requests import *  # noqa: F401,F403  (the drop-in keeps requests' whole surface)
 from requests import (ConnectionError, HTTPError, PreparedRequest, Request, Response, Session,  # noqa: F401
                       Timeout, codes, exceptions, utils)
-from requests.adapters import HTTPAdapter
+from requests.adapters import HTTPAdapter, TimeoutSauce
 from requests.structures import CaseInsensitiveDict
 
 from ..rules.model import RuleMatch
@@ -113,6 +117,7 @@ class V1Call:
     found: RuleMatch
     request: PreparedRequest
     adapter: "CircleCIAdapter"
+    timeout: Any = None  # the caller's `timeout=` (the session's default when none): each v2 request gets it
 
     @property
     def rule_id(self) -> str:
@@ -136,7 +141,7 @@ class V1Call:
         token = _token(self.request)
         if not token:
             raise _NoToken()
-        return self.adapter._client(token, self.request.url or "")
+        return self.adapter._client(token, self.request.url or "", self.timeout)
 
     def reply(self, status: int, payload: Any) -> Response:
         return _reply(self.request, status, payload)
@@ -207,15 +212,24 @@ class CircleCIAdapter(HTTPAdapter):
         self._clients: Dict[Tuple[str, str], CircleCIClient] = {}
         self._lock = threading.Lock()
 
-    def _client(self, token: str, url: str) -> CircleCIClient:
+    def _client(self, token: str, url: str, timeout: Any = DEFAULT_TIMEOUT) -> CircleCIClient:
+        """The v2 client for a token and host, sending every request with `timeout` (one client per timeout)."""
         parts = urlsplit(url)
         root = parts.path.split("/api/v1", 1)[0]
         base = f"{parts.scheme}://{parts.netloc}{root}"
+        key = (token, base, timeout)
         with self._lock:
-            client = self._clients.get((token, base))
+            client = self._clients.get(key)
             if client is None:
-                client = self._clients[(token, base)] = CircleCIClient(token, base)
+                client = self._clients[key] = CircleCIClient(token, base, timeout=timeout)
             return client
+
+    def close(self) -> None:
+        super().close()
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
         url = request.url or ""
@@ -229,19 +243,19 @@ class CircleCIAdapter(HTTPAdapter):
         for found in catalogue().match_request(request.method, url):
             name = (found.rule.shim or {}).get("translation")
             if name:
-                return self._translate(str(name), found, request)
+                return self._translate(str(name), found, request, _checked_timeout(kwargs.get("timeout")))
         accept = request.headers.get("Accept")
         if not accept or accept.strip() == "*/*":
             request.headers["Accept"] = "application/json"
         return _decode_edn(super().send(request, **kwargs))
 
-    def _translate(self, name: str, found: RuleMatch, request: PreparedRequest) -> Response:
+    def _translate(self, name: str, found: RuleMatch, request: PreparedRequest, timeout: Any) -> Response:
         handler = _TRANSLATIONS.get(name)
         if handler is None:  # the schema's enum and the registry are kept equal by a test
             raise NotImplementedError(f"{found.rule.id}: unknown shim translation {name!r}")
         warn_deprecated(found.rule.id)
         try:
-            return handler(V1Call(found, request, self))
+            return handler(V1Call(found, request, self, timeout))
         except _NoToken:
             return _reply(request, 401, {"message": "You must log in first."})
         except PipelineErrored as exc:  # the trigger went through, but no build will run: say why
@@ -250,9 +264,28 @@ class CircleCIAdapter(HTTPAdapter):
         except CircleCIError as exc:
             if exc.response is not None:
                 return exc.response
+            if isinstance(exc.__cause__, exceptions.RequestException):
+                # what plain requests raises for it: ReadTimeout, ConnectTimeout, ConnectionError...
+                raise exc.__cause__ from None
             raise ConnectionError(str(exc)) from exc
         except translate.TranslationError as exc:
             return _reply(request, 400, {"message": str(exc)})
+
+
+def _checked_timeout(timeout: Any) -> Any:
+    """The caller's timeout, refused as requests' HTTPAdapter.send refuses it (ValueError) when it is not one."""
+    if isinstance(timeout, TimeoutSauce):
+        return timeout
+    if isinstance(timeout, tuple):
+        try:
+            connect, read = timeout
+        except ValueError:
+            raise ValueError(f"Invalid timeout {timeout}. Pass a (connect, read) timeout tuple, or a single "
+                             "float to set both timeouts to the same value.") from None
+        TimeoutSauce(connect=connect, read=read)
+    else:
+        TimeoutSauce(connect=timeout, read=timeout)
+    return timeout
 
 
 def _decode_edn(resp: Response) -> Response:
