@@ -261,17 +261,16 @@ def _declare_check() -> None:
             progress.close()
         findings = [f for r in results for f in r.findings]
         if usage_file:
-            from circleci_v2.migrate.usage_findings import UsageFileError, read_usage
+            from circleci_v2.migrate.usage_findings import UsageFileError, merge_usage, read_usage
 
             paths = [p for p in (params.get("paths") or (".",)) if p != "-"]
             try:  # sites shown as check shows files: relative when the paths were given relative
                 seen = read_usage(usage_file, relative=not paths or any(not os.path.isabs(p) for p in paths))
             except UsageFileError as exc:
                 raise UserError(f"--usage {exc}") from None
-            seen = [f for f in seen if selection.enabled(f.rule_id)]
-            run.stats.findings += len(seen)
-            run.stats.usage = len(seen)
-            findings += seen
+            before = len(findings)
+            findings, run.stats.usage = merge_usage(findings, [f for f in seen if selection.enabled(f.rule_id)])
+            run.stats.findings += len(findings) - before
         findings.sort(key=lambda f: f.sort_key)
         problems = sorted((FileProblem(r.path, e) for r in results for e in r.errors), key=lambda p: p.path)
         for result in results:

@@ -32,7 +32,8 @@ class Finding:
     fix: str  # safe | unsafe | manual (from the rule, possibly downgraded for this site)
     confidence: str = HIGH
     reason: Optional[str] = None  # why confidence is low, or why the fix was downgraded
-    source: str = "static"  # static | usage (recorded at run time by the shim)
+    source: str = "static"  # static | usage (only in the shim's run-time record, not found in the file)
+    run_time_calls: int = 0  # times the shim recorded this site running (check --usage); 0: not recorded
     site: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> Dict[str, Any]:
@@ -49,7 +50,14 @@ class Finding:
             "confidence": self.confidence,
             "reason": self.reason,
             "source": self.source,
+            "run_time_calls": self.run_time_calls,
         }
+
+    @property
+    def run_time_note(self) -> str:
+        """What the reports add to the message of a site the shim recorded at run time ('' for none)."""
+        n = self.run_time_calls
+        return f"seen at run time: called {n} time{'' if n == 1 else 's'} through circleci_v2.shim" if n else ""
 
     @property
     def sort_key(self) -> tuple:

@@ -6,7 +6,8 @@ this side turns it into findings, so the shim never imports the linter.
 from __future__ import annotations
 
 import os
-from typing import List
+from dataclasses import replace
+from typing import Dict, List, Sequence, Tuple
 
 from circleci_v2.rules import load_catalogue
 from circleci_v2.shim.usage import UsageFileError, read_sites
@@ -14,7 +15,7 @@ from circleci_v2.shim.usage import UsageFileError, read_sites
 from .findings import Finding
 from .python.analyser import fill_message
 
-__all__ = ["UsageFileError", "read_usage"]
+__all__ = ["UsageFileError", "read_usage", "merge_usage"]
 
 
 def _call_text(rule: object, called: str) -> str:
@@ -54,6 +55,33 @@ def read_usage(path: str, *, relative: bool = False) -> List[Finding]:
         findings.append(Finding(
             rule_id=r.id, path=_shown_path(str(s["path"]), relative), line=line, column=1, end_line=line,
             end_column=1,
-            message=f"{message} (called {int(s['count'])} time(s) at run time through circleci_v2.shim)",
-            severity=r.severity, fix="manual", source="usage"))
+            message=message, severity=r.severity, fix="manual", source="usage", run_time_calls=int(s["count"])))
     return findings
+
+
+def _site(f: Finding) -> Tuple[str, int, str]:
+    return os.path.realpath(f.path), f.line, f.rule_id
+
+
+def merge_usage(findings: Sequence[Finding], seen: Sequence[Finding]) -> Tuple[List[Finding], int]:
+    """The findings of a run with a usage record's `seen` folded in, and how many sites the record names.
+
+    A call site is one finding: a recorded site (file, line, rule) that the analysis found too is that
+    finding, with the record's count; when it found several there (two calls on one line), the first.
+    The other recorded sites are findings of their own (source "usage"), one per site.
+    """
+    counts: Dict[Tuple[str, int, str], int] = {}
+    recorded: Dict[Tuple[str, int, str], Finding] = {}
+    for f in seen:
+        key = _site(f)
+        counts[key] = counts.get(key, 0) + f.run_time_calls
+        recorded.setdefault(key, f)
+    out: List[Finding] = []
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        key = _site(f)
+        if key in recorded:
+            del recorded[key]
+            f = replace(f, run_time_calls=counts[key])
+        out.append(f)
+    out.extend(replace(f, run_time_calls=counts[key]) for key, f in recorded.items())
+    return out, len(counts)

@@ -58,7 +58,7 @@ def test_json(project):
     assert [e["path"] for e in data["errors"]] == ["broken.py"]
     first = data["findings"][0]
     assert set(first) == {"rule", "path", "line", "column", "end_line", "end_column", "message", "severity",
-                          "fix", "confidence", "reason", "source"}
+                          "fix", "confidence", "reason", "source", "run_time_calls"}
     assert (first["rule"], first["path"], first["line"], first["column"]) == ("CCI102", "scripts/deploy.py", 3, 1)
     assert first["severity"] == "error" and first["fix"] == "safe" and first["confidence"] == "high"
     low = [f for f in data["findings"] if f["confidence"] == "low"]

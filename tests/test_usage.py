@@ -171,3 +171,47 @@ def test_check_usage_fills_the_call_for_an_older_record_without_it(tmp_path):
     (tmp_path / "src").mkdir()
     result = _check("--usage", "usage.json", "src", cwd=tmp_path)
     assert result.stdout.startswith("old.py:3:1: CCI113 get_recent_builds / build.recent_all_projects reads")
+
+
+def test_a_site_found_statically_and_seen_at_run_time_is_one_finding(emu, tmp_path):
+    """The drop-in calls check finds in the file (info, as the drop-in runs them) and the record names are one
+    finding each in every format, saying how often the site ran; a recorded site check does not see stays."""
+    (tmp_path / "src").mkdir()
+    script = tmp_path / "src" / "legacy.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, CIRCLECI_V2_USAGE="usage.json", PYTHONWARNINGS="ignore")
+    subprocess.run([sys.executable, "src/legacy.py", emu.token, emu.url], env=env, cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    record = json.loads((tmp_path / "usage.json").read_text())
+    record["sites"].append({"rule": "CCI113", "path": str(tmp_path / "src" / "elsewhere.py"), "line": 9,
+                           "count": 1, "call": "circleci_v2.shim.circleci:get_recent_builds"})
+    (tmp_path / "usage.json").write_text(json.dumps(record))
+    static = _check("--output-format", "json", "src", cwd=tmp_path)
+    static_sites = {(f["rule"], f["path"], f["line"], f["column"]) for f in json.loads(static.stdout)["findings"]}
+    assert static_sites == {("CCI113", "src/legacy.py", 5, 5), ("CCI110", "src/legacy.py", 6, 1)}
+
+    text = _check("--usage", "usage.json", "src", cwd=tmp_path)
+    lines = text.stdout.splitlines()
+    assert len(lines) == 3, text.stdout
+    assert lines[0].startswith("src/elsewhere.py:9:1: CCI113 ")
+    assert lines[0].endswith("(seen at run time: called 1 time through circleci_v2.shim)")
+    assert lines[1].startswith("src/legacy.py:5:5: CCI113 ") and "runs through the shim's translation" in lines[1]
+    assert lines[1].endswith("(seen at run time: called 2 times through circleci_v2.shim)")
+    assert lines[2].startswith("src/legacy.py:6:1: CCI110 ")
+    assert lines[2].endswith("(seen at run time: called 1 time through circleci_v2.shim)")
+    assert text.stderr.startswith("Found 3 findings") and "3 seen at run time" in text.stderr, text.stderr
+
+    found = json.loads(_check("--usage", "usage.json", "--output-format", "json", "src", cwd=tmp_path).stdout)
+    sites = [(f["rule"], f["path"], f["line"], f["column"], f["source"], f["run_time_calls"])
+             for f in found["findings"]]
+    assert sites == [("CCI113", "src/elsewhere.py", 9, 1, "usage", 1), ("CCI113", "src/legacy.py", 5, 5, "static", 2),
+                     ("CCI110", "src/legacy.py", 6, 1, "static", 1)]
+
+    sarif = json.loads(_check("--usage", "usage.json", "--output-format", "sarif", "src", cwd=tmp_path).stdout)
+    results = sarif["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"], r["properties"]["runTimeCalls"])
+            for r in results] == [("CCI113", 9, 1), ("CCI113", 5, 2), ("CCI110", 6, 1)]
+    assert results[1]["message"]["text"].endswith("(seen at run time: called 2 times through circleci_v2.shim)")
+
+    stats = _check("--usage", "usage.json", "--statistics", "src", cwd=tmp_path)
+    assert [line.split()[:2] for line in stats.stdout.splitlines()] == [["2", "CCI113"], ["1", "CCI110"]]

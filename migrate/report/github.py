@@ -32,6 +32,8 @@ def render_github(findings: Sequence[Finding], problems: Sequence[FileProblem], 
         message = f.message
         if f.confidence == "low":
             message += f" (low confidence: {f.reason})" if f.reason else " (low confidence)"
+        if f.run_time_calls:
+            message += f" ({f.run_time_note})"
         props = (
             f"file={_prop(f.path)},line={f.line},col={f.column},"
             f"endLine={f.end_line},endColumn={f.end_column},title={_prop(f.rule_id)}"

@@ -2,8 +2,11 @@
 
     {"version": 1,
      "findings": [{"rule", "path", "line", "column", "end_line", "end_column", "message",
-                   "severity", "fix", "confidence", "reason", "source"}, ...],
+                   "severity", "fix", "confidence", "reason", "source", "run_time_calls"}, ...],
      "errors": [{"path", "message"}, ...]}
+
+`source` is "static" for a finding of the analysis (its `run_time_calls` > 0 when `check --usage`'s record
+saw the site run too) and "usage" for a site only the record names.
 """
 from __future__ import annotations
 

@@ -68,6 +68,8 @@ def render_sarif(findings: Sequence[Finding], problems: Sequence[FileProblem], c
         message = f.message
         if f.confidence == "low" and f.reason:
             message += f" (low confidence: {f.reason})"
+        if f.run_time_calls:
+            message += f" ({f.run_time_note})"
         results.append({
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
@@ -84,7 +86,8 @@ def render_sarif(findings: Sequence[Finding], problems: Sequence[FileProblem], c
                     },
                 },
             }],
-            "properties": {"fix": f.fix, "confidence": f.confidence, "reason": f.reason, "source": f.source},
+            "properties": {"fix": f.fix, "confidence": f.confidence, "reason": f.reason, "source": f.source,
+                           "runTimeCalls": f.run_time_calls},
         })
     notifications = [
         {

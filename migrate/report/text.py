@@ -24,8 +24,8 @@ def format_finding(f: Finding) -> str:
     line = f"{f.path}:{f.line}:{f.column}: {f.rule_id}{marker} {f.message}"
     if f.confidence == "low":
         line += f" (low confidence: {f.reason})" if f.reason else " (low confidence)"
-    if f.source == "usage":
-        line += " (seen at run time)"
+    if f.run_time_calls:
+        line += f" ({f.run_time_note})"
     return line
 
 
