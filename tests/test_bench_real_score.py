@@ -155,3 +155,41 @@ def test_bad_arguments_and_manifests_exit_2(tmp_path: Path) -> None:
     assert nowhere.returncode == 2 and "texts folder not found" in nowhere.stderr
     assert run_score("--no-such-option").returncode == 2
     assert all("Traceback" not in p.stderr for p in (missing, proc, nowhere))
+
+
+def test_holdout_rounds_are_counted_each_on_their_own(tmp_path: Path) -> None:
+    texts = tmp_path / "texts"
+    for rel in ("o/p/a.py", "o/p/b.py", "o/n/neg.py", "o/c/ctx.py"):
+        write(texts, rel, "x = 1\n" * 60)
+    fake = tmp_path / "fake_check.py"
+    fake.write_text(FAKE_CHECK, encoding="utf-8")
+    m = manifest(tmp_path, [
+        entry("o/p", "a.py", [site([10], "CCI102", True)]),
+        # b.py came in the second round; neg.py names no round, so it is in the first
+        {**entry("o/p", "b.py", [site([5], "CCI107", True), site([7], "CCI133", False)], tags=["t2"]),
+         "holdout": True, "batch": 2},
+        {**entry("o/n", "neg.py", [], negative=True), "holdout": True},
+        {**entry("o/c", "ctx.py", []), "context": True},
+    ])
+    proc = run_score("--texts", str(texts), "--manifest", str(m), "--command", f"{sys.executable} {fake}", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    first, second = result["holdout_batches"]["1"], result["holdout_batches"]["2"]
+    assert first["files"] == 1 and first["negative_files"] == 1 and first["findings_on_negatives"] == 1
+    assert first["deprecated"] == {"sites": 0, "found": 0, "right_rule": 0} and first["check_errors"] == 0
+    assert second["files"] == 1 and second["positive_files"] == 1 and second["check_errors"] == 1
+    assert second["deprecated"] == {"sites": 1, "found": 1, "right_rule": 1}
+    assert second["info"] == {"sites": 1, "found": 0, "right_rule": 0}
+    # the rounds add up to the holdout figures
+    assert result["holdout"]["deprecated"] == second["deprecated"] and result["holdout"]["negative_files"] == 1
+    assert [(x["lines"], x["batch"]) for x in result["misses"]] == [([7], 2)]
+
+    text = run_score("--texts", str(texts), "--manifest", str(m), "--command", f"{sys.executable} {fake}")
+    assert text.returncode == 0, text.stderr
+    second_part = text.stdout.split("holdout batch 2 only:")[1]
+    assert "deprecated sites found: 1/1 (100%)" in second_part and "info sites found: 0/1 (0%)" in second_part
+    assert "o/p/b.py:7 X -> CCI133 (info) [t2] [holdout] [batch 2]" in text.stdout
+
+    bad = manifest(tmp_path, [{**entry("o/p", "b.py", []), "holdout": True, "batch": 0}])
+    refused = run_score("--texts", str(texts), "--manifest", str(bad))
+    assert refused.returncode == 2 and "`batch` is a positive integer" in refused.stderr
