@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from circleci_v2.migrate.fix.request_rules import PYTHON_FIXES
 from circleci_v2.migrate.python.analyser import PYTHON_CHECKS
 from circleci_v2.migrate.request_checks import RequestChecks
 from circleci_v2.migrate.text.analyser import TEXT_CHECKS
@@ -10,7 +11,8 @@ from circleci_v2.migrate.text.trigger import TEXT_FIXES
 from circleci_v2.rules import RuleError, load_catalogue, load_rules
 from catalogue_copy import copy_catalogue, edit_rule, schema_enum
 
-REGISTRIES = {"python analyser": PYTHON_CHECKS, "text analyser": TEXT_CHECKS, "text fixer": TEXT_FIXES}
+REGISTRIES = {"python analyser": PYTHON_CHECKS, "text analyser": TEXT_CHECKS, "text fixer": TEXT_FIXES,
+              "python fixer": PYTHON_FIXES}
 
 
 def _schema_names():
@@ -24,6 +26,11 @@ def _named_by_rules():
 @pytest.mark.parametrize("front_end", sorted(REGISTRIES))
 def test_each_front_end_registers_exactly_the_schema_checks(front_end):
     assert set(REGISTRIES[front_end].names()) == _schema_names()
+
+
+def test_the_python_fixer_combines_only_checks_the_schema_allows():
+    combined = [names for names, _ in PYTHON_FIXES.combinations()]
+    assert combined and all(len(names) > 1 and set(names) <= _schema_names() for names in combined)
 
 
 def test_rules_use_every_check_the_schema_allows():

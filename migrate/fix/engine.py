@@ -4,8 +4,9 @@
 
 1. Plan, reading only `ast` (the analyser's tree, when the findings carry it): per call, the endpoint rewrite (endpoint.py) or
    the shim route (shim_route.py), as the rule's `reply` block decides from
-   how the reply is used (reply.py); then the Accept header and the token
-   (request_rules.py) where the endpoint rewrite did not already do them;
+   how the reply is used (reply.py); then each request check of the call
+   (the Accept header, the token: PYTHON_FIXES in request_rules.py), which
+   the endpoint rewrite may already have settled;
    legacy client imports (imports.py). A site that cannot be rewritten is
    left for a person, with the reason.
 2. With --add-todo, comment the sites left (todo.py).
@@ -34,17 +35,12 @@ from .imports import (import_table, legacy_imports, plan_alias_merge, plan_impor
 from .interface import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
                     Outcome, first_line, manual_reason)
 from .reply import STATUS_ONLY, reply_use
-from .request_rules import add_accept, move_token
-from .url_segments import quote_of
-from .shape import URLOPEN, Draft, merge, shape_for
+from .request_rules import PYTHON_FIXES, RequestCall, token_markers
+from .shape import Draft, merge, shape_for
 from .shim_route import route_import, route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
-from .url_argument import UrlSite, imported_constants
 
-# request rules, by the property they are about (migrate/python/ruleset.py names them)
-ACCEPT_CHECK = "accept"
-TOKEN_CHECK = "query-token"
 SHIM_LIBRARIES = ("requests", "requests.Session")
 RECURSION_LIMIT = 20000
 # parse only the statements holding edits (statements.py), falling back to the whole module; tests turn it
@@ -226,12 +222,11 @@ class _Planner:
         self.left: List[Left] = []
         self.todo_items: List[Tuple[int, str, str]] = []
         self._todo_of: Dict[int, Tuple[int, str]] = {}  # index in self.left -> (line, rule id)
-        self.checks: Dict[str, str] = {}
+        self.checks: Dict[str, str] = {}  # rule id -> its request.check (PYTHON_FIXES plans each)
         for rule in catalogue.of_kind("request"):
             if rule.request_check is not None:
                 self.checks[rule.id] = rule.request_check
-        token_rules = [catalogue[r] for r, c in self.checks.items() if c == TOKEN_CHECK]
-        self.token_markers: Tuple[str, ...] = tuple(m for r in token_rules for m in r.markers) or ("circle-token",)
+        self.token_markers: Tuple[str, ...] = token_markers(catalogue)
         self.table = import_table(catalogue)
         self._left_findings: List[Tuple[Finding, Left]] = []
         self.outcomes: Dict[int, Outcome] = {}  # id(finding) -> what the plan does with it
@@ -324,28 +319,39 @@ class _Planner:
                 self.leave(f, "the call could not be found again in the file")
             return
         endpoint = [f for f in group if self.catalogue[f.rule_id].kind == "endpoint"]
-        accept = [f for f in group if self.checks.get(f.rule_id) == ACCEPT_CHECK]
-        token = [f for f in group if self.checks.get(f.rule_id) == TOKEN_CHECK]
-        other = [f for f in group if f not in endpoint and f not in accept and f not in token]
-        for f in other:
-            self.leave(f, "no automatic fix for this rule")
+        checked = [f for f in group if f.rule_id in self.checks]
+        for f in group:
+            if f not in endpoint and f not in checked:
+                self.leave(f, "no automatic fix for this rule")
         covered = False
         for f in endpoint:
             covered = self.plan_endpoint(call, f) or covered
-        if not covered and accept and token and shape_for(call, group[0].site.library) is URLOPEN:
-            # urlopen takes no headers: one Request carries both, or a second run would be needed for the token
-            if self._together(accept + token, lambda d: self._token(d, call, token[0], with_accept=True)):
-                return
-        for f in accept:
-            if covered:
-                self.change(f, "Accept: application/json set by the v2 rewrite")
+        request = RequestCall(self.sm, call, covered, self.token_markers)
+        checked.sort(key=lambda f: PYTHON_FIXES.order(self.checks[f.rule_id]))  # stable: same check, same order
+        for f in self._plan_together(request, checked):
+            rule, fix = self.catalogue[f.rule_id], PYTHON_FIXES[self.checks[f.rule_id]]
+            self._attempt(f, lambda d, rule=rule, fix=fix, f=f: fix(rule, request, d, f))
+
+    def _plan_together(self, request: RequestCall, checked: List[Finding]) -> List[Finding]:
+        """Try the fixes registered for several checks of one call (PYTHON_FIXES.together); the findings left
+        to fix one by one. A fix that cannot be planned (CannotFix) plans nothing: the findings stay."""
+        for names, fix in PYTHON_FIXES.combinations():
+            found = {name: [f for f in checked if self.checks[f.rule_id] == name] for name in names}
+            if not all(found.values()):
                 continue
-            self._attempt(f, lambda d: self._accept(d, call, f))
-        for f in token:
-            if covered:
-                self.change(f, "token moved to the Circle-Token header by the v2 rewrite")
+            draft = Draft(self.sm)
+            try:
+                descriptions = fix(request, draft, found)
+                if descriptions is None:
+                    continue
+                merge(self.edits, draft.edits)
+            except CannotFix:
                 continue
-            self._attempt(f, lambda d: self._token(d, call, f))
+            for name, fs in found.items():
+                for f in fs:
+                    self.change(f, descriptions[name])
+            checked = [f for f in checked if self.checks[f.rule_id] not in names]
+        return checked
 
     def _attempt(self, f: Finding, planner: Any) -> bool:
         draft = Draft(self.sm)
@@ -359,21 +365,6 @@ class _Planner:
             self.leave(f, str(exc))
             return False
         self.change(f, text, fix_class)
-        return True
-
-    def _together(self, fs: List[Finding], planner: Any) -> bool:
-        """Plan one edit that settles several findings of a call; False (nothing planned) when it cannot."""
-        draft = Draft(self.sm)
-        try:
-            planner(draft)
-            merge(self.edits, draft.edits)
-        except CannotFix:
-            return False
-        for f in fs:
-            if self.checks.get(f.rule_id) == TOKEN_CHECK:
-                self.change(f, "token moved from the query string to the Circle-Token header")
-            else:
-                self.change(f, "Accept: application/json added")
         return True
 
     def plan_endpoint(self, call: ast.Call, f: Finding) -> bool:
@@ -408,25 +399,6 @@ class _Planner:
             return fix_class, text
 
         return self._attempt(f, rewrite)
-
-    def _accept(self, draft: Draft, call: ast.Call, f: Finding) -> Tuple[str, str]:
-        add_accept(draft, call, shape_for(call, f.site.library), quote_of(self.sm.text_of(call)))
-        return SAFE, "Accept: application/json added"
-
-    def _token(self, draft: Draft, call: ast.Call, f: Finding, with_accept: bool = False) -> Tuple[str, str]:
-        site = f.site
-        shape = shape_for(call, site.library)
-        url: Optional[UrlSite] = None
-        problem = ""
-        if site.url is not None:
-            try:
-                url = UrlSite(self.sm, call, site.url_arg, site.url.url, site.library, imported_constants(site.url))
-            except CannotFix as exc:
-                problem = str(exc)
-        code = move_token(draft, call, shape, url, self.token_markers, with_accept=with_accept)
-        if code is None:
-            raise CannotFix(problem or "the token could not be taken out of the request")
-        return SAFE, "token moved from the query string to the Circle-Token header"
 
     def plan_imports(self, imports: List[Finding], clients: List[Finding]) -> None:
         planned: Dict[int, Optional[str]] = {}  # id(stmt) -> description, or None when it failed

@@ -4,18 +4,30 @@ missing-accept-header: add `Accept: application/json` (merged into a headers
 dict literal, or as a new headers= argument). token-in-query: take
 `circle-token=...` out of the URL (or out of params=) and send it as the
 `Circle-Token` header. Both are safe: the request means the same to the server.
+
+PYTHON_FIXES is the Python fixer's registry of the rules' `request.check` names
+(migrate/request_checks.py): one function per name plans the fix of one finding
+on one call, and `@PYTHON_FIXES.together(...)` plans several checks of one call
+in one edit where fixing them one by one would not do (urlopen takes no headers:
+one Request carries both the Accept header and the token).
 """
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .interface import CannotFix
-from .url_segments import expression_for
+from circleci_v2.rules import Catalogue, Rule
+
+from ..findings import Finding
+from ..request_checks import RequestChecks
+from .interface import SAFE, CannotFix
+from .url_segments import expression_for, quote_of
 from .url_segments import string_literal
 from .shape import (URLOPEN, Draft, Param, Shape, arg, ensure_headers, literal_keys, module_bound, resolve_dict,
-                    selector_of)
-from .url_argument import UrlSite, token_pair
+                    selector_of, shape_for)
+from .source_map import SourceMap
+from .url_argument import UrlSite, imported_constants, token_pair
 
 ACCEPT = ("Accept", '"application/json"')
 CONTENT_TYPE = ("Content-Type", '"application/json"')
@@ -136,3 +148,104 @@ def header_pairs(quote: str, json_body: bool) -> List[Tuple[str, str]]:
     if json_body:
         pairs.insert(0, (CONTENT_TYPE[0], _q(CONTENT_TYPE[1], quote)))
     return pairs
+
+
+# ---- the request checks (PYTHON_FIXES) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestCall:
+    """One call whose request-check findings the fixer settles, and what each check's fix reads."""
+    sm: SourceMap
+    call: ast.Call
+    rewritten: bool  # the endpoint rewrite made it a v2 call, which sets Accept and moves the token itself
+    token_markers: Tuple[str, ...]
+
+
+# (fix class, description) for one finding of its check on the call; raises CannotFix (NeedsUnsafe) with why not
+FixOne = Callable[[Rule, RequestCall, Draft, Finding], Tuple[str, str]]
+# several checks' findings of one call (by check name) -> description per check name; None: not for this call
+FixTogether = Callable[[RequestCall, Draft, Dict[str, List[Finding]]], Optional[Dict[str, str]]]
+
+
+class RequestFixes(RequestChecks[FixOne]):
+    """RequestChecks, plus the fixes that settle several checks of one call in one edit."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self._together: List[Tuple[Tuple[str, ...], FixTogether]] = []
+
+    def together(self, *names: str) -> Callable[[FixTogether], FixTogether]:
+        """Register a fix tried, before the one-by-one fixes, on a call that has findings of all `names`."""
+        def register(func: FixTogether) -> FixTogether:
+            self._together.append((names, func))
+            return func
+        return register
+
+    def combinations(self) -> Tuple[Tuple[Tuple[str, ...], FixTogether], ...]:
+        return tuple(self._together)
+
+    def order(self, name: str) -> int:
+        """A check's place among the registered ones: a call's fixes are planned in this order."""
+        self[name]  # a name no function is registered for: KeyError naming the registry
+        return list(self._by_name).index(name)
+
+
+PYTHON_FIXES = RequestFixes("the Python fixer")
+TOKEN_CHECK = "query-token"
+_ACCEPT_ADDED = "Accept: application/json added"
+_TOKEN_MOVED = "token moved from the query string to the Circle-Token header"
+
+
+def token_markers(catalogue: Catalogue) -> Tuple[str, ...]:
+    """The query-string names of the token (the markers of the rules checking for it)."""
+    rules = [r for r in catalogue.of_kind("request") if r.request_check == TOKEN_CHECK]
+    return tuple(m for r in rules for m in r.markers) or ("circle-token",)
+
+
+# registered in this order: a call's fixes are planned so, and the headers they add are listed so
+@PYTHON_FIXES("accept")
+def _accept_fix(rule: Rule, request: RequestCall, draft: Draft, f: Finding) -> Tuple[str, str]:
+    if request.rewritten:
+        return SAFE, "Accept: application/json set by the v2 rewrite"
+    call = request.call
+    add_accept(draft, call, shape_for(call, f.site.library), quote_of(request.sm.text_of(call)))
+    return SAFE, _ACCEPT_ADDED
+
+
+@PYTHON_FIXES("route")
+def _route_fix(rule: Rule, request: RequestCall, draft: Draft, f: Finding) -> Tuple[str, str]:
+    # the route comes from the callers: a person moves each of them (the rule's fix is manual)
+    raise CannotFix(f.reason or "the route is not resolved in this file: each caller's route has its own v2 operation")
+
+
+@PYTHON_FIXES(TOKEN_CHECK)
+def _token_fix(rule: Rule, request: RequestCall, draft: Draft, f: Finding) -> Tuple[str, str]:
+    if request.rewritten:
+        return SAFE, "token moved to the Circle-Token header by the v2 rewrite"
+    _move_token_of(request, draft, f)
+    return SAFE, _TOKEN_MOVED
+
+
+@PYTHON_FIXES.together("accept", TOKEN_CHECK)
+def _accept_and_token_in_one_request(request: RequestCall, draft: Draft,
+                                     found: Dict[str, List[Finding]]) -> Optional[Dict[str, str]]:
+    """urlopen takes no headers: one Request carries both, or a second run would be needed for the token."""
+    first = found[TOKEN_CHECK][0]
+    if request.rewritten or shape_for(request.call, first.site.library) is not URLOPEN:
+        return None
+    _move_token_of(request, draft, first, with_accept=True)
+    return {"accept": _ACCEPT_ADDED, TOKEN_CHECK: _TOKEN_MOVED}
+
+
+def _move_token_of(request: RequestCall, draft: Draft, f: Finding, with_accept: bool = False) -> None:
+    site, call = f.site, request.call
+    url: Optional[UrlSite] = None
+    problem = ""
+    if site.url is not None:
+        try:
+            url = UrlSite(request.sm, call, site.url_arg, site.url.url, site.library, imported_constants(site.url))
+        except CannotFix as exc:
+            problem = str(exc)
+    code = move_token(draft, call, shape_for(call, site.library), url, request.token_markers, with_accept=with_accept)
+    if code is None:
+        raise CannotFix(problem or "the token could not be taken out of the request")
