@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
-from .rulefiles import markers, route_roots, v2_trigger_paths
+from .rulefiles import drop_in_modules, markers, route_roots, v2_trigger_paths
 
 
 MARKERS = markers()  # generated from the catalogue, read without loading it
@@ -35,9 +35,8 @@ MARKERS = markers()  # generated from the catalogue, read without loading it
 # from the catalogue into rules/markers.py so that the pre-filter never loads it.
 ROUTE_ROOTS: Tuple[bytes, ...] = tuple(root.encode("ascii") for root in route_roots())
 # The drop-ins the rules name (client `drop_in`, shim `route.module`): a call through one is still reported
-# (shim.runs). Kept here for the same reason; tests/test_shim_visibility.py checks it against the rules.
-DROP_IN_MODULES: Tuple[bytes, ...] = (b"circleci_v2.shim.circleci", b"circleci_v2.shim.circleclient",
-                                      b"circleci_v2.shim.pycircleci", b"circleci_v2.shim.requests")
+# (shim.runs). Generated into rules/markers.py for the same reason.
+DROP_IN_MODULES: Tuple[bytes, ...] = tuple(module.encode("ascii") for module in drop_in_modules())
 
 
 def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_ROOTS) -> Pattern[bytes]:

@@ -1,6 +1,6 @@
-"""The two facts a check without candidates needs from rules/, without loading the catalogue.
+"""The facts a check without candidates needs from rules/, without loading the catalogue.
 
-The pre-filter markers and route roots (rules/markers.py, generated) and the rule ids (the
+The pre-filter markers, route roots and drop-in modules (rules/markers.py, generated) and the rule ids (the
 catalogue's file names, for --select/--ignore validation). Loading the catalogue
 means yaml and jsonschema; a tree with no candidate must not pay for them.
 rules/ sits beside migrate/ in the source tree and in the installed wheel alike
@@ -35,6 +35,20 @@ def route_roots() -> Tuple[str, ...]:
     from circleci_v2.rules.markers import ROUTE_ROOTS
 
     return tuple(ROUTE_ROOTS)
+
+
+def weak_route_roots() -> Tuple[str, ...]:
+    """The route roots that are a whole route of one plain word (/me, /projects; rules/markers.py, generated)."""
+    from circleci_v2.rules.markers import WEAK_ROUTE_ROOTS
+
+    return tuple(WEAK_ROUTE_ROOTS)
+
+
+def drop_in_modules() -> Tuple[str, ...]:
+    """The drop-in modules the rules name (client drop_in, shim route.module; rules/markers.py, generated)."""
+    from circleci_v2.rules.markers import DROP_IN_MODULES
+
+    return tuple(DROP_IN_MODULES)
 
 
 def v2_trigger_paths() -> Tuple[str, ...]:

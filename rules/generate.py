@@ -10,11 +10,18 @@ another one is dropped, since the shorter one already selects the file.
 The route roots are the literal start of every v1.1 and v1 endpoint route after its
 API root: the template's text up to its first :placeholder (the whole path when it
 has none), minus a root that starts with another one. The pre-filter and the
-evidence scanners build their route patterns from them.
+evidence scanners build their route patterns from them. A weak root is a whole
+route of one segment that is a plain word (/me, /projects): common in any API, so
+the evidence scanners need more than the root to count it.
+
+The drop-in modules are those the rules name (client `drop_in`, shim
+`route.module`): the pre-filter admits a file importing one, since a call through a
+drop-in is still reported.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Iterable, List, Sequence
@@ -60,23 +67,47 @@ def derive_route_roots(catalogue: Catalogue) -> List[str]:
     return sorted(r for r in found if not any(o != r and r.startswith(o) for o in found))
 
 
+# a route that is one plain word, whole (no placeholder follows it): /me, /projects; not /recent-builds
+_PLAIN_WORD_ROUTE = re.compile(r"/[a-z]+")
+
+
+def derive_weak_route_roots(route_roots: Iterable[str]) -> List[str]:
+    """The route roots too common to count on their own (see the module docstring)."""
+    return sorted(r for r in route_roots if _PLAIN_WORD_ROUTE.fullmatch(r))
+
+
+def derive_drop_in_modules(catalogue: Catalogue) -> List[str]:
+    """The drop-in modules the rules name: client entries' `drop_in` and shim `route.module`."""
+    found = {client.drop_in for rule in catalogue for client in rule.clients if client.drop_in}
+    found |= {str(rule.shim["route"]["module"]) for rule in catalogue if isinstance(rule.shim.get("route"), dict)}
+    return sorted(found)
+
+
 def derive_v2_trigger_paths(catalogue: Catalogue) -> List[str]:
     """The v2 paths the trigger rules rewrite to (replacement.path, with its {fields})."""
     return sorted({r.replacement.path for r in catalogue if r.triggers_pipeline and r.has_v2_path})
 
 
+def _items(values: Iterable[object]) -> str:
+    return "".join(f"    {v!r},\n" for v in values)
+
+
 def render_markers(markers: Iterable[bytes], route_roots: Sequence[str], digest: str,
-                   v2_trigger_paths: Sequence[str] = ()) -> str:
+                   v2_trigger_paths: Sequence[str] = (), drop_in_modules: Sequence[str] = ()) -> str:
     head = MARKERS_PATH.read_text(encoding="utf-8").split("MARKERS = (", 1)[0]
-    body = "".join(f"    {m!r},\n" for m in markers)
-    roots = "".join(f"    {r!r},\n" for r in route_roots)
-    return (f"{head}MARKERS = (\n{body})\n\n"
+    return (f"{head}MARKERS = (\n{_items(markers)})\n\n"
             "# The literal start of every v1.1 and v1 endpoint route after its API root, up to the\n"
             "# first :placeholder; the pre-filter and the evidence scanners build their route patterns from it.\n"
-            f"ROUTE_ROOTS = (\n{roots})\n\n"
+            f"ROUTE_ROOTS = (\n{_items(route_roots)})\n\n"
+            "# The route roots that are a whole route of one plain word: common in any API, so the\n"
+            "# evidence scanners count them only with more evidence (the /api/v1.1 root, CircleCI named).\n"
+            f"WEAK_ROUTE_ROOTS = (\n{_items(derive_weak_route_roots(route_roots))})\n\n"
             "# The v2 paths the trigger rules rewrite to: the pre-filter also admits a v2 trigger that\n"
             "# sends parameters, which the config check reads.\n"
-            f"V2_TRIGGER_PATHS = (\n{''.join(f'    {p!r},{chr(10)}' for p in v2_trigger_paths)})\n\n"
+            f"V2_TRIGGER_PATHS = (\n{_items(v2_trigger_paths)})\n\n"
+            "# The drop-in modules the rules name (client drop_in, shim route.module): the pre-filter\n"
+            "# admits a file importing one, since a call through a drop-in is still reported.\n"
+            f"DROP_IN_MODULES = (\n{_items(drop_in_modules)})\n\n"
             "# The schema and rule files as validated when this file was generated; the loader\n"
             "# skips schema validation only for exactly these bytes.\n"
             f"CATALOGUE_DIGEST = {digest!r}\n")
@@ -88,7 +119,7 @@ def outputs() -> dict:
     catalogue = load_rules(paths)  # always validated: the digest below vouches for these bytes
     digest = catalogue_digest({p: p.read_bytes() for p in paths})
     result = {MARKERS_PATH: render_markers(derive_markers(catalogue), derive_route_roots(catalogue), digest,
-                                               derive_v2_trigger_paths(catalogue))}
+                                           derive_v2_trigger_paths(catalogue), derive_drop_in_modules(catalogue))}
     result[Path(DOCS_PATH)] = render_rules_markdown(catalogue)
     return result
 

@@ -23,10 +23,26 @@ ROUTE_ROOTS = (
     '/user/heroku-key',
 )
 
+# The route roots that are a whole route of one plain word: common in any API, so the
+# evidence scanners count them only with more evidence (the /api/v1.1 root, CircleCI named).
+WEAK_ROUTE_ROOTS = (
+    '/me',
+    '/projects',
+)
+
 # The v2 paths the trigger rules rewrite to: the pre-filter also admits a v2 trigger that
 # sends parameters, which the config check reads.
 V2_TRIGGER_PATHS = (
     '/api/v2/project/{project-slug}/pipeline',
+)
+
+# The drop-in modules the rules name (client drop_in, shim route.module): the pre-filter
+# admits a file importing one, since a call through a drop-in is still reported.
+DROP_IN_MODULES = (
+    'circleci_v2.shim.circleci',
+    'circleci_v2.shim.circleclient',
+    'circleci_v2.shim.pycircleci',
+    'circleci_v2.shim.requests',
 )
 
 # The schema and rule files as validated when this file was generated; the loader

@@ -28,8 +28,9 @@ import re
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
+from circleci_v2.rules.endpoints import VCS_SLUGS
 
-from ..rulefiles import route_roots
+from ..rulefiles import route_roots, weak_route_roots
 from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .index import ModuleIndex, Scope
 from .values import Qual
@@ -61,9 +62,10 @@ _MOCK_ROOT = re.compile(r"^(responses|httpretty|rsps|requests_mock|aioresponses|
 _COMMENT = re.compile(r"#[^\n]*")
 _POST = re.compile(r"\bpost\b|\b(?:data|json)\s*=", re.IGNORECASE)
 _CIRCLE = re.compile(r"circle", re.IGNORECASE)
-_VCS = {"github", "gh", "bitbucket", "bb"}
-# first-segment routes that say little on their own: reported without their root only with more evidence
-_WEAK_FIRST = {"me", "projects"}
+_VCS = frozenset(VCS_SLUGS)  # the VCS names a v1.1 route spells (github, gh, bitbucket, bb)
+# first-segment routes that say little on their own (the weak route roots, generated: me, projects):
+# reported without their root only with more evidence
+_WEAK_FIRST = frozenset(root.strip("/") for root in weak_route_roots())
 _URL_BASE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]*|[\x00\ue000-\uf8ff][^\s]*|[^\s/:]*)$")
 _LEADING_PH = re.compile("^[\x00\ue000-\uf8ff]*")
 

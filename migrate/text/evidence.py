@@ -25,7 +25,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api_url
 
 from ..findings import LOW, Finding, verb_not_resolved
-from ..rulefiles import route_roots
+from ..rulefiles import route_roots, weak_route_roots
 from .http_tools import parse_request
 from .resolve import Env, Resolved, resolve
 from .segments import Segment, is_template_char
@@ -33,10 +33,9 @@ from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
 
 # The literal start of every v1.1 route after its root (generated from the catalogue).
 ROUTE_ROOTS: Tuple[str, ...] = route_roots()
-# Roots that are common words in any API (/me, /projects): looked for only with the
+# Roots that are common words in any API (/me, /projects; generated): looked for only with the
 # /api/v1.1 root before them, never relative to a base held elsewhere.
-_WEAK_ROOTS = frozenset({"/me", "/projects"})
-_STRONG_ROOTS = tuple(r for r in ROUTE_ROOTS if r not in _WEAK_ROOTS)
+_STRONG_ROOTS = tuple(r for r in ROUTE_ROOTS if r not in weak_route_roots())
 
 
 def _root_pattern(root: str) -> str:
