@@ -14,6 +14,7 @@ from circleci_v2.rules import load_catalogue
 CATALOGUE = load_catalogue()
 OPTIONS = [FixOptions(), FixOptions(unsafe=True, add_todo=True)]
 URL = '"https://circleci.com/api/v1.1/project/github/acme/app/tree/main"'
+RETRY = '"https://circleci.com/api/v1.1/project/github/acme/app/1/retry"'
 
 LAYOUTS = {
     "semicolon before": f'import requests\nx = 1; r = requests.post({URL}, params={{"circle-token": t}})\n',
@@ -25,6 +26,13 @@ LAYOUTS = {
                   'def f():\n    pass\n'),
     "with header": ('import requests\nwith requests.get("https://circleci.com/api/v1.1/me",\n'
                     '                  params={"circle-token": t}) as r:\n    """two\nlines"""\n# odd comment\n    pass\n'),
+    # with --unsafe-fixes the retry moves `requests` to the shim: the import of several modules is split
+    "import of several modules": ('import os, requests  # http\nimport sys\n'
+                                  f'r = requests.post({RETRY}, headers={{"Accept": "application/json"}})\n'
+                                  'requests.get("https://circleci.com/api/v1.1/me", params={"circle-token": t})\n'),
+    "import of several, indented": ('if os:\n    import json, requests, sys  # http\n'
+                                    f'r = requests.post({RETRY}, headers={{"Accept": "application/json"}})\n'
+                                    'requests.get("https://circleci.com/api/v1.1/me", params={"circle-token": t})\n'),
     "method": ('import requests\n\n\nclass A:\n    @property\n    def me(self):\n'
                '        return requests.get("https://circleci.com/api/v1.1/me", params={"circle-token": t}).ok\n'),
 }

@@ -31,7 +31,7 @@ from ..findings import Finding
 from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
 from .imports import (import_table, legacy_imports, plan_alias_merge, plan_import, plan_requests_swap,
-                      requests_imports)
+                      requests_alias, requests_imports)
 from .interface import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
                     Outcome, first_line, manual_reason)
 from .reply import STATUS_ONLY, reply_use
@@ -484,7 +484,7 @@ class _Planner:
         """The file's `requests` now is the shim's: the calls routed one by one keep that name instead of a
         second import of the same module, and an alias an earlier run imported goes (plan_alias_merge)."""
         sm, edits = self.sm, self.edits
-        names = {(s.names[0].asname or "requests") for s in requests_imports(sm) if s in sm.tree.body}
+        names = {requests_alias(s) for s in requests_imports(sm) if s in sm.tree.body}
         unrouted: Dict[str, str] = {}  # import statement the routing planned -> the name it binds
         for call, f in self.routed:
             target = route_import(self.catalogue[f.rule_id])

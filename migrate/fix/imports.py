@@ -12,6 +12,8 @@ module):
                                             -> import circleci_v2.shim.circleci (+ circleci_v2.shim.circleci.Api(...))
     from circleci import api                -> from circleci_v2.shim import circleci as api
     import requests                         -> from circleci_v2.shim import requests   (unsafe; see engine.py)
+    import os, requests                     -> import os
+                                               from circleci_v2.shim import requests   (the same, split)
 """
 from __future__ import annotations
 
@@ -121,20 +123,40 @@ def plan_import(sm: SourceMap, stmt: ast.AST, table: Dict[str, str], edits: Edit
     return f"{' '.join(text.split())} -> {code}"
 
 
+def requests_alias(stmt: ast.Import) -> str:
+    """The name `import ... requests [as x] ...` binds the requests module to."""
+    return next(a.asname or a.name for a in stmt.names if a.name == "requests")
+
+
 def requests_imports(sm: SourceMap) -> List[ast.Import]:
-    """The `import requests [as x]` statements (alone in their statement) that the swap to the shim rewrites."""
-    return [stmt for stmt in sm.ordered[ast.Import]
-            if len(stmt.names) == 1 and stmt.names[0].name == "requests"]  # type: ignore[attr-defined]
+    """The `import requests [as x]` statements the swap to the shim rewrites (also `import os, requests`)."""
+    return [stmt for stmt in sm.ordered[ast.Import] if any(a.name == "requests" for a in stmt.names)]
 
 
 def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[int, str]]:
-    """`import requests [as x]` -> `from <parent> import requests [as x]`; (line, description) per statement."""
+    """`import requests [as x]` -> `from <parent> import requests [as x]`; (line, description) per statement.
+
+    An import of several modules is split around `requests` (`import os, requests` -> `import os` and the
+    shim's import), in the order written; locate.py puts the parts on lines of their own when the
+    statement had its line to itself.
+    """
     parent, leaf = _split(module)
     done = []
     for stmt in requests_imports(sm):
-        alias = stmt.names[0].asname
-        code = f"from {parent} import {_alias(leaf, alias)}" if leaf == "requests" else \
-            f"from {parent} import {leaf} as {alias or 'requests'}"
+        parts: List[str] = []
+        others: List[str] = []
+        for a in stmt.names:
+            if a.name != "requests":
+                others.append(_alias(a.name, a.asname))
+                continue
+            if others:
+                parts.append("import " + ", ".join(others))
+                others = []
+            parts.append(f"from {parent} import {_alias(leaf, a.asname)}" if leaf == "requests" else
+                         f"from {parent} import {leaf} as {a.asname or 'requests'}")
+        if others:
+            parts.append("import " + ", ".join(others))
+        code = "; ".join(parts)
         edits.imports[("Import", sm.ordinal(stmt))] = StatementEdit(expect=sm.text_of(stmt) or "", code=code,
                                                                     expect_sig=ast_import(stmt))
         done.append((stmt.lineno, f"{' '.join((sm.text_of(stmt) or '').split())} -> {code}"))

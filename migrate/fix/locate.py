@@ -50,8 +50,8 @@ def apply_edits(module: cst.Module, edits: Edits, source: Optional[str] = None) 
     if edits.new_imports:
         return _insert_imports(new_module, edits.new_imports).code
     # splicing generates the changed statements twice (old, to check the cut, and new): worth it only when
-    # they are a small part of the file
-    if source is not None and _changed_share(changed, module, edits.locator, source) < SPLICE_SHARE:
+    # they are a small part of the file, and it maps them one to one (a split import line is two)
+    if source is not None and len(body) == len(module.body) and _changed_share(changed, module, edits.locator, source) < SPLICE_SHARE:
         text = _splice(source, module, new_module, changed, edits.locator)
         if text is not None:
             return text
@@ -83,14 +83,20 @@ def _apply_level(stmts: List[Any], prefix: Tuple[int, ...], edits: Edits, done: 
                 isinstance(stmt, _BLOCKS) and isinstance(stmt.body, cst.IndentedBlock))
             if whole:
                 transformer = _Apply(edits, edits.locator.counts_at(here))
-                out[k] = stmt.visit(transformer)
+                out[k] = stmt.visit(transformer)  # a FlattenSentinel when an import line was split
                 done |= transformer.done
             else:
                 inner, _ = _apply_level(list(stmt.body.body), here, edits, done)
                 out[k] = stmt.with_changes(body=stmt.body.with_changes(body=inner))
             changed.append((k, index))
         index += width
-    return out, changed
+    return flat_statements(out), changed
+
+
+def flat_statements(stmts: Sequence[Any]) -> List[Any]:
+    """A statement list with the lines a split import became (a FlattenSentinel) in its place."""
+    return [node for stmt in stmts
+            for node in (stmt.nodes if isinstance(stmt, cst.FlattenSentinel) else (stmt,))]
 
 
 SPLICE_SHARE = 0.3
@@ -169,6 +175,7 @@ class _Apply(cst.CSTTransformer):
         self.ordinal: Dict[int, int] = {}
         self.done: set = set()
         self.in_import = 0
+        self.split: set = set()  # ids of the import statements split in several
 
     def _visit(self, kind: str, node: cst.CSTNode) -> None:
         self.ordinal[id(node)] = self.count[kind]
@@ -253,9 +260,25 @@ class _Apply(cst.CSTTransformer):
             return cst.RemoveFromParent()
         new = cst.parse_statement(edit.code + "\n")
         assert isinstance(new, cst.SimpleStatementLine)
-        small = new.body[0]
         semicolon = getattr(updated, "semicolon", cst.MaybeSentinel.DEFAULT)
-        return small.with_changes(semicolon=semicolon)
+        if len(new.body) == 1:
+            return new.body[0].with_changes(semicolon=semicolon)
+        # one import became several (imports.plan_requests_swap splits `import os, requests`): `a; b` here,
+        # lines of their own in leave_SimpleStatementLine when the statement had its line to itself
+        self.split.add(id(original))
+        return cst.FlattenSentinel([*new.body[:-1], new.body[-1].with_changes(semicolon=semicolon)])
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                  updated: cst.SimpleStatementLine) -> Any:
+        if len(original.body) != 1 or id(original.body[0]) not in self.split:
+            return updated
+        last = len(updated.body) - 1
+        return cst.FlattenSentinel([
+            cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                                    leading_lines=updated.leading_lines if i == 0 else (),
+                                    trailing_whitespace=updated.trailing_whitespace if i == last
+                                    else cst.TrailingWhitespace())
+            for i, small in enumerate(updated.body)])
 
     # ---- attribute chains (import circleci.api -> circleci_v2.shim.circleci) ----------------------
 

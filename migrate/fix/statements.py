@@ -26,7 +26,7 @@ from typing import Callable, List, Optional, Set, Tuple
 import libcst as cst
 
 from .edits import Edits
-from .locate import _Apply, _missing
+from .locate import _Apply, _missing, flat_statements
 from .source_map import SourceMap
 from .todo import split_lines
 
@@ -109,12 +109,12 @@ def _rewrite(snippet: str, indented: bool, newline: str, edits: Edits, counts: d
     if getattr(stmt, "leading_lines", ()) or module.code != source:
         return None  # not exactly this one statement, or it does not print back as it was written
     transformer = _Apply(edits, counts)
-    new_stmt = stmt.visit(transformer)
+    new_stmts = flat_statements([stmt.visit(transformer)])  # an import line split in two is two statements
     if indented:
-        new_outer = outer.with_changes(body=outer.body.with_changes(body=[new_stmt]))
+        new_body = [outer.with_changes(body=outer.body.with_changes(body=new_stmts))]
     else:
-        new_outer = new_stmt
-    code = module.with_changes(body=[new_outer]).code
+        new_body = new_stmts
+    code = module.with_changes(body=new_body).code
     if not code.startswith(header):
         return None
     done |= transformer.done
