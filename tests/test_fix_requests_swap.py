@@ -60,3 +60,13 @@ def test_the_split_module_runs_through_the_shim(tmp_path):
     proc = run_python("import sys, os; sys.path.insert(0, '.'); import retry; "
                       "print(retry.requests.__name__, retry.os.sep == os.sep)", cwd=tmp_path)
     assert proc.stdout.split() == ["circleci_v2.shim.requests", "True"], proc.stderr
+
+
+def test_no_swap_when_the_file_also_imports_a_requests_submodule(tmp_path):
+    # `import requests.adapters` binds `requests` to the real package again: the swapped name would not hold
+    before = module("import requests\nimport requests.adapters")
+    path = write(tmp_path, "retry.py", before)
+    assert " CCI104 [~] " not in run_cli("check", "retry.py", cwd=tmp_path).stdout
+    proc = run_cli("fix", "--unsafe-fixes", "retry.py", cwd=tmp_path)
+    assert proc.returncode == 1 and "fixed 0 finding(s)" in proc.stderr and " CCI104 [manual] " in proc.stdout
+    assert path.read_text() == before

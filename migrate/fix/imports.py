@@ -141,6 +141,8 @@ def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[i
     statement had its line to itself.
     """
     parent, leaf = _split(module)
+    if any(a.name.startswith("requests.") and not a.asname for stmt in sm.ordered[ast.Import] for a in stmt.names):
+        return []  # `import requests.adapters` binds `requests` to the real package again: the swap would not hold
     done = []
     for stmt in requests_imports(sm):
         parts: List[str] = []
