@@ -5,7 +5,10 @@
 
 The pre-filter markers come from every rule's v1.1 and v1 endpoints (their common
 literal root), legacy client modules, imports and extra markers; a marker that contains
-another one is dropped, since the shorter one already selects the file.
+another one is dropped, since the shorter one already selects the file. A module name
+is dropped only for one it ends with: the pre-filter's import pattern lets a module
+name start before its marker (pycircleci for circleci) but not go on after it, which
+keeps circleci_v2 and circleci_tools out.
 
 The route roots are the literal start of every v1.1 and v1 endpoint route after its
 API root: the template's text up to its first :placeholder (the whole path when it
@@ -47,8 +50,15 @@ def derive_markers(catalogue: Catalogue) -> List[bytes]:
         for mapping in rule.imports:
             found.add(mapping.module.split(".")[0])
         found.update(m.lower() for m in rule.markers)
-    minimal = {m for m in found if not any(o != m and o in m for o in found)}
+    minimal = {m for m in found if not any(o != m and _covers(o, m) for o in found)}
     return sorted(m.encode() for m in minimal)
+
+
+def _covers(shorter: str, marker: str) -> bool:
+    """Whatever `marker` selects, `shorter` selects too (see the module docstring)."""
+    if marker.isidentifier() and shorter.isidentifier():
+        return marker.endswith(shorter)
+    return shorter in marker
 
 
 def derive_route_roots(catalogue: Catalogue) -> List[str]:

@@ -18,13 +18,14 @@ from circleci_v2.migrate.python import evidence as python_evidence
 from circleci_v2.migrate.text import evidence as text_evidence
 from circleci_v2.rules import load_catalogue
 from circleci_v2.rules.endpoints import LEGACY_VERSIONS
-from circleci_v2.rules.generate import derive_weak_route_roots
+from circleci_v2.rules.generate import derive_markers, derive_weak_route_roots
 from clirun import write
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_catalogue()
 NEW_DROP_IN = "circleci_v2.shim.circlecinext"
 USES_NEW_DROP_IN = f"from {NEW_DROP_IN} import Api\n\nApi(token).clear_cache('acme', 'app')\n"
+USES_NEW_CLIENT = "from circlecinext.api import Api\n\nApi(token).clear_cache('acme', 'app')\n"
 
 
 def test_weak_route_roots_are_the_catalogue_routes_that_are_one_plain_word():
@@ -43,6 +44,12 @@ def test_weak_route_roots_are_the_catalogue_routes_that_are_one_plain_word():
 ])
 def test_a_root_is_weak_when_it_is_a_whole_route_of_one_plain_word(root, weak):
     assert derive_weak_route_roots([root]) == ([root] if weak else [])
+
+
+def test_a_module_marker_is_dropped_only_for_a_marker_it_ends_with():
+    markers = set(derive_markers(CATALOGUE))
+    assert b"circleci" in markers and b"pycircleci" not in markers  # `\\w*circleci` matches pycircleci
+    assert b"circleclient" in markers  # circleci is no part of it
 
 
 @pytest.fixture
@@ -64,11 +71,14 @@ def project_copy(tmp_path):
     return package, run
 
 
-def test_a_new_drop_in_in_a_rule_reaches_the_prefilter_after_generate(tmp_path, project_copy):
+def test_a_new_client_and_its_drop_in_reach_the_prefilter_after_generate(tmp_path, project_copy):
+    """A rule gains a legacy client whose module name extends a marker (circlecinext: `circleci` selects
+    it at the first stage, but an import pattern allows no suffix) and its drop-in."""
     package, run = project_copy
     work = tmp_path / "work"
-    write(work, "ci.py", USES_NEW_DROP_IN)
-    before = run("-m", "circleci_v2.migrate", "check", "ci.py", cwd=work)
+    write(work, "legacy.py", USES_NEW_CLIENT)
+    write(work, "migrated.py", USES_NEW_DROP_IN)
+    before = run("-m", "circleci_v2.migrate", "check", ".", cwd=work)
     assert before.returncode == 0 and "0 candidates" in before.stderr, before.stdout + before.stderr
 
     rule = next((package / "rules" / "catalogue").glob("CCI112-*.yaml"))
@@ -80,10 +90,12 @@ def test_a_new_drop_in_in_a_rule_reaches_the_prefilter_after_generate(tmp_path, 
     stale = run("-m", "circleci_v2.rules.generate", "--check")
     assert stale.returncode == 1 and "stale:" in stale.stderr and "markers.py" in stale.stderr, stale.stderr
     assert run("-m", "circleci_v2.rules.generate").returncode == 0
-    assert f"'{NEW_DROP_IN}'," in (package / "rules" / "markers.py").read_text(encoding="utf-8")
+    markers = (package / "rules" / "markers.py").read_text(encoding="utf-8")
+    assert f"'{NEW_DROP_IN}'," in markers and "b'circlecinext'," in markers
     assert run("-m", "circleci_v2.rules.generate", "--check").returncode == 0
 
-    after = run("-m", "circleci_v2.migrate", "check", "ci.py", cwd=work)
-    assert "1 candidate analysed" in after.stderr, after.stdout + after.stderr
-    # the call through the new drop-in is reported as the rule's calls through the others are
-    assert after.returncode == 1 and "ci.py:3:1: CCI112 " in after.stdout, after.stdout + after.stderr
+    after = run("-m", "circleci_v2.migrate", "check", ".", cwd=work)
+    assert "2 candidates analysed" in after.stderr, after.stdout + after.stderr
+    # both calls are reported as the rule's calls through the other clients and drop-ins are
+    assert after.returncode == 1, after.stdout + after.stderr
+    assert "legacy.py:3:1: CCI112 " in after.stdout and "migrated.py:3:1: CCI112 " in after.stdout, after.stdout
