@@ -210,17 +210,23 @@ def test_emulator_refuses_a_key_without_material(emu):
 
 
 def test_pycircleci_methods_v11_never_served(emu):
-    """get_user_repos and the project settings are undocumented v1.1 paths no rule names: the emulator
-    answers 404, as for any path v1.1 does not have, and the user gets requests' HTTPError."""
+    """get_user_repos is an undocumented v1.1 path no rule names: the emulator answers 404, as for any path
+    v1.1 does not have, and the user gets requests' HTTPError."""
     client = PyApi(emu.token, emu.url + "/api")
-    for call in (lambda: client.get_user_repos(),
-                 lambda: client.get_project_settings("acme", "app"),
-                 lambda: client.update_project_settings("acme", "app", {"feature_flags": {"oss": True}})):
-        with pytest.raises(requests.HTTPError) as info:
-            call()
-        assert info.value.response.status_code == 404 and "404 Client Error" in str(info.value)
-        call_made = only_call(emu)
-        assert call_made.rule_id is None
+    with pytest.raises(requests.HTTPError) as info:
+        client.get_user_repos()
+    assert info.value.response.status_code == 404 and "404 Client Error" in str(info.value)
+    assert only_call(emu).rule_id is None
+
+
+def test_pycircleci_project_settings_on_v11(emu):
+    """The undocumented settings routes (CCI145) stay v1.1 calls: PUT merges the feature flags sent."""
+    client = PyApi(emu.token, emu.url + "/api")
+    client.update_project_settings("acme", "app", {"feature_flags": {"oss": True}})
+    assert only_call(emu).rule_id == "CCI145"
+    assert client.get_project_settings("acme", "app")["feature_flags"] == {"oss": True}
+    call = only_call(emu)
+    assert call.rule_id == "CCI145" and call.api == "v1.1"
 
 
 def test_circleclient_methods_on_v1(emu):

@@ -132,6 +132,19 @@ def test_env_vars_and_checkout_keys(emu):
     emu.assert_valid()
 
 
+def test_project_settings_read_and_merge_feature_flags(emu):
+    s = session(emu)
+    assert s.get(v1(emu, "/settings"), headers=JSON).json()["feature_flags"] == {}
+    put = s.put(v1(emu, "/settings"), headers=JSON, json={"feature_flags": {"oss": True}})
+    assert put.status_code == 200 and put.json()["feature_flags"] == {"oss": True}
+    s.put(v1(emu, "/settings"), headers=JSON, json={"feature_flags": {"autocancel-builds": False}})
+    got = s.get(v1(emu, "/settings"), headers=JSON).json()
+    assert got["feature_flags"] == {"oss": True, "autocancel-builds": False} and got["reponame"] == "app"
+    assert emu.calls[-1].rule_id == "CCI145"
+    assert s.put(v1(emu, "/settings"), headers=JSON, json={"feature_flags": [1]}).status_code == 400
+    assert s.get(emu.url + "/api/v1.1/project/github/acme/nothing/settings", headers=JSON).status_code == 404
+
+
 def test_clear_build_cache_answers_404_as_today(emu):
     r = session(emu).delete(v1(emu, "/build-cache"), headers=JSON)
     assert r.status_code == 404

@@ -345,6 +345,21 @@ def follow_project(ctx: V1Ctx) -> Reply:
         return Reply(200, {"followed": True, "first_build": None})
 
 
+@rule("project-settings")
+def project_settings(ctx: V1Ctx) -> Reply:
+    # undocumented on v1.1: it answered the project with its feature flags, and PUT merged the flags sent
+    with ctx.state.lock:
+        project = _project(ctx)
+        if ctx.method == "PUT":
+            flags = ctx.body.get("feature_flags", {})
+            if not isinstance(flags, dict):
+                raise HttpError(400, "feature_flags must be a map")
+            project.feature_flags.update(flags)
+        return Reply(200, {"vcs_url": project.vcs_url, "vcs_type": project.provider[0], "username": project.org,
+                           "reponame": project.name, "default_branch": project.default_branch,
+                           "feature_flags": dict(project.feature_flags)})
+
+
 # ---- SSH and keys ---------------------------------------------------------------------------------
 
 @rule("ssh-users")

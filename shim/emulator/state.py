@@ -80,6 +80,7 @@ class Project:
     tests: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     env_vars: Dict[str, Tuple[str, float]] = field(default_factory=dict)
     checkout_keys: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    feature_flags: Dict[str, Any] = field(default_factory=dict)  # v1.1 .../settings (undocumented)
     org_id: str = ""
     next_pipeline_number: int = 1
     next_job_number: int = 1
