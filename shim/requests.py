@@ -40,6 +40,7 @@ from ..rules.model import RuleMatch
 from . import translate
 from .client import CircleCIClient
 from .errors import CircleCIError, PipelineErrored
+from .form_fields import form_fields
 from .legacy_session import DEFAULT_TIMEOUT, SafeRedirectsMixin, pop_token_param
 from .slugs import project_slug
 from .deprecation import catalogue, warn_deprecated
@@ -95,7 +96,7 @@ def _body(request: PreparedRequest) -> Dict[str, Any]:
     if "json" in ctype or text.lstrip().startswith("{"):
         value = _json.loads(text)
         return dict(value) if isinstance(value, dict) else {}
-    return {k: v[-1] for k, v in parse_qs(text).items()}
+    return form_fields(text)  # v1.1 read form fields as it read JSON ones: build_parameters[NAME]=v included
 
 
 def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:

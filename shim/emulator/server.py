@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
+from ..form_fields import form_fields, is_form
 from . import auth, edn
 from . import routes_v1, routes_v2
 from .faults import Fault
@@ -412,7 +413,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_v1(call, accept, status, {"message": REMOVED_MESSAGE})
             return
         content_type = (headers.get("Content-Type") or headers.get("content-type") or JSON).lower()
-        if body_error is not None and ("json" in content_type or "text/plain" in content_type):
+        if is_form(content_type) and not body.lstrip().startswith(b"{"):
+            # v1.1 read form fields (`curl -d branch=x -d "build_parameters[NAME]=v"`) as it read JSON ones
+            parsed_json, body_error = form_fields(body), None
+        if body_error is not None and ("json" in content_type or "text/plain" in content_type
+                                       or is_form(content_type)):
             # a body meant as JSON that is not: refused, so a typo never becomes a build without its parameters
             self._send_v1(call, accept, 400, {"message": body_error})
             return
