@@ -35,7 +35,8 @@ from .positions import Positions
 from .project import ProjectModules
 from .ruleset import RuleSet, ruleset
 from .finding_site import AnalysedModule, PythonCallSite, ResolvedUrl
-from .tokens import analyse_tokens
+from .python2_syntax import lift
+from .tokens import NOT_PYTHON3, analyse_tokens
 from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -57,11 +58,29 @@ def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[Proj
     try:
         tree = parse(source, path)
     except SyntaxError as exc:
-        # Python 2 and other text ast cannot read: its routes still count (tokens.py); the caller keeps
-        # the syntax error as the file's problem and reports these beside it
-        exc.findings = analyse_tokens(source, path, catalogue)  # type: ignore[attr-defined]
+        # Python 2 and other text ast cannot read: its routes still count; the caller keeps the syntax
+        # error as the file's problem and reports these beside it
+        exc.findings = _unparsed_findings(source, path, catalogue, project)  # type: ignore[attr-defined]
         raise
     return _Analysis(source, path, catalogue, tree, project).run()
+
+
+def _unparsed_findings(source: str, path: str, catalogue: Catalogue,
+                       project: Optional[ProjectModules]) -> List[Finding]:
+    """The routes of a file `ast` cannot read: the full analysis of its Python 2 statements rewritten as
+    Python 3 (python2_syntax.py) where that parses, and the string tokens' routes (tokens.py) on the lines
+    that analysis reports nothing at. All low confidence and left to a person: there is no tree of the
+    real file to rewrite."""
+    tokens = analyse_tokens(source, path, catalogue)
+    lifted = lift(source)
+    if lifted is None:
+        return tokens
+    why = f"{NOT_PYTHON3} (read after rewriting its Python 2 statements)"
+    found = [replace(f, confidence=LOW, fix="manual", site=None,
+                     reason=why + (f"; {f.reason}" if f.reason else ""))
+             for f in _Analysis(lifted, path, catalogue, parse(lifted, path), project).run()]
+    lines = {f.line for f in found}
+    return sorted(found + [f for f in tokens if f.line not in lines], key=lambda f: f.sort_key)
 
 
 def parse(source: str, path: str) -> ast.Module:

@@ -97,6 +97,7 @@ def label_of(node: Optional[ast.AST]) -> str:
 
 # a literal {var} template field (uritemplate, str.format left unfilled) stands for an unknown part
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
+_OPERATOR_PREFIX = {"?": "?", "&": "&", "#": "#", "/": "/", ".": ".", ";": ";"}
 
 
 def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str, str]]:
@@ -121,7 +122,9 @@ def resolve_url(s: Str, node: Optional[ast.expr]) -> Tuple[ResolvedUrl, Dict[str
             ph = placeholder(n)
             n += 1
             parts.append(UrlPart(m.group(0), p.node, ph))
-            text.append(ph)
+            # an RFC 6570 operator says what the field expands to: `{?circle-token}` is a query string and
+            # `{/num}` a path segment, never part of the segment before it (`retry{?circle-token}` is `retry`)
+            text.append(_OPERATOR_PREFIX.get(m.group(0)[1], "") + ph)
             labels[ph] = f"the template field `{m.group(0)}`"
             last = m.end()
         if last < len(p.text) or not p.text:
@@ -879,6 +882,8 @@ class Evaluator:
                     elif isinstance(mapping, DictV):
                         v = self.dict_get(mapping, var)
                 if v is None:
+                    if op in _OPERATOR_PREFIX:  # `{?circle-token}` starts the query, `{/n}` a segment
+                        out.append(Piece(_OPERATOR_PREFIX[op], node))
                     out.append(Piece(None, node, f"`{var}`"))
                 else:
                     s = self.as_str(v, node)

@@ -281,10 +281,7 @@ class RouteFinder:
         s = ev.string(top, Frame(scope, (top.lineno, top.col_offset)))
         url, labels = resolve_url(s, top)
         site.url, site.labels = url, labels
-        text = url.url
-        for part in url.parts:  # an RFC 6570 query expansion ({?circle-token}) starts the query
-            if part.placeholder is not None and (part.text or "").startswith(("{?", "{&")):
-                text = text.replace(part.placeholder, "?", 1)
+        text = url.url  # an RFC 6570 query expansion ({?circle-token}) already starts the query (resolve_url)
         split = split_api_url(text)
         if split is not None and split.version is not None:
             if not split.legacy or not _URL_BASE.match(split.base):
