@@ -95,6 +95,33 @@ def label_of(node: Optional[ast.AST]) -> str:
     return f"`{text if len(text) <= 40 else text[:37] + '...'}`"
 
 
+# words of a name that say which v1.1 path parameter its value is (`job_number`: a build number)
+PARAM_WORDS = (("vcs", "vcs"), ("user", "user"), ("owner", "user"), ("org", "user"), ("project", "project"),
+               ("repo", "project"), ("build", "build_num"), ("num", "build_num"), ("branch", "branch"))
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def param_said(label: str) -> Optional[str]:
+    """The path parameter the first `name` of a label says it holds, or None."""
+    found = _BACKTICKED.search(label)
+    name = (found.group(1) if found else "").strip("{}+#./;?&").lower()
+    return next((p for word, p in PARAM_WORDS if word in name), None)
+
+
+def _named(v: Any, name: str) -> Any:
+    """An unknown value as the variable it was assigned to, when only the name says which path parameter
+    it holds (`job_number = sys.argv[2].strip()` is a build number; the expression does not say so)."""
+    said = param_said(f"`{name}`")
+    if said is None:
+        return v
+    if isinstance(v, Unknown) and param_said(v.label) is None:
+        return Unknown(v.node, f"`{name}` ({v.label})" if v.label else f"`{name}`")
+    if isinstance(v, Str) and len(v.pieces) == 1 and v.pieces[0].text is None and param_said(v.pieces[0].label) is None:
+        p = v.pieces[0]
+        return Str((Piece(None, p.node, f"`{name}` ({p.label})" if p.label else f"`{name}`"),), v.via_names, v.notes)
+    return v
+
+
 # a literal {var} template field (uritemplate, str.format left unfilled) stands for an unknown part
 _TEMPLATE_VAR = re.compile(r"\{[+#./;?&]?[A-Za-z_][A-Za-z0-9_.,:*-]*\}")
 _OPERATOR_PREFIX = {"?": "?", "&": "&", "#": "#", "/": "/", ".": ".", ";": ";"}
@@ -314,7 +341,7 @@ class Evaluator:
             v = self.unpack(v, b.unpack, node)
         if isinstance(v, Unknown) and b.annotation is not None:
             return self.annotated(b.annotation, bframe, node, key)
-        return self.keyed(v, key)
+        return self.keyed(_named(v, b.name), key)
 
     def keyed(self, v: Any, key: Optional[Key]) -> Any:
         """Tag a value with the variable it was reached through (for mutation lookups)."""

@@ -31,7 +31,7 @@ from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 from circleci_v2.rules.endpoints import VCS_SLUGS
 
 from ..rulefiles import route_roots, weak_route_roots
-from .evaluate import Evaluator, Frame, label_of, resolve_url
+from .evaluate import Evaluator, Frame, label_of, param_said, resolve_url
 from .index import ModuleIndex, Scope
 from .values import Qual
 
@@ -552,9 +552,6 @@ def most_specific(matches: Sequence[RuleMatch], labels: Optional[Dict[str, str]]
     return [m for m in same if m.endpoint.template.version == "v1.1"] or same
 
 
-_PARAM_WORDS = (("vcs", "vcs"), ("user", "user"), ("owner", "user"), ("org", "user"), ("project", "project"),
-                ("repo", "project"), ("build", "build_num"), ("num", "build_num"), ("branch", "branch"))
-_BACKTICKED = re.compile(r"`([^`]+)`")
 
 
 def agreement(m: RuleMatch, labels: Dict[str, str]) -> int:
@@ -565,9 +562,7 @@ def agreement(m: RuleMatch, labels: Dict[str, str]) -> int:
             param, value = param.rsplit("+", 1)[-1], value[-1:]
         if len(value) != 1 or value not in labels:
             continue
-        found = _BACKTICKED.search(labels[value])
-        name = (found.group(1) if found else "").strip("{}+#./;?&").lower()
-        said = next((p for word, p in _PARAM_WORDS if word in name), None)
+        said = param_said(labels[value])
         if said is not None:
             score += 1 if said == param else -1
     return score
