@@ -1,5 +1,8 @@
 """From the paths on the command line to the files to check, each with its kind.
 
+A file's kind comes from its name, or from its `#!` line once read: the
+kinds' own declarations say which (kinds/registry.py).
+
 Folders are walked with os.scandir. A folder or file is skipped when a default
 or configured exclude names it or a .gitignore (at any depth, plus the ones
 above the starting folder up to the repository root) ignores it; the summary
@@ -21,6 +24,7 @@ import os
 import stat
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from .kinds.registry import SHEBANG, kind_from_shebang, kind_of  # noqa: F401 (the two lookups, re-exported)
 from .temporaries import is_temporary
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
@@ -28,73 +32,12 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
     "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache",
 )
 
-KINDS: Tuple[str, ...] = ("python", "shell", "makefile", "yaml", "dockerfile", "jenkinsfile")
-
-_BY_SUFFIX: Dict[str, str] = {
-    ".py": "python", ".pyi": "python",
-    ".sh": "shell", ".bash": "shell",
-    ".mk": "makefile",
-    ".yml": "yaml", ".yaml": "yaml",
-    ".dockerfile": "dockerfile",
-    ".jenkinsfile": "jenkinsfile",
-}
-_BY_NAME: Dict[str, str] = {
-    "makefile": "makefile", "gnumakefile": "makefile",
-    "dockerfile": "dockerfile", "containerfile": "dockerfile",
-    "jenkinsfile": "jenkinsfile",
-}
-# Interpreters named on a #! line, by the kind of file they run.
-_SHEBANG: Dict[str, str] = {
-    "python": "python", "python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
-    "sh": "shell", "bash": "shell", "dash": "shell", "zsh": "shell", "ksh": "shell",
-}
-
-SHEBANG = "shebang"  # kind of a file whose kind is decided by its #! line, once read
-
-
-def kind_of(name: str) -> Optional[str]:
-    """The kind of a file from its name; SHEBANG when only its first line can tell; None to skip."""
-    lower = name.lower()
-    dot = lower.rfind(".")
-    if dot > 0:
-        kind = _BY_SUFFIX.get(lower[dot:])
-        if kind is not None:
-            return kind
-        stem = lower[:dot]
-        if stem in ("dockerfile", "containerfile", "jenkinsfile"):  # Dockerfile.prod, Jenkinsfile.release
-            return _BY_NAME[stem]
-        return None
-    kind = _BY_NAME.get(lower)
-    if kind is not None:
-        return kind
-    return SHEBANG if dot == -1 else None
-
-
-def kind_from_shebang(data: bytes) -> Optional[str]:
-    """The kind named by a `#!` first line (`/usr/bin/env python3`, `/bin/bash -e`), or None."""
-    if not data.startswith(b"#!"):
-        return None
-    line = data[2:].split(b"\n", 1)[0].decode("latin-1").strip()
-    words = line.split()
-    if not words:
-        return None
-    prog = os.path.basename(words[0])
-    if prog == "env":
-        args = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
-        if not args:
-            return None
-        prog = os.path.basename(args[0])
-    if prog not in _SHEBANG:
-        prog = prog.rstrip("0123456789.")  # python3.11 -> python
-    return _SHEBANG.get(prog)
-
-
 class SourceFile:
     __slots__ = ("path", "kind", "explicit", "outside")
 
     def __init__(self, path: str, kind: str, explicit: bool = False, outside: Optional[str] = None) -> None:
         self.path = path  # for display: the path as given, joined with the walked part
-        self.kind = kind  # one of KINDS, or SHEBANG (decided once the file is read)
+        self.kind = kind  # a kind's name (kinds/registry.py), or SHEBANG (decided once the file is read)
         self.explicit = explicit  # named on the command line: checked whatever the excludes say
         self.outside = outside  # the real path, when a symbolic link led out of the named folder
 

@@ -4,9 +4,10 @@
 decoded source (for candidates), findings and one-line problems. `check`
 reports them; `fix` and `diff` re-use the same pipeline and options.
 
-Analysers are registered per file kind in ANALYSERS, as "module:function"
-strings imported on first use, each called as fn(source, path, catalogue, kind).
-A kind whose analyser module is not installed is skipped.
+Each kind of file names its analyser (kinds/, `FileKind.analyser`) as a
+"module:function" string imported on first use, called as fn(source, path,
+catalogue, kind); register_analyser puts another in its place (ANALYSERS). A
+kind whose analyser module is not installed is skipped.
 
 Costs (see shared/reference/perf-anchors.md): a file without a rule marker is
 read once and dropped; yaml, the catalogue and the analysers are imported only
@@ -22,7 +23,9 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .pyproject_settings import FileConfig
-from .discover import DEFAULT_EXCLUDES, SHEBANG, Discovery, Excludes, SourceFile, discover, kind_from_shebang, kind_of
+from .discover import DEFAULT_EXCLUDES, Discovery, Excludes, SourceFile, discover
+from .kinds import registry
+from .kinds.registry import SHEBANG, kind_from_shebang, kind_of
 from .prefilter import is_candidate
 from .rule_selection import RuleSelection
 from .source import Decoded, SourceError, decode, read_bytes
@@ -32,15 +35,8 @@ if TYPE_CHECKING:  # findings.py is imported only where findings exist
 
 AnalyseFn = Callable[[str, str, Any, str], List["Finding"]]
 
-# kind -> "module:function" (imported on first use) or a callable.
-ANALYSERS: Dict[str, Any] = {
-    "python": "circleci_v2.migrate.run:analyse_python",
-    "shell": "circleci_v2.migrate.text:analyse",
-    "makefile": "circleci_v2.migrate.text:analyse",
-    "yaml": "circleci_v2.migrate.text:analyse",
-    "dockerfile": "circleci_v2.migrate.text:analyse",
-    "jenkinsfile": "circleci_v2.migrate.text:analyse",
-}
+# kind -> "module:function" (imported on first use) or a callable, in place of the one the kind declares
+ANALYSERS: Dict[str, Any] = {}
 
 # Below this much candidate source, one process is faster than starting workers
 # (measured with bench/check: ast analysis runs at several MB/s; a forked worker
@@ -53,6 +49,11 @@ STDIN = "-"
 def register_analyser(kind: str, analyser: Any) -> None:
     """Register `analyser` (a callable or "module:function") for files of `kind`."""
     ANALYSERS[kind] = analyser
+
+
+def _analysers() -> Dict[str, Any]:
+    """Each kind's analyser by kind: the one the kind declares, or the one registered in its place."""
+    return {**{kind.name: kind.analyser for kind in registry.kinds()}, **ANALYSERS}
 
 
 def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python") -> List[Finding]:
@@ -88,7 +89,7 @@ def _module_of(target: Any) -> Optional[str]:
 def available_kinds() -> Tuple[str, ...]:
     """Kinds whose analyser can be imported (without importing it)."""
     kinds = []
-    for kind, target in ANALYSERS.items():
+    for kind, target in _analysers().items():
         module = _module_of(target)
         if module is None:
             kinds.append(kind)
@@ -106,7 +107,7 @@ _resolved: Dict[str, AnalyseFn] = {}
 
 
 def analyser_for(kind: str) -> AnalyseFn:
-    target = ANALYSERS[kind]
+    target = ANALYSERS.get(kind) or registry.get(kind).analyser
     if callable(target):
         return target
     if target not in _resolved:
@@ -374,7 +375,8 @@ def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection
         )
         return result
     findings = [f for f in findings if selection.enabled(f.rule_id)]
-    result.findings, result.suppressed = apply_suppressions(findings, result.source.text)
+    result.findings, result.suppressed = apply_suppressions(findings, result.source.text,
+                                                            registry.get(result.kind).comments)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
 

@@ -7,9 +7,10 @@ its line also silences the next line, so it can sit above a long call:
     requests.post(f"{BASE}/project/github/acme/app/tree/main")
 
 A finding spanning several lines is silenced by a comment on any of them.
-The same syntax works in every kind of file with `#` comments (shell,
-Makefile, YAML, Dockerfile) and with `//` in a Jenkinsfile. Ids in the list may
-be prefixes (`ignore[CCI1]`).
+The same syntax works in every kind of file, after what starts a comment there
+(`FileKind.comments`: `#` in Python, shell, Makefile, YAML and Dockerfile;
+`//` or, inside an `sh` step, `#` in a Jenkinsfile). Ids in the list may be
+prefixes (`ignore[CCI1]`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .findings import Finding
 
-_COMMENT = re.compile(r"(?:#|//)[ \t]*circleci-v2:[ \t]*ignore\b(?:\[([^\]]*)\])?")
+ANY_COMMENT: Tuple[str, ...] = ("#", "//")  # for text whose kind is not known
 _MARKER = "circleci-v2:"
 # Lines as parsers count them: str.splitlines() would also split at form feeds
 # and U+2028, and the line numbers would drift from the findings'.
@@ -28,15 +29,26 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 Suppressions = Dict[int, Optional[Tuple[str, ...]]]
 
 
-def parse_suppressions(text: str) -> Suppressions:
-    """The suppression comments of a file, by the line numbers they apply to."""
+_patterns: Dict[Tuple[str, ...], "re.Pattern[str]"] = {}
+
+
+def _comment_pattern(comments: Tuple[str, ...]) -> "re.Pattern[str]":
+    if comments not in _patterns:
+        starts = "|".join(re.escape(c) for c in comments)
+        _patterns[comments] = re.compile(r"(?:" + starts + r")[ \t]*circleci-v2:[ \t]*ignore\b(?:\[([^\]]*)\])?")
+    return _patterns[comments]
+
+
+def parse_suppressions(text: str, comments: Tuple[str, ...] = ANY_COMMENT) -> Suppressions:
+    """The suppression comments of a file (written after one of `comments`), by the line numbers they apply to."""
     if _MARKER not in text:
         return {}
+    comment = _comment_pattern(tuple(comments))
     found: Suppressions = {}
     for number, line in enumerate(_LINE_END.split(text), start=1):
         if _MARKER not in line:
             continue
-        m = _COMMENT.search(line)
+        m = comment.search(line)
         if m is None:
             continue
         codes: Optional[Tuple[str, ...]] = None
@@ -68,9 +80,10 @@ def is_suppressed(finding: Finding, suppressions: Suppressions) -> bool:
     return False
 
 
-def apply_suppressions(findings: Sequence[Finding], text: str) -> Tuple[List[Finding], int]:
-    """(the findings left, how many were silenced)."""
-    suppressions = parse_suppressions(text)
+def apply_suppressions(findings: Sequence[Finding], text: str,
+                       comments: Tuple[str, ...] = ANY_COMMENT) -> Tuple[List[Finding], int]:
+    """(the findings left, how many were silenced); `comments`: what starts a comment in the file's kind."""
+    suppressions = parse_suppressions(text, comments)
     if not suppressions:
         return list(findings), 0
     kept = [f for f in findings if not is_suppressed(f, suppressions)]

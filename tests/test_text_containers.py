@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.text import analyse
-from circleci_v2.migrate.text.segments import segments_for
+from circleci_v2.migrate.kinds.registry import segments_for
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()

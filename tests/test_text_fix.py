@@ -19,7 +19,7 @@ import yaml
 
 from circleci_v2.migrate.fix.curl_in_text import fix_text
 from circleci_v2.migrate.text import analyse
-from circleci_v2.migrate.text.segments import segments_for
+from circleci_v2.migrate.kinds.registry import segments_for
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from circleci_v2.migrate.text import analyse
-from circleci_v2.migrate.text.segments import shell_segments
+from circleci_v2.migrate.kinds.shell_script import shell_segments
 from circleci_v2.migrate.suppress import apply_suppressions
 from circleci_v2.migrate.text.shell import lex
 from circleci_v2.rules import load_catalogue

@@ -36,7 +36,7 @@ FIX_EXIT_HELP = (
 )
 
 # Which kinds of file have a fixer, and the plan each file gets, are decided once for check and fix:
-# migrate/fix/decide.py (PLANNERS). The check pipeline hands each file's plans over (FileResult.plans).
+# migrate/fix/decide.py (each kind's planner). The check pipeline hands each file's plans over (FileResult.plans).
 
 
 def fix_options(command: Callable) -> Callable:

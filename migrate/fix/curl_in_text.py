@@ -1,4 +1,4 @@
-"""`fix` for shell, Makefile, YAML, Dockerfile and Jenkinsfile text: rewrite curl calls in place.
+"""`fix` for the text containers (shell, Makefile, YAML, Dockerfile, Jenkinsfile...): rewrite curl calls in place.
 
     fix_text(source, path, kind, findings, options) -> new source
 
@@ -26,6 +26,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..findings import Finding
+from ..kinds import registry
 from ..text.trigger import Item, Plan, is_trigger, plan_for
 from ..text.shell import LIT, TEMPLATE, Part
 from ..text.finding_site import TextSite
@@ -66,13 +67,11 @@ def plan_file(source: str, path: str, findings: Sequence[Finding], options: Any 
     """
     from circleci_v2.rules import load_catalogue
 
-    from ..discover import kind_from_shebang, kind_of
-
     catalogue = catalogue or getattr(options, "catalogue", None) or load_catalogue()
     if kind is None:
-        kind = kind_of(path.replace("\\", "/").rsplit("/", 1)[-1]) or "shell"
-        if kind == "shebang":
-            kind = kind_from_shebang(source.lstrip("\ufeff").encode("utf-8", "replace")[:200]) or "shell"
+        kind = registry.kind_of(path.replace("\\", "/").rsplit("/", 1)[-1]) or "shell"
+        if kind == registry.SHEBANG:
+            kind = registry.kind_from_shebang(source.lstrip("\ufeff").encode("utf-8", "replace")[:200]) or "shell"
     return TextPlan(source, path, findings, _unsafe_allowed(options), catalogue, kind)
 
 
@@ -131,7 +130,7 @@ class TextPlan:
             descriptions.update(described)
         new_text = apply_edits(text, edits)
         if new_text != text:
-            problem = _broken(text, new_text, kind)
+            problem = registry.get(kind).broken_by(text, new_text)
             if problem is not None:
                 result.errors.append(f"the rewrite would {problem}; the file is left as it was (please report it)")
                 for given, _ in applied:
@@ -167,24 +166,6 @@ def _sites(text: str, path: str, catalogue: Any, kind: str) -> Any:
     sites = list(analyse_sites(text, path, catalogue, kind))
     _last_sites[:] = [(key, sites)]
     return sites
-
-
-def _broken(before: str, after: str, kind: str) -> Optional[str]:
-    """Why the rewritten text is worse off than the original (a YAML file that no longer parses), or None."""
-    if kind != "yaml":
-        return None
-    import yaml
-
-    def parses(text: str) -> bool:
-        try:
-            list(yaml.safe_load_all(text))
-            return True
-        except yaml.YAMLError:
-            return False
-
-    if parses(before) and not parses(after):
-        return "break the YAML"
-    return None
 
 
 def apply_edits(text: str, edits: List[Edit]) -> str:

@@ -2,7 +2,7 @@
 
 `check` marks a finding `[*]` when `circleci-v2 fix` rewrites it and `[~]` when
 only `fix --unsafe-fixes` does. Both marks come from the fixer's own plan for
-the file (engine.PythonPlan, curl.TextPlan), made once per file for each of
+the file (engine.PythonPlan, curl_in_text.TextPlan), made once per file for each of
 the two modes; `fix` then applies the plan of its mode (FileResult.plans), so
 what check promises and what fix does cannot drift apart.
 
@@ -16,20 +16,21 @@ from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..findings import LOW, Finding
+from ..kinds import registry
 from .interface import MANUAL, SAFE, UNSAFE, FixOptions
 
-# kind -> "module:function" planning one file: fn(source, path, findings, options, catalogue, newline) -> a plan
-# with .outcome(finding) and .apply(add_todo). Kinds without a planner are never rewritten.
-PLANNERS: Dict[str, str] = {"python": "circleci_v2.migrate.fix.engine:plan_source"}
-# shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles: curl rewrites (migrate/fix/curl_in_text.py)
-for _kind in ("shell", "makefile", "yaml", "dockerfile", "jenkinsfile"):
-    PLANNERS[_kind] = "circleci_v2.migrate.fix.curl_in_text:plan_file"
-
+# Each kind of file names its planner (kinds/, `FileKind.planner`): "module:function" planning one file,
+# fn(source, path, findings, options, catalogue, newline) -> a plan with .outcome(finding) and .apply(add_todo):
+# fix/engine.py for Python, fix/curl_in_text.py (curl rewrites) for the text containers. A kind without one is
+# never rewritten.
 _loaded: Dict[str, Callable[..., Any]] = {}
 
 
 def planner_for(kind: str) -> Optional[Callable[..., Any]]:
-    target = PLANNERS.get(kind)
+    try:
+        target = registry.get(kind).planner
+    except KeyError:
+        return None
     if target is None:
         return None
     if target not in _loaded:

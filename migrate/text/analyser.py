@@ -1,10 +1,11 @@
-"""The text analyser: shell scripts, Makefiles, YAML, Dockerfiles, Jenkinsfiles.
+"""The text analyser: every kind of file that holds shell commands (shell scripts, Makefiles, YAML, ...).
 
     analyse(source, path, catalogue, kind) -> list[Finding]
 
-segments.py finds the shell text in the file, shell.py splits it into
-commands, http_tools.py reads curl/wget/httpie options, resolve.py follows
-variables assigned in the same script; the rules decide what a request means
+The file's kind (migrate/kinds/) cuts out its shell regions and reads the
+variables it sets, shell.py splits the regions into commands, http_tools.py
+reads curl/wget/httpie options, resolve.py follows variables assigned in the
+same script; the rules decide what a request means
 (`Catalogue.match_request`), exactly as for Python, with the same ids and
 messages. trigger.py decides whether `fix` can rewrite a trigger and why not.
 """
@@ -18,15 +19,15 @@ from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from ..request_checks import RequestChecks, Verdict
+from ..kinds import registry
+from ..kinds.shell_regions import Segment
 from .http_tools import HttpRequest, parse_request
 from .evidence import RELATIVE_ROUTE, ROUTE, Explained, Lexed, Scanner, findings_for as evidence_findings, word_span
 from .resolve import Env, Resolved, resolve
-from .segments import Segment, dockerfile_env, segments_for, yaml_env
 from .shell import LIT, TEMPLATE, Command, Part, Word, assignments, lex
 from .finding_site import TextSite
 
 _TOOLS = re.compile(r"\b(?:curl|wget|https?|httpie|xhs?)\b")
-_ENV_LINE = re.compile(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]")
 
 
 class LineIndex:
@@ -41,7 +42,7 @@ class LineIndex:
 
 
 def analyse(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Finding]:
-    """Findings for one file of `kind` (shell, makefile, yaml, dockerfile, jenkinsfile), one per (rule, command)."""
+    """Findings for one file of `kind` (a text container: kinds/registry.py), one per (rule, command)."""
     if source.startswith("\ufeff"):
         source = source[1:]
     return [f for f, _ in analyse_sites(source, path, catalogue, kind)]
@@ -51,12 +52,9 @@ def iter_lexed(source: str, kind: str, routes: bool = False, others: Optional[Li
                ) -> Iterator[Tuple[Segment, List[Command], Env, List[Tuple[int, int]]]]:
     """Every shell segment of a file that runs an HTTP tool (or, with `routes`, writes a v1.1 route), lexed:
     (segment, commands, variables, comment spans). `others` receives the segments left unlexed."""
-    outer: Dict[str, Optional[str]] = {}
-    if kind == "yaml":
-        outer = yaml_env(source)
-    elif kind == "dockerfile" and _ENV_LINE.search(source):
-        outer = dockerfile_env(source)
-    for seg in segments_for(source, kind):
+    file_kind = registry.get(kind)
+    outer = file_kind.variables(source)
+    for seg in file_kind.segments(source):
         if seg.argv is None and not _TOOLS.search(seg.text) and not (
                 routes and (ROUTE.search(seg.text) or RELATIVE_ROUTE.search(seg.text))):
             if others is not None:

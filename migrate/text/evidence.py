@@ -25,10 +25,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api_url
 
 from ..findings import LOW, Finding, verb_not_resolved
+from ..kinds import registry
 from ..rulefiles import route_roots, weak_route_roots
 from .http_tools import parse_request
 from .resolve import Env, Resolved, resolve
-from .segments import Segment, is_template_char
+from ..kinds.shell_regions import Segment, is_template_char
 from .shell import LIT, TEMPLATE, VAR, Command, Word, lex
 
 # The literal start of every v1.1 route after its root (generated from the catalogue).
@@ -269,7 +270,7 @@ class Scanner:
     def __init__(self, source: str, kind: str, lexed: List[Lexed], explained: Explained,
                  others: Sequence[Segment] = ()) -> None:
         self.source = source
-        self.kind = kind
+        self.kind = registry.get(kind)  # what the text outside the shell segments means in this kind of file
         self.lexed = lexed
         self.others = list(others)  # segments with no tool and no route: lexed only to find a variable's uses
         self.explained = explained
@@ -543,11 +544,10 @@ class Scanner:
                 return self._sent_by(lx, cmd, name)
         if only_uses:
             return None, (None, ""), ""
-        if self.kind == "yaml":
-            return (None, verb_hint(self._yaml_siblings(name, at)),
-                    f"the URL is the YAML value of `{name}:`, not a shell command")
-        if self.kind == "makefile":
-            return None, (None, ""), f"the URL is in make variable {name}, and no recipe of this file sends it"
+        told = self.kind.value_context(self.source, name, at)
+        if told is not None:
+            around, context = told
+            return None, verb_hint(around) if around else (None, ""), context
         return None, (None, ""), f"the URL is the value of {name}, and no command in this file sends it"
 
     def _mentioning(self, name: str) -> List[Lexed]:
@@ -562,15 +562,6 @@ class Scanner:
             self.lexed.sort(key=lambda lx: lx.seg.starts[0] if lx.seg.starts else 0)
         return [lx for lx in self.lexed if mentions(lx.seg)]
 
-    def _yaml_siblings(self, key: str, at: int) -> str:
-        """The lines of the YAML mapping that holds `key:` at or above offset `at` (where a `method:` is)."""
-        found = None
-        for m in re.finditer(r"(?m)^([ ]*(?:-[ ]+)?)" + re.escape(key) + r"[ ]*:", self.source[:at + 1]):
-            found = m
-        if found is None:
-            return ""
-        return _block_around(self.source, found.start(), len(found.group(1)))
-
     # -- text outside the shell segments ---------------------------------------------------------
     def _raw(self) -> None:
         source = self.source
@@ -583,12 +574,8 @@ class Scanner:
             line_end = source.find("\n", hit)
             line_end = len(source) if line_end == -1 else line_end
             line = source[line_start:line_end]
-            if _commented(self.kind, source, line_start, hit):
+            if self.kind.in_comment(source, line_start, hit) or self.kind.not_a_command(source, line_start, line):
                 continue
-            if self.kind == "yaml" and _yaml_prose(source, line_start):
-                continue
-            if self.kind == "jenkinsfile" and _GROOVY_MESSAGE.match(line):
-                continue  # echo "...", println "...": a message, not a call
             labels: Dict[str, str] = {}
             url = url_around(line, hit - line_start, labels)
             if not is_route_url(url, labels):
@@ -598,7 +585,8 @@ class Scanner:
             hint = verb_hint(line)
             if hint[0] is None:
                 hint = verb_hint(_lines_around(source, line_start, 2))
-            defined = _defined_name(self.kind, line)
+            defined = self.kind.defined_name(line)
+            inline = self.kind.inline_script(line, hit - line_start) if defined is None else None
             if defined is not None and defined in self.explained.names:
                 continue
             if defined is not None:
@@ -606,23 +594,14 @@ class Scanner:
                 hint = uses_hint if uses_hint[0] else hint
                 if not context:
                     context = f"the URL is the value of {defined}, and no command in this file sends it"
-            elif self.kind == "makefile" and "$(shell" in line[:hit - line_start]:
-                # a make function runs the command: read it as a script
-                inner = _subscript_request(line.replace("$(shell ", "$("), line[:hit - line_start])
+            elif inline is not None:  # a command the file's own syntax runs: read it as a script
+                script, context = inline
+                inner = _subscript_request(script, line[:hit - line_start])
                 if inner is not None:
                     verb = inner[0]
-                context = "the URL is inside a make $(shell ...) function, which check does not follow"
             else:
-                context = _OUTSIDE.get(self.kind, "the URL is outside the commands check reads")
+                context = self.kind.outside
             self.found.append(Evidence(hit, m.end(), url, labels, context, verb, hint))
-
-
-_OUTSIDE = {
-    "jenkinsfile": "the URL is in the Groovy code, outside the `sh` steps check reads",
-    "dockerfile": "the URL is outside the RUN, CMD and ENTRYPOINT commands check reads",
-    "yaml": "the URL is in YAML that check does not read as a command",
-    "makefile": "the URL is outside the recipes and variables check reads",
-}
 
 
 _CONTINUATION = re.compile(r"\\\r?\n")
@@ -799,24 +778,6 @@ def _covered(segments: Iterable[Segment], offset: int) -> bool:
     return False
 
 
-def _block_around(source: str, at: int, indent: int) -> str:
-    """The lines around `at` of the YAML mapping indented `indent` (where a `method:` key would be)."""
-    lines = source.split("\n")
-    row = source.count("\n", 0, at)
-
-    def inside(text: str) -> bool:
-        ind = len(text) - len(text.lstrip(" "))
-        return not text.strip() or ind > indent or (ind == indent and not text.lstrip().startswith("-"))
-
-    first = row
-    while first > 0 and inside(lines[first - 1]):
-        first -= 1
-    last = row
-    while last + 1 < len(lines) and inside(lines[last + 1]):
-        last += 1
-    return "\n".join(lines[first:last + 1])
-
-
 def _lines_around(source: str, line_start: int, n: int) -> str:
     start = line_start
     for _ in range(n):
@@ -827,72 +788,3 @@ def _lines_around(source: str, line_start: int, n: int) -> str:
         nxt = source.find("\n", end + 1)
         end = len(source) if nxt == -1 else nxt
     return source[start:end]
-
-
-_GROOVY_MESSAGE = re.compile(r"^\s*(?:echo|println|print|error|unstable|currentBuild\.description\s*=)\b")
-_DOCKER_DEFINES = re.compile(r"^\s*(?:ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[=\s]", re.IGNORECASE)
-_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*:\s")
-_GROOVY_DEFINES = re.compile(r"^\s*(?:def\s+|String\s+|env\.)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
-
-
-def _defined_name(kind: str, line: str) -> Optional[str]:
-    """The variable a line outside the shell segments sets (Dockerfile ENV/ARG, a Groovy assignment)."""
-    if kind == "dockerfile":
-        m = _DOCKER_DEFINES.match(line)
-    elif kind == "jenkinsfile":
-        m = _GROOVY_DEFINES.match(line)
-    elif kind == "yaml":
-        m = _YAML_KEY.match(line)
-    else:
-        m = None
-    return m.group(1) if m is not None else None
-
-
-def _commented(kind: str, source: str, line_start: int, hit: int) -> bool:
-    """Is the route at `hit` in a comment of a file of `kind` (outside its shell segments)?"""
-    before = source[line_start:hit]
-    if kind == "jenkinsfile":
-        if re.search(r"(?:^|[\s;{}(])//", before):
-            return True
-        opened = source.rfind("/*", 0, hit)
-        return opened != -1 and source.rfind("*/", opened, hit) == -1
-    stripped = before.lstrip()
-    if stripped.startswith("#"):
-        return True
-    if kind in ("yaml", "makefile", "shell"):
-        quote = ""
-        for i, ch in enumerate(before):
-            if quote:
-                if ch == quote:
-                    quote = ""
-            elif ch in "\"'" and kind == "yaml":
-                quote = ch
-            elif ch == "#" and (i == 0 or before[i - 1] in " \t"):
-                return True
-    return False
-
-
-_PROSE = re.compile(r"^\s*(?:-\s+)?(?:name|description|title|summary|about|help|comment|message|label)\s*:",
-                    re.IGNORECASE)
-
-
-def _yaml_prose(source: str, line_start: int) -> bool:
-    """Is the line the value of a prose key (name:, description:...), or inside one's block?"""
-    line_end = source.find("\n", line_start)
-    line = source[line_start:line_end if line_end != -1 else len(source)]
-    if _PROSE.match(line):
-        return True
-    indent = len(line) - len(line.lstrip(" "))
-    pos = line_start
-    while pos > 0:
-        prev_start = source.rfind("\n", 0, pos - 1) + 1
-        prev = source[prev_start:pos - 1]
-        pos = prev_start
-        if not prev.strip() or prev.lstrip().startswith("#"):
-            continue
-        prev_indent = len(prev) - len(prev.lstrip(" "))
-        if prev_indent < indent:
-            return bool(_PROSE.match(prev)) and prev.rstrip().endswith(("|", ">", "|-", ">-", ":"))
-        if prev_start == 0:
-            break
-    return False

@@ -8,7 +8,7 @@ from circleci_v2.rules import RuleMatch
 
 from .http_tools import HttpRequest
 from .resolve import Env, Resolved
-from .segments import Segment
+from ..kinds.shell_regions import Segment
 from .shell import Command
 
 

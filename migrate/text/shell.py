@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .segments import Segment, is_template_char
+from ..kinds.shell_regions import Segment, is_template_char
 
 LIT = "lit"  # literal text (already unquoted)
 VAR = "var"  # $NAME, ${NAME...}

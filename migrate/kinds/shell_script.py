@@ -1,0 +1,29 @@
+"""Shell scripts: the whole file is one shell region."""
+from __future__ import annotations
+
+from typing import List
+
+from .file_kind import FileKind, hash_comment
+from .shell_regions import Segment
+
+
+class ShellScript(FileKind):
+    name = "shell"
+    suffixes = (".sh", ".bash")
+    shebangs = ("sh", "bash", "dash", "zsh", "ksh")
+    precommit_types = ("shell",)
+
+    def segments(self, source: str) -> List[Segment]:
+        return shell_segments(source)
+
+    def in_comment(self, source: str, line_start: int, hit: int) -> bool:
+        return hash_comment(source[line_start:hit])
+
+
+KIND = ShellScript()
+
+
+def shell_segments(source: str) -> List[Segment]:
+    seg = Segment("shell")
+    seg.add_source(source, 0, len(source))
+    return [seg.finish()]
