@@ -2,7 +2,8 @@
 
 rules/schema.json lists the check names; each front end keeps one RequestChecks
 registry and registers one function per name with `@registry("name")` next to
-the code it needs (the Python analyser, the text analyser, the text fixer).
+the code it needs (the Python analyser, the text analyser, the text fixer, and
+the Python fixer, whose RequestFixes also registers checks fixed in one edit).
 Calling a registry with a name it lacks raises KeyError naming the registry, so a
 check the schema gains but a front end does not know fails loudly.
 tests/test_request_checks.py keeps the schema's names, each registry and the
