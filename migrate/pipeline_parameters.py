@@ -1,9 +1,10 @@
 """What a v1.1 build parameter becomes in API v2, and where a project's config is (rule CCI140).
 
-The small shared ground of the config check (circleci_config.py), the config
-plan and edit (config_plan.py, config_edit.py) and the fixers that rename the
-job parameter (text/trigger.py, fix/endpoint.py): it imports nothing else of
-the project, so none of them has to import another to reach it.
+The small shared ground of the analysers that record what a trigger sends
+(trigger_sends.py), the config check (parameter_check.py), the config plan and
+edit (config_plan.py, config_edit.py) and the fixers that rename the job
+parameter (text/trigger.py, fix/endpoint.py): it imports nothing else of the
+project, so none of them has to import another to reach it.
 """
 from __future__ import annotations
 
@@ -14,7 +15,20 @@ from typing import Any, Optional
 
 RULE_ID = "CCI140"
 CONFIG_NAMES = (os.path.join(".circleci", "config.yml"), os.path.join(".circleci", "config.yaml"))
-_UNKNOWN = object()  # a parameter whose value the code does not show
+
+
+class _Unknown:
+    """The value of a parameter the code does not show; one object, also after pickling (the analysis of a
+    worker process reaches the main process pickled, and `value is _UNKNOWN` must still hold there)."""
+
+    def __reduce__(self) -> str:
+        return "_UNKNOWN"
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+_UNKNOWN = _Unknown()
 
 
 class ParameterUse:
@@ -101,6 +115,10 @@ def pipeline_parameter_name(name: str, catalogue: Any = None) -> str:
 
 
 # ---- the config ---------------------------------------------------------------------------------------
+
+class ConfigProblem(Exception):
+    """The config cannot be read. str(error) is one line naming the file."""
+
 
 def find_config(start: str) -> Optional[str]:
     """The project's config for `start` (a file or folder): the closest one above it, up to the repository root.

@@ -6,8 +6,11 @@ reports them; `fix` and `diff` re-use the same pipeline and options.
 
 Each kind of file names its analyser (kinds/, `FileKind.analyser`) as a
 "module:function" string imported on first use, called as fn(source, path,
-catalogue, kind); register_analyser puts another in its place (ANALYSERS). A
-kind whose analyser module is not installed is skipped.
+catalogue, kind), and given `records=` (a list for what it found beyond
+findings, such as the trigger sends: FileResult.records) when its signature
+names it; register_analyser puts another in its place (ANALYSERS). A kind
+whose analyser module is not installed is skipped. Rules that need every
+file's analysis are run checks (run_checks.py), fed each file's result here.
 
 Costs (see shared/reference/perf-anchors.md): a file without a rule marker is
 read once and dropped; yaml, the catalogue and the analysers are imported only
@@ -56,10 +59,11 @@ def _analysers() -> Dict[str, Any]:
     return {**{kind.name: kind.analyser for kind in registry.kinds()}, **ANALYSERS}
 
 
-def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python") -> List[Finding]:
+def analyse_python(source: str, path: str, catalogue: Any, kind: str = "python",
+                   records: Optional[List[Any]] = None) -> List[Finding]:
     from circleci_v2.migrate.python import analyse
 
-    return analyse(source, path, catalogue, _project_modules())
+    return analyse(source, path, catalogue, _project_modules(), records)
 
 
 # The project's own modules, read lazily for the constants the analysed files import (one per run, and one
@@ -104,6 +108,12 @@ def available_kinds() -> Tuple[str, ...]:
 
 
 _resolved: Dict[str, AnalyseFn] = {}
+
+
+def _takes_records(fn: Any) -> bool:
+    """Whether an analyser accepts `records=` (one registered with the four-argument form does not)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and "records" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
 
 
 def analyser_for(kind: str) -> AnalyseFn:
@@ -186,6 +196,7 @@ class FileResult:
         self.suppressed = 0
         self.outside: Optional[str] = None  # the real path, when a symbolic link led out of the named folder
         self.plans: Optional[Dict[bool, Any]] = None  # the fixer's plans, safe and unsafe (fix/decide.py), for `fix`
+        self.records: List[Any] = []  # what the analyser found for the run checks (trigger_sends.TriggerSend)
 
     def __repr__(self) -> str:
         return (f"FileResult({self.path!r}, {self.kind!r}, candidate={self.candidate}, "
@@ -224,7 +235,7 @@ class CheckRun:
         self.progress = progress
         self.stats = RunStats()
         self.discovery: Optional[Discovery] = None
-        self.parameters: Any = None  # the CCI140 hook (circleci_config.RunHook), once candidates were analysed
+        self.run_checks: Any = None  # run_checks.RunChecks, once candidates were analysed (fix asks it for its edits)
 
     def _discover(self) -> List[SourceFile]:
         paths = [p for p in self.options.paths if p != STDIN]
@@ -329,24 +340,24 @@ class CheckRun:
         jobs = self.options.jobs or (os.cpu_count() or 1)
         size = sum(len(data) for _, data in candidates)
         workers = min(jobs, len(candidates))
-        # CCI140: parameters passed by the code vs the .circleci/config.yml (migrate/circleci_config.py)
-        from .circleci_config import RunHook
+        # rules over every file's analysis (CCI140: the parameters the triggers send vs the config)
+        from .run_checks import RunChecks
 
-        params = RunHook(self.options.circleci_config, self.options.paths, self.selection, catalogue,
-                         self.options.circleci_configs)
-        self.parameters = params  # fix --unsafe-fixes edits the configs from what it saw
+        checks = RunChecks(self.options, self.selection, catalogue)
+        self.run_checks = checks  # fix --unsafe-fixes edits what they saw (the configs)
         _set_project_roots([p for p in self.options.paths if p != STDIN and os.path.isdir(p)] + [os.getcwd()])
         if workers < 2 or size < PARALLEL_MIN_BYTES or self.options.keep_sites:
             for result, data in candidates:
-                result = params.apply(analyse_candidate(result, data, catalogue, self.selection))
-                yield decide_fixes(result, catalogue, keep_plans=self.options.keep_sites)
+                result = analyse_candidate(result, data, catalogue, self.selection)
+                # the file's own findings are decided first: a run check's are settled by its own fix
+                yield checks.apply(decide_fixes(result, catalogue, keep_plans=self.options.keep_sites))
         else:
             self.stats.workers = workers
-            # the workers decide the fixes (they hold the sites); CCI140 findings added here are never fixed
+            # the workers decide the fixes (they hold the sites)
             for result in _analyse_in_pool(candidates, workers, self.selection, _project_roots):
-                yield params.apply(result)
-        if params.problem is not None:
-            yield FileResult(params.problem[0], "yaml", errors=[params.problem[1].split(": ", 1)[-1]])
+                yield checks.apply(result)
+        for path, kind, message in checks.problems():
+            yield FileResult(path, kind, errors=[message])
 
 
 def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection: RuleSelection) -> FileResult:
@@ -359,7 +370,12 @@ def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection
         result.errors.append(str(exc))
         return result
     try:
-        findings = analyser_for(result.kind)(result.source.text, result.path, catalogue, result.kind)
+        analyser = analyser_for(result.kind)
+        if _takes_records(analyser):
+            findings = analyser(result.source.text, result.path, catalogue, result.kind,
+                                records=result.records)  # type: ignore[call-arg]
+        else:
+            findings = analyser(result.source.text, result.path, catalogue, result.kind)
     except SyntaxError as exc:
         result.errors.append(_syntax_problem(exc))
         findings = getattr(exc, "findings", None) or []  # sites read from the tokens (Python 2)

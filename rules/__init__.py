@@ -19,7 +19,7 @@ _EXPORTS = {
     ),
     "loader": ("CATALOGUE_DIR", "SCHEMA_PATH", "SPEC_PATH", "RuleError", "load_catalogue", "load_rules", "parse_rule"),
     "model": (
-        "Catalogue", "ClientMethod", "Endpoint", "Example", "FieldMapping", "ImportMapping", "Replacement",
+        "Catalogue", "ClientArgument", "ClientMethod", "Endpoint", "Example", "FieldMapping", "ImportMapping", "Replacement",
         "Rule", "RuleMatch",
     ),
 }

@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from .endpoints import LEGACY_VERSIONS, PathTemplate
 from .model import (
     Catalogue,
+    ClientArgument,
     ClientMethod,
     Endpoint,
     Example,
@@ -96,7 +97,9 @@ def _build_rule(path: Path, data: Dict[str, Any]) -> Rule:
             raise RuleError(path, str(exc), f"endpoints[{i}].path") from None
         endpoints.append(Endpoint(ep["method"], ep["path"], template))
     clients = tuple(
-        ClientMethod(c["module"], c["class"], c["method"], c.get("attribute"), c.get("drop_in"))
+        ClientMethod(c["module"], c["class"], c["method"], c.get("attribute"), c.get("drop_in"),
+                     tuple(ClientArgument(role, a.get("position"), a.get("keyword"))
+                           for role, a in c.get("arguments", {}).items()))
         for c in data.get("clients", [])
     )
     imports = tuple(ImportMapping(i["module"], i["drop_in"]) for i in data.get("imports", []))

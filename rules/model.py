@@ -33,6 +33,19 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class ClientArgument:
+    """Where a legacy method takes one part of its v1.1 request (see schema.json, client `arguments`).
+
+    role: user, project, vcs (the URL's parts), body (the JSON body, a dict) or build_parameters (a dict,
+    or keyword `**`: the method's extra keywords are the build parameters).
+    """
+
+    role: str
+    position: Optional[int] = None
+    keyword: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class ClientMethod:
     """A method of a legacy client class, e.g. circleci.api.Api.trigger_build."""
 
@@ -41,6 +54,10 @@ class ClientMethod:
     method: str
     attribute: Optional[str] = None
     drop_in: Optional[str] = None
+    arguments: Tuple[ClientArgument, ...] = ()
+
+    def argument(self, role: str) -> Optional[ClientArgument]:
+        return next((a for a in self.arguments if a.role == role), None)
 
     @property
     def dotted(self) -> str:
@@ -182,6 +199,23 @@ class Rule:
             last = m.end()
         out.append(re.escape(path[last:]))
         return "".join(out)
+
+    def v2_path_fields(self, path: str) -> Optional[Dict[str, str]]:
+        """The values of this rule's v2 path fields ({"project-slug": "gh/acme/app"}) when `path` (from
+        /api/v2/ on, no query) is that path; None when it is another one."""
+        if not self.has_v2_path:
+            return None
+        template = self.replacement.path or ""
+        names: List[str] = []
+        out, last = [], 0
+        for m in _V2_FIELD.finditer(template):
+            out.append(re.escape(template[last:m.start()]))
+            out.append("([^?#]+)" if m.group(1) == "project-slug" else "([^/?#]+)")
+            names.append(m.group(1))
+            last = m.end()
+        out.append(re.escape(template[last:]) + "/?")
+        found = re.fullmatch("".join(out), path)
+        return dict(zip(names, found.groups())) if found is not None else None
 
     @property
     def replacement_text(self) -> str:

@@ -27,7 +27,7 @@ def _example_tree(root: Path) -> int:
     """Every example of every rule in a folder of its own; the number of files written."""
     count = 0
     for rule in CATALOGUE:
-        if rule.kind == "config":  # needs a .circleci/config.yml: tests/test_circleci_config.py
+        if rule.kind == "config":  # needs a .circleci/config.yml: tests/test_parameter_check.py
             continue
         for which, examples in (("invalid", rule.invalid_examples), ("valid", rule.valid_examples)):
             for i, example in enumerate(examples):

@@ -27,7 +27,9 @@ import yaml
 
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra (openapi-core)")
 
-from circleci_v2.migrate.circleci_config import ParameterCheck  # noqa: E402
+from circleci_v2.migrate.parameter_check import ParameterCheck  # noqa: E402
+from circleci_v2.migrate.run import analyser_for  # noqa: E402
+from circleci_v2.rules import load_catalogue  # noqa: E402
 from circleci_v2.shim.emulator import Emulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +156,9 @@ def migrate(project: Path) -> subprocess.CompletedProcess:
     check = ParameterCheck(start=str(project))
     for path in [project / "scripts" / "trigger_deploy.py", project / ".github" / "workflows" / "nightly.yml"]:
         kind = "python" if path.suffix == ".py" else "yaml"
-        check.findings(path.read_text(), str(path), kind)
+        records: list = []
+        analyser_for(kind)(path.read_text(), str(path), check.catalogue or load_catalogue(), kind, records=records)
+        check.findings(records)
     assert check.missing == []
     after = cli("check", "--select", "CCI140", ".", cwd=project)
     assert after.returncode == 0, after.stdout + after.stderr

@@ -15,7 +15,7 @@ UNSAFE = FixOptions(unsafe=True)
 
 def _examples(kind: str):
     for rule in CATALOGUE:
-        if rule.kind == "config":  # needs a .circleci/config.yml: tests/test_circleci_config.py
+        if rule.kind == "config":  # needs a .circleci/config.yml: tests/test_parameter_check.py
             continue
         examples = rule.invalid_examples if kind == "invalid" else rule.valid_examples
         for i, example in enumerate(examples):

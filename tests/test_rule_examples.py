@@ -4,7 +4,7 @@ A valid example must give no finding of its rule; an invalid one must give a
 finding of its rule with the example's confidence. Examples in other languages
 (shell, YAML) belong to the text scanner and are not collected here, nor are
 the examples of kind `config` rules, which need a .circleci/config.yml
-(tests/test_circleci_config.py runs them).
+(tests/test_parameter_check.py runs them).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ HEAVY = ("libcst", "requests", "yaml", "jsonschema")
 # modules that mean work a marker-free run must not do
 WORK = ("circleci_v2.rules.loader", "circleci_v2.migrate.python", "circleci_v2.migrate.text",
         "circleci_v2.migrate.fix.engine", "circleci_v2.migrate.fix.curl_in_text", "circleci_v2.migrate.migration_report",
-        "circleci_v2.migrate.circleci_config")
+        "circleci_v2.migrate.parameter_check", "circleci_v2.migrate.run_checks", "circleci_v2.migrate.trigger_sends")
 
 STAGED = {
     "app/main.py": CLEAN,

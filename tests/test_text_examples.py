@@ -4,7 +4,7 @@ An invalid example gives a finding of its rule with the example's confidence,
 and fixing it gives its `fixed` text (safe fixes) and `fixed_unsafe` text
 (--unsafe-fixes), or leaves it as it was when neither is given; a valid one
 gives no finding of its rule. (Python examples: test_rule_examples.py and
-test_fix_examples.py; config rules: test_circleci_config.py.)
+test_fix_examples.py; config rules: test_parameter_check.py.)
 """
 from __future__ import annotations
 

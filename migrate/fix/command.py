@@ -130,17 +130,10 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
     errors = 0
     diffs: List[bytes] = []
     stdout_text: Optional[bytes] = None
-    # every file is analysed first: the configs' edits (--unsafe-fixes) depend on all the triggers of the tree
+    # every file is analysed first: the run checks' fixes (the configs' edits of --unsafe-fixes) depend on all
+    # of the tree (run_checks.py)
     results = list(run.results())
-    configs: List[Any] = []
-    if unsafe and not from_stdin and run.parameters is not None and run.parameters.enabled \
-            and run.parameters.check.uses:
-        from circleci_v2.rules import load_catalogue
-
-        from .config import plan_configs
-
-        catalogue = load_catalogue()
-        configs = plan_configs(run.parameters.check.uses, run.parameters.check.targets, catalogue)
+    project_fixes = run.run_checks.project_fixes(unsafe, from_stdin) if run.run_checks is not None else []
     needs_unsafe = 0  # findings decided `unsafe` (check's [~]): fixed by --unsafe-fixes
     for result in results:
         needs_unsafe += sum(1 for f in result.findings if f.fix == UNSAFE_NEEDS)
@@ -164,8 +157,6 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
             outcome.left.extend(Left(f.rule_id, f.line, f.column, f.message, f.reason or "the file was not analysed",
                                      "", "manual") for f in result.findings)
         if result.findings and not outcome.errors:
-            from ..pipeline_parameters import RULE_ID as CONFIG_RULE_ID
-
             if catalogue is None or fix_opts is None:
                 from circleci_v2.rules import load_catalogue
 
@@ -174,17 +165,12 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
                 catalogue = catalogue or load_catalogue()
                 fix_opts = FixOptions(unsafe=unsafe, add_todo=add_todo)
             settled: Any = None
-            if configs:
-                from .config import settle_findings
-
-                settled = settle_findings(configs, result.findings, catalogue)
-                result.findings = settled[0]
-            elif not unsafe and any(f.rule_id == CONFIG_RULE_ID for f in result.findings):
-                from .config import defer_findings
-
-                rest, deferred = defer_findings(result.findings, catalogue)
-                settled = (rest, [], deferred)
-                result.findings = rest
+            for project_fix in project_fixes:  # the findings a run check's own fix settles
+                split = project_fix.settle(result.findings)
+                if split is not None:
+                    result.findings = split[0]
+                    settled = (split[0], (settled[1] if settled else []) + split[1],
+                               (settled[2] if settled else []) + split[2])
             if result.findings:
                 _fix_one(result, outcome, fix_opts, catalogue, diff, from_stdin, diffs, policy)
             if outcome.outside is not None:
@@ -197,8 +183,8 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
         errors += len(outcome.errors)
         if outcome.changes or outcome.left or outcome.errors:
             outcomes.append(outcome)
-    if configs:
-        errors += _write_configs(configs, outcomes, diff, diffs, catalogue, policy)
+    for project_fix in project_fixes:
+        errors += project_fix.write(outcomes, diff, diffs, policy)
     if from_stdin and not diff:
         sys.stdout.flush()
         sys.stdout.buffer.write(stdout_text if stdout_text is not None else (stdin_data or b""))
@@ -247,84 +233,6 @@ def run_fix(params: Dict[str, Any], options_from: Callable, user_error: type, di
 def _severity_rank(catalogue: Any, rule_id: str) -> int:
     rule = catalogue.get(rule_id) if catalogue is not None else None
     return SEVERITY_RANK.get(rule.severity if rule else "error", SEVERITY_RANK["error"])
-
-
-def _write_configs(configs: List[Any], outcomes: List[Any], diff: bool, diffs: List[bytes], catalogue: Any,
-                   policy: Any = None) -> int:
-    """Write (or diff) each edited config, on top of what the file fixers did to it; errors counted."""
-    import os
-
-    from ..config_edit import edit_text
-    from ..config_plan import job_parameter
-    from ..migration_report import FileOutcome
-    from ..pipeline_parameters import RULE_ID as CONFIG_RULE_ID
-    from .config import config_changes
-    from .writing import WriteError, WritePolicy, diff_path, unified_diff, write_atomically
-
-    errors = 0
-    by_path = {os.path.abspath(o.path): o for o in outcomes}
-    for config in configs:
-        edit = config.edit
-        if config.problem is not None:
-            outcome = FileOutcome(config.needs.config or "", errors=[config.problem.split(": ", 1)[-1]])
-            outcomes.append(outcome)
-            errors += 1
-            continue
-        if edit is None:
-            outcome = FileOutcome(f"{config.needs.slug} (its .circleci/config.yml is not in this tree)")
-            from .interface import Left
-
-            rule = catalogue[CONFIG_RULE_ID]
-            outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"the triggers of this tree send parameters to {config.needs.slug}",
-                                     "add to its config:\n" + config.stanza, rule.guidance, "manual"))
-            outcomes.append(outcome)
-            continue
-        path = config.needs.config
-        previous = by_path.get(os.path.abspath(path))
-        before = edit.before
-        if previous is not None and previous.changed and previous.new_bytes is not None:
-            # a curl in the config was rewritten too: edit that text, so both land
-            edit = edit_text(previous.new_bytes.decode("utf-8"), config.needs, job_parameter(catalogue), edit.path)
-        if edit.refused is not None:
-            outcome = previous or FileOutcome(edit.path)
-            from .interface import Left
-
-            outcome.left.append(Left(CONFIG_RULE_ID, 0, 0, f"{edit.path} was not edited", edit.refused, "", "manual"))
-            if previous is None:
-                outcomes.append(outcome)
-            continue
-        if not edit.changed:
-            continue
-        # what the file holds now: the text the file fixer wrote, or the config as read
-        on_disk = previous.new_bytes if previous is not None and previous.changed and previous.new_bytes \
-            else before.encode("utf-8")
-        outcome = previous or FileOutcome(edit.path)
-        if previous is None:
-            outcomes.append(outcome)
-        changes, left = config_changes(edit)
-        outcome.changes = list(outcome.changes) + changes
-        outcome.left = list(outcome.left) + left
-        outcome.changed = True
-        data = edit.after.encode("utf-8")
-        outcome.new_bytes = data
-        if diff:
-            text = unified_diff(before, edit.after, edit.path)
-            if previous is not None and previous.changed:
-                diffs[:] = [d for d in diffs if not _diff_of(d, diff_path(edit.path))]
-            diffs.append(text.encode("utf-8"))
-            continue
-        try:
-            write_atomically(path, data, expected=on_disk, policy=WritePolicy(**(policy or {})))
-        except WriteError as exc:
-            outcome.errors.append(str(exc))
-            outcome.changed = previous is not None and on_disk != before.encode("utf-8")
-            errors += 1
-    return errors
-
-
-def _diff_of(chunk: bytes, path: str) -> bool:
-    head = chunk.split(b"\n", 2)[:2]
-    return any(line.rstrip().endswith(path.encode("utf-8", "replace")) for line in head)
 
 
 def _fix_one(result: Any, outcome: Any, fix_opts: Any, catalogue: Any, diff: bool, from_stdin: bool,

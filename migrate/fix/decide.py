@@ -51,15 +51,9 @@ def decide(result: Any, catalogue: Any, keep_plans: bool = False) -> None:
     findings: List[Finding] = result.findings
     if not findings or result.source is None or result.errors:
         return
-    # a config rule's finding (CCI140) is settled by the .circleci/config.yml edit, not by the file's fixer: its
-    # `fix` is what circleci_config decided (unsafe where the config can be edited), and fix/config.py applies it
-    is_config = [getattr(catalogue.get(f.rule_id), "kind", None) == "config" for f in findings]
-    planned = [f for f, config in zip(findings, is_config) if not config]
-    if not planned:
-        return
-    decided, plans = _plan(result, planned, catalogue)
-    in_order = iter(decided)
-    result.findings = [f if config else next(in_order) for f, config in zip(findings, is_config)]
+    # a run check's findings (CCI140) are added after this decision (run_checks.py) and settled by its own fix
+    decided, plans = _plan(result, findings, catalogue)
+    result.findings = decided
     if keep_plans and plans is not None:
         result.plans = plans
 

@@ -25,6 +25,7 @@ from circleci_v2.rules.model import Rule
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
 from ..request_checks import RequestChecks, Verdict
+from ..trigger_sends import project_slug, trigger_shapes
 from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
                        route_words, sends_post, strong_route, weak_route_ok)
@@ -37,6 +38,7 @@ from .ruleset import RuleSet, ruleset
 from .finding_site import AnalysedModule, PythonCallSite, ResolvedUrl
 from .python2_syntax import lift
 from .tokens import NOT_PYTHON3, analyse_tokens
+from .trigger_bodies import TriggerBodies
 from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -46,12 +48,14 @@ _CURL = re.compile("curl", re.IGNORECASE)
 PYTHON_CHECKS: RequestChecks[Callable[..., Verdict]] = RequestChecks("the Python analyser")
 
 
-def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None) -> List[Finding]:
+def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[ProjectModules] = None,
+            records: Optional[List[Any]] = None) -> List[Finding]:
     """Findings for one Python file, sorted, one per (rule, site).
 
     Raises SyntaxError when `ast` cannot read the file; its `findings` attribute then holds the routes
     found in the file's string tokens (low confidence, "does not parse as Python 3"). `project` (one per
-    run) resolves the string constants a file imports from the project's own modules.
+    run) resolves the string constants a file imports from the project's own modules. `records`, when
+    given, receives a TriggerSend for each trigger call found (migrate/trigger_sends.py).
     """
     if source.startswith("\ufeff"):
         source = source[1:]
@@ -62,7 +66,7 @@ def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[Proj
         # error as the file's problem and reports these beside it
         exc.findings = _unparsed_findings(source, path, catalogue, project)  # type: ignore[attr-defined]
         raise
-    return _Analysis(source, path, catalogue, tree, project).run()
+    return _Analysis(source, path, catalogue, tree, project, records).run()
 
 
 def _unparsed_findings(source: str, path: str, catalogue: Catalogue,
@@ -144,7 +148,7 @@ class _CallResult:
 
 class _Analysis:
     def __init__(self, source: str, path: str, catalogue: Catalogue, tree: ast.Module,
-                 project: Optional[ProjectModules] = None) -> None:
+                 project: Optional[ProjectModules] = None, records: Optional[List[Any]] = None) -> None:
         self.path = path
         self.catalogue = catalogue
         self.rules: RuleSet = ruleset(catalogue)
@@ -163,6 +167,10 @@ class _Analysis:
         self.covered: Set[int] = set()  # ids of the literals of the URLs endpoint findings account for
         self.alternatives: Set[int] = set()  # literals of alternatives that gave another rule than reported
         self.resolved_calls: Set[int] = set()  # ids of the calls recognised as requests with a known verb
+        self.shapes = trigger_shapes(catalogue) if records is not None else None
+        # what each trigger call sends, read while its call is analysed (None: not asked for)
+        self.bodies = (TriggerBodies(self.ix, self.pos, path, self.shapes, records)
+                       if self.shapes is not None and records is not None else None)
 
     def run(self) -> List[Finding]:
         self.imports()
@@ -171,6 +179,9 @@ class _Analysis:
         self.clients()
         self.v2_only_imports()
         self.routes()
+        self.v2_trigger_methods()
+        if self.bodies is not None:
+            self.bodies.records.sort(key=lambda r: (r.line, r.column))
         return sorted(self.findings.values(), key=lambda f: f.sort_key)
 
     # ---- exploring alternatives -------------------------------------------------------------------
@@ -288,6 +299,9 @@ class _Analysis:
                 reported = True
                 if found == HIGH:
                     result.endpoint_high = True
+            elif self.bodies is not None:  # no v1.1 route: a v2 trigger, or a v1.1 body sent elsewhere
+                for o in outcomes:
+                    self.bodies.untriggered(o.req, o.run.choices, o.split)
             if wrapper is None:
                 self.request_findings(outcomes, result, None)
             else:
@@ -349,6 +363,8 @@ class _Analysis:
             receiver=None if req.known_library else best.req.receiver_label, module=self.module)
         self.add(m.rule, node, site, confidence, reasons, {}, _wrapper_note(wrapper) or req.not_rewritten,
                  drop_in=req.drop_in)
+        if self.bodies is not None and m.rule.triggers_pipeline:
+            self.bodies.request(req, best.run.choices, node, m.rule, project_slug(m.match.params))
         for o in matched:  # the alternatives this finding accounts for (another rule is a site of its own)
             if o.best is not None and o.best.rule.id == m.rule.id:
                 self.cover(o.url)
@@ -548,6 +564,8 @@ class _Analysis:
             # the callers' routes are reported: the sender's own "route not resolved" says nothing more
             if rule is not None and (rule.kind == "endpoint" or rule.request_check == "route"):
                 del self.findings[key]
+                if self.bodies is not None:
+                    self.bodies.forget(call)
 
     # ---- legacy clients ---------------------------------------------------------------------------
 
@@ -595,6 +613,18 @@ class _Analysis:
                                   client=cm, node=node, module=self.module)
             self.add(rule, node, site, LOW if reasons else HIGH, reasons,
                      {"call": cm.dotted, "module": cm.module, "drop_in": cm.drop_in or ""}, drop_in=drop_in)
+            if self.bodies is not None and call is not None and rule.triggers_pipeline:
+                self.bodies.client(call, frame, rule, cm)
+
+    def v2_trigger_methods(self) -> None:
+        """A client's v2 trigger method sending `parameters=` (trigger_pipeline): recorded, never reported."""
+        if self.bodies is None or self.shapes is None or not self.shapes.v2_methods:
+            return
+        methods = self.shapes.v2_methods
+        for cs in self.ix.calls:
+            func = cs.call.func
+            if isinstance(func, ast.Attribute) and func.attr in methods:
+                self.bodies.v2_method(cs.call, Frame(cs.scope, _start(cs.call), cs.block))
 
     def guess_client(self, attr: ast.Attribute, frame: Frame) -> Optional[Tuple[Tuple[Rule, ClientMethod], str]]:
         """A legacy client method on an object the file does not construct: a vendored copy of the package,

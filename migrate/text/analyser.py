@@ -12,12 +12,14 @@ messages. trigger.py decides whether `fix` can rewrite a trigger and why not.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, verb_not_resolved
+from ..pipeline_parameters import _UNKNOWN, ParameterUse, typed_value
 from ..request_checks import RequestChecks, Verdict
 from ..kinds import registry
 from ..kinds.shell_regions import Segment
@@ -41,11 +43,14 @@ class LineIndex:
         return line + 1, offset - self.starts[line] + 1
 
 
-def analyse(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Finding]:
-    """Findings for one file of `kind` (a text container: kinds/registry.py), one per (rule, command)."""
+def analyse(source: str, path: str, catalogue: Catalogue, kind: str,
+            records: Optional[List[Any]] = None) -> List[Finding]:
+    """Findings for one file of `kind` (a text container: kinds/registry.py), one per (rule, command).
+
+    `records`, when given, receives a TriggerSend for each trigger command found (migrate/trigger_sends.py)."""
     if source.startswith("\ufeff"):
         source = source[1:]
-    return [f for f, _ in analyse_sites(source, path, catalogue, kind)]
+    return [f for f, _ in analyse_sites(source, path, catalogue, kind, records)]
 
 
 def iter_lexed(source: str, kind: str, routes: bool = False, others: Optional[List[Segment]] = None
@@ -78,7 +83,8 @@ def iter_requests(source: str, kind: str) -> Iterator[Tuple[Segment, List[Comman
                 yield seg, commands, env, req
 
 
-def analyse_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> List[Tuple[Finding, Any]]:
+def analyse_sites(source: str, path: str, catalogue: Catalogue, kind: str,
+                  records: Optional[List[Any]] = None) -> List[Tuple[Finding, Any]]:
     """(finding, site) pairs: a TextSite for each request read, an EvidenceSite for each other v1.1 route."""
     lines = LineIndex(source)
     out: List[Tuple[Finding, Any]] = []
@@ -92,7 +98,7 @@ def analyse_sites(source: str, path: str, catalogue: Catalogue, kind: str) -> Li
             req = parse_request(cmd)
             if req is None or req.url is None:
                 continue
-            found = _request_findings(source, path, catalogue, kind, seg, commands, env, req, lines)
+            found = _request_findings(source, path, catalogue, kind, seg, commands, env, req, lines, records)
             out.extend(found)
             if found:
                 _explain(explained, seg, req, url_of(seg, env, req))
@@ -129,8 +135,8 @@ def url_of(seg: Segment, env: Env, req: HttpRequest) -> Resolved:
 
 
 def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, seg: Segment,
-                      commands: List[Command], env: Env, req: HttpRequest,
-                      lines: LineIndex) -> List[Tuple[Finding, TextSite]]:
+                      commands: List[Command], env: Env, req: HttpRequest, lines: LineIndex,
+                      records: Optional[List[Any]] = None) -> List[Tuple[Finding, TextSite]]:
     from .trigger import plan_fix
 
     url = url_of(seg, env, req)
@@ -146,6 +152,8 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
         fix, why = plan_fix(best.rule, endpoint_site, confidence)
         found.append((_finding(best.rule, path, source, lines, endpoint_site, confidence, reasons, fix, why),
                       endpoint_site))
+    if records is not None:
+        _record_send(records, catalogue, path, lines, site, matches[0] if matches else None, split)
     if split is None:
         return found
     for rule in catalogue.of_kind("request"):
@@ -165,6 +173,47 @@ def _request_findings(source: str, path: str, catalogue: Catalogue, kind: str, s
         fix, why = plan_fix(rule, rule_site, confidence)
         found.append((_finding(rule, path, source, lines, rule_site, confidence, reasons, fix, why), rule_site))
     return found
+
+
+def _record_send(records: List[Any], catalogue: Catalogue, path: str, lines: LineIndex, site: TextSite,
+                 best: Optional[RuleMatch], split: Any) -> None:
+    """A TriggerSend for a v1.1 trigger command, or a POST to the v2 trigger path that sends parameters."""
+    from ..trigger_sends import V1_ORIGIN, V2_ORIGIN, TriggerSend, project_slug, trigger_shapes
+    from .trigger import request_body
+
+    req = site.request
+    if best is not None and best.rule.triggers_pipeline:
+        rule_id, slug, origin = best.rule.id, project_slug(best.match.params), V1_ORIGIN
+    elif best is None and req.verb in ("POST", None) and req.data and split is not None and split.version == "v2":
+        is_trigger, slug = trigger_shapes(catalogue).v2_slug("/api/v2" + split.path)
+        if not is_trigger:
+            return
+        rule_id, origin = None, V2_ORIGIN
+    else:
+        return
+    fields, params = request_body(site) if req.data else ({}, [])
+    if rule_id is None and not params:
+        return
+    (line, column), end = _command_span(site, lines)
+    uses = [ParameterUse(path, line, column, end[0], end[1], name, _parameter_value(items), origin, slug)
+            for name, items in params]
+    records.append(TriggerSend(path, line, column, rule_id, list(fields or ()), uses, slug))
+
+
+def _parameter_value(items: Sequence[Tuple[str, object]]) -> Any:
+    """A parameter's value from the items of the body reader: text, a JSON value, or unknown."""
+    if len(items) == 1:
+        kind, value = items[0]
+        if kind == "lit":
+            return typed_value(str(value))
+        if kind == "json" and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return _UNKNOWN
+    if not items:
+        return ""
+    return _UNKNOWN
 
 
 def _endpoint_reasons(req: HttpRequest, url: Resolved, best: RuleMatch, matches: Sequence[RuleMatch]) -> List[str]:
@@ -233,8 +282,8 @@ def _token_in_query(rule: Rule, req: HttpRequest, split) -> Verdict:
     return None
 
 
-def _finding(rule: Rule, path: str, source: str, lines: LineIndex, site: TextSite, confidence: str,
-             reasons: List[str], fix: str, why: List[str]) -> Finding:
+def _command_span(site: TextSite, lines: LineIndex) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """((line, column), (end line, end column)) of the command in the file."""
     cmd = site.request.command
     seg = site.segment
     if seg.argv is not None:
@@ -244,8 +293,12 @@ def _finding(rule: Rule, path: str, source: str, lines: LineIndex, site: TextSit
         start, _ = seg.source_span(first.start, first.end)
         last = cmd.words[-1]
         _, end = seg.source_span(last.start, last.end)
-    line, col = lines.position(start)
-    end_line, end_col = lines.position(end)
+    return lines.position(start), lines.position(end)
+
+
+def _finding(rule: Rule, path: str, source: str, lines: LineIndex, site: TextSite, confidence: str,
+             reasons: List[str], fix: str, why: List[str]) -> Finding:
+    (line, col), (end_line, end_col) = _command_span(site, lines)
     all_reasons = list(dict.fromkeys(r for r in reasons + why if r))
     return Finding(
         rule_id=rule.id, path=path, line=line, column=col, end_line=end_line, end_column=end_col,

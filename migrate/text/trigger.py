@@ -439,6 +439,12 @@ def _user_token(arg: Arg, plan: Plan) -> Optional[List[Item]]:
     return items
 
 
+def request_body(site: TextSite) -> Tuple[Optional[Dict[str, List[Item]]], List[Tuple[str, List[Item]]]]:
+    """The fields and the parameters (build_parameters, or a v2 body's parameters) of a command's body, read as
+    the trigger rewrite reads them; (None, []) when the body cannot be read (the text analyser records them)."""
+    return _body(site, Plan())
+
+
 def _body(site: TextSite, plan: Plan) -> Tuple[Optional[Dict[str, List[Item]]], List[Tuple[str, List[Item]]]]:
     """The fields and build parameters of a curl body (form or JSON)."""
     req = site.request

@@ -1,4 +1,7 @@
-"""The .circleci/config.yml cross-check (CCI140): parameters passed by code that the config does not declare."""
+"""The .circleci/config.yml cross-check (CCI140): parameters passed by code that the config does not declare.
+
+The check reads what the analysers recorded while they analysed a file (trigger_sends.TriggerSend); the
+helpers here analyse the source as `check` does, then hand the records to the check."""
 from __future__ import annotations
 
 import os
@@ -6,15 +9,15 @@ import textwrap
 
 import pytest
 
-from circleci_v2.migrate.circleci_config import (
+from circleci_v2.migrate.parameter_check import (
     ConfigProblem,
     ParameterCheck,
     find_config,
-    parameter_uses,
     read_declared,
     render_stanza,
     typed_value,
 )
+from circleci_v2.migrate.run import analyser_for
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -40,9 +43,17 @@ def _project(tmp_path, config=CONFIG):
     return tmp_path
 
 
+def sends_of(source, path, kind):
+    """What the analyser of `kind` records for the triggers of `source`."""
+    records = []
+    analyser_for(kind)(source, path, CATALOGUE, kind, records=records)
+    return records
+
+
 def _check(tmp_path, source, kind, name="code"):
     check = ParameterCheck(start=str(tmp_path), catalogue=CATALOGUE)
-    return check.findings(source, str(tmp_path / name), kind), check
+    path = str(tmp_path / name)
+    return check.findings(sends_of(source, path, kind)), check
 
 
 def _rule_examples(which):
@@ -201,7 +212,7 @@ def test_explicit_config_path(tmp_path):
     other.write_text("version: 2.1\nparameters:\n  X: {type: integer, default: 1}\n")
     check = ParameterCheck(config_path=str(other), start=str(tmp_path), catalogue=CATALOGUE)
     source = 'curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/a/b -d "build_parameters[X]=1"\n'
-    assert check.findings(source, "s.sh", "shell") == []
+    assert check.findings(sends_of(source, "s.sh", "shell")) == []
 
 
 @pytest.mark.parametrize("content, problem", [
@@ -243,7 +254,7 @@ def test_config_is_never_written(tmp_path):
 
 
 def test_files_without_parameters_cost_nothing(tmp_path):
-    assert parameter_uses("curl https://circleci.com/api/v1.1/me\n", "x.sh", "shell") == []
+    assert sends_of("curl https://circleci.com/api/v1.1/me\n", "x.sh", "shell") == []
 
 
 # ---- through the command line ---------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """`fix --unsafe-fixes` on .circleci/config.yml: the config half of migrating the triggers (CCI140).
 
-After the files of a run are analysed, the parameters their triggers send are
+After the files of a run are analysed, the parameters their triggers send (what
+the config check, parameter_check.py, collected from the analysers' records) are
 grouped by the config of the project they target (config_plan), each config
 in the tree is edited (config_edit), and every CCI140 finding becomes either a
 change (its config now declares the parameter), or a site left with the
 reason (the config was left alone, or belongs to another project: the report
-then gives the exact stanza for that project's config).
+then gives the exact stanza for that project's config). ConfigFix is what the
+check's run check hands `fix` (run_checks.py): it settles the findings and
+writes the configs.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..circleci_config import RULE_ID, ConfigProblem, ParameterUse
+from ..pipeline_parameters import RULE_ID, ConfigProblem, ParameterUse
 from ..config_edit import ConfigEdit, edit_text, ref
 from ..config_plan import (ConfigNeeds, ConfigTargets, JobParameter, display_path, group_needs,
                            job_parameter)
@@ -145,3 +148,91 @@ def config_changes(edit: ConfigEdit) -> Tuple[List[Change], List[Left]]:
     left = [Left(RULE_ID, 0, 0, "the config was edited; a person should check this", note, "", MANUAL)
             for note in edit.notes]
     return changes, left
+
+
+class ConfigFix:
+    """fix's half of CCI140 for one run: the configs edited from every parameter the triggers send."""
+
+    def __init__(self, check: Any, unsafe: bool, from_stdin: bool, catalogue: Any) -> None:
+        self.unsafe = unsafe
+        self.catalogue = catalogue
+        # the configs are edited only with --unsafe-fixes (it changes what CI runs), never from stdin
+        self.configs: List[ConfigOutcome] = (plan_configs(check.uses, check.targets, catalogue)
+                                             if unsafe and not from_stdin and check.uses else [])
+
+    def settle(self, findings: Sequence[Any]) -> Optional[Tuple[List[Any], List[Change], List[Left]]]:
+        """(the findings for the file's fixer, CCI140 changes, CCI140 left); None when it settles none."""
+        if self.configs:
+            return settle_findings(self.configs, findings, self.catalogue)
+        if not self.unsafe and any(f.rule_id == RULE_ID for f in findings):
+            rest, deferred = defer_findings(findings, self.catalogue)
+            return rest, [], deferred
+        return None
+
+    def write(self, outcomes: List[Any], diff: bool, diffs: List[bytes], policy: Any = None) -> int:
+        """Write (or diff) each edited config, on top of what the file fixers did to it; the errors."""
+        from ..migration_report import FileOutcome
+        from .writing import WriteError, WritePolicy, diff_path, unified_diff, write_atomically
+
+        errors = 0
+        catalogue = self.catalogue
+        by_path = {os.path.abspath(o.path): o for o in outcomes}
+        for config in self.configs:
+            edit = config.edit
+            if config.problem is not None:
+                outcome = FileOutcome(config.needs.config or "", errors=[config.problem.split(": ", 1)[-1]])
+                outcomes.append(outcome)
+                errors += 1
+                continue
+            if edit is None:
+                outcome = FileOutcome(f"{config.needs.slug} (its .circleci/config.yml is not in this tree)")
+                rule = catalogue[RULE_ID]
+                outcome.left.append(Left(RULE_ID, 0, 0,
+                                         f"the triggers of this tree send parameters to {config.needs.slug}",
+                                         "add to its config:\n" + config.stanza, rule.guidance, "manual"))
+                outcomes.append(outcome)
+                continue
+            path = config.needs.config
+            previous = by_path.get(os.path.abspath(path))
+            before = edit.before
+            if previous is not None and previous.changed and previous.new_bytes is not None:
+                # a curl in the config was rewritten too: edit that text, so both land
+                edit = edit_text(previous.new_bytes.decode("utf-8"), config.needs, job_parameter(catalogue), edit.path)
+            if edit.refused is not None:
+                outcome = previous or FileOutcome(edit.path)
+                outcome.left.append(Left(RULE_ID, 0, 0, f"{edit.path} was not edited", edit.refused, "", "manual"))
+                if previous is None:
+                    outcomes.append(outcome)
+                continue
+            if not edit.changed:
+                continue
+            # what the file holds now: the text the file fixer wrote, or the config as read
+            on_disk = previous.new_bytes if previous is not None and previous.changed and previous.new_bytes \
+                else before.encode("utf-8")
+            outcome = previous or FileOutcome(edit.path)
+            if previous is None:
+                outcomes.append(outcome)
+            changes, left = config_changes(edit)
+            outcome.changes = list(outcome.changes) + changes
+            outcome.left = list(outcome.left) + left
+            outcome.changed = True
+            data = edit.after.encode("utf-8")
+            outcome.new_bytes = data
+            if diff:
+                text = unified_diff(before, edit.after, edit.path)
+                if previous is not None and previous.changed:
+                    diffs[:] = [d for d in diffs if not _diff_of(d, diff_path(edit.path))]
+                diffs.append(text.encode("utf-8"))
+                continue
+            try:
+                write_atomically(path, data, expected=on_disk, policy=WritePolicy(**(policy or {})))
+            except WriteError as exc:
+                outcome.errors.append(str(exc))
+                outcome.changed = previous is not None and on_disk != before.encode("utf-8")
+                errors += 1
+        return errors
+
+
+def _diff_of(chunk: bytes, path: str) -> bool:
+    head = chunk.split(b"\n", 2)[:2]
+    return any(line.rstrip().endswith(path.encode("utf-8", "replace")) for line in head)
