@@ -1,7 +1,7 @@
 """What a project's .circleci/config.yml needs so that its migrated triggers run: decided here, once.
 
-The triggers found in the tree (circleci_config.ParameterUse, one per
-parameter passed by literal name) are grouped by the config of the project
+The triggers found in the tree (pipeline_parameters.ParameterUse, one per
+parameter passed by literal name, as the analysers recorded them) are grouped by the config of the project
 they target (ConfigTargets), and for each config this module decides:
 
 - which pipeline parameters to declare, with a type inferred from the values

@@ -16,9 +16,9 @@ of a file's findings that fix settles, and the files it writes itself.
         def __init__(self, options, catalogue)            # run.CheckOptions, the catalogue
         def findings(self, result) -> list[Finding]       # one run.FileResult; its records: result.records
         def problems(self) -> list[(path, kind, message)] # each an error of the run (exit 2)
-        def project_fix(self, unsafe, from_stdin)         # None, or an object with
-            settle(findings) -> None | (rest, changes, left)  # the findings it settles, as the report lists them
-            write(outcomes, diff, diffs, policy) -> int   # write (or diff) its files; the errors
+        def project_fix(self, unsafe, from_stdin)         # an object with (None: its findings are listed
+            settle(findings) -> None | (rest, changes, left)  # for a person); the findings it settles, as the
+            write(outcomes, diff, diffs, policy) -> int   # report lists them; writes (or diffs) its files
 
 The records a run check reads are what the analysers append while they
 analyse (trigger_sends.TriggerSend for the triggers); they travel on the
@@ -39,6 +39,7 @@ class RunChecks:
     """The run checks of one run: those of the selected rules."""
 
     def __init__(self, options: Any, selection: Any, catalogue: Any) -> None:
+        self.catalogue = catalogue
         self.checks: List[Any] = []
         for rule_id, target in RUN_CHECKS.items():
             if selection is not None and not selection.enabled(rule_id):
@@ -64,5 +65,31 @@ class RunChecks:
         return [p for check in self.checks for p in check.problems()]
 
     def project_fixes(self, unsafe: bool, from_stdin: bool) -> List[Any]:
-        fixes = (check.project_fix(unsafe, from_stdin) for check in self.checks)
-        return [f for f in fixes if f is not None]
+        """Each run check's fix for `fix`; one without lists its findings for a person."""
+        return [check.project_fix(unsafe, from_stdin) or LeftForAPerson(check.rule_ids, self.catalogue)
+                for check in self.checks]
+
+
+class LeftForAPerson:
+    """The project fix of a run check that has none: `fix` lists its findings for a person, with their
+    reason (the file's fixer never planned them, so it would not)."""
+
+    def __init__(self, rule_ids: Tuple[str, ...], catalogue: Any) -> None:
+        self.rule_ids = frozenset(rule_ids)
+        self.catalogue = catalogue
+
+    def settle(self, findings: List[Any]) -> Any:
+        mine = [f for f in findings if f.rule_id in self.rule_ids]
+        if not mine:
+            return None
+        from .fix.interface import MANUAL, Left
+
+        left = []
+        for f in mine:
+            rule = self.catalogue.get(f.rule_id)
+            left.append(Left(f.rule_id, f.line, f.column, f.message, f.reason or "no automatic fix for this finding",
+                             rule.guidance if rule is not None else "", MANUAL))
+        return [f for f in findings if f.rule_id not in self.rule_ids], [], left
+
+    def write(self, outcomes: List[Any], diff: bool, diffs: List[bytes], policy: Any = None) -> int:
+        return 0

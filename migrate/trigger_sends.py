@@ -17,7 +17,7 @@ whose `to` is v2's `parameters`), and the client entries' `arguments`.
 from __future__ import annotations
 
 import functools
-from typing import Any, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, FrozenSet, Mapping, Optional, Sequence, Tuple
 
 from .pipeline_parameters import ParameterUse
 
@@ -97,10 +97,3 @@ def _has_placeholder(text: str) -> bool:
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
-
-def uses_of(path: str, position: Tuple[int, int, int, int], items: Sequence[Tuple[str, Any]], origin: str,
-            slug: Optional[str]) -> List[ParameterUse]:
-    """One ParameterUse per (name, value) sent at one place (a command, or a key of a dict)."""
-    line, column, end_line, end_column = position
-    return [ParameterUse(path, line, column, end_line, end_column, name, value, origin, slug)
-            for name, value in items]

@@ -335,3 +335,143 @@ def test_pyproject_circleci_config_key_is_read(tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert "pyproject.toml: [tool.circleci-v2] circleci-config gh/acme/other=" in missing.stderr
     assert "missing.yml: no such file" in missing.stderr
+
+
+# ---- what the analysers' own evaluation adds (the old separate walk saw only dict literals in place) ---------
+
+def test_python_parameters_resolved_through_variables_and_constants(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        import requests
+        RETRIES = 3
+        DEFAULTS = {"REGION": "eu-west-1"}
+
+        def trigger(branch):
+            params = {"RETRIES": RETRIES, "deploy_env": "prod", **DEFAULTS}
+            body = {"branch": branch, "build_parameters": params}
+            return requests.post(f"https://circleci.com/api/v1.1/project/github/acme/app/tree/{branch}", json=body,
+                                 headers={"Accept": "application/json"})
+    """)
+    findings, check = _check(tmp_path, source, "python")
+    assert [(u.name, u.value, u.slug) for u in check.uses] == [
+        ("RETRIES", 3, "gh/acme/app"), ("deploy_env", "prod", "gh/acme/app"), ("REGION", "eu-west-1", "gh/acme/app")]
+    by_name = {f.message.split("`")[1]: f for f in findings}
+    assert set(by_name) == {"RETRIES", "REGION"}  # deploy_env is declared
+    assert "RETRIES: {type: integer, default: 0}" in by_name["RETRIES"].message  # the constant's type
+    assert (by_name["RETRIES"].line, by_name["RETRIES"].column) == (6, 15)  # where the name is written
+
+
+def test_python_keyword_splats_wrappers_and_json_dumps(tmp_path):
+    _project(tmp_path)
+    source = textwrap.dedent("""\
+        import json
+        import requests
+        from circleclient import circleclient
+        BASE = "https://circleci.com/api/v1.1"
+        EXTRA = {"NIGHTLY": "true"}
+
+        def api(method, path, **kwargs):
+            return requests.request(method, BASE + path, headers={"Accept": "application/json"}, **kwargs)
+
+        api("POST", "/project/github/acme/app/tree/main", json={"build_parameters": {"VIA_WRAPPER": 1}})
+        circleclient.CircleClient(token).build.trigger("acme", "app", "main", **EXTRA)
+        requests.post(BASE + "/project/github/acme/app/tree/main", data=json.dumps({"build_parameters": {"DUMPED": False}}),
+                      headers={"Accept": "application/json", "Content-Type": "application/json"})
+    """)
+    _, check = _check(tmp_path, source, "python")
+    assert [(u.name, u.value, u.origin, u.slug) for u in check.uses] == [
+        ("VIA_WRAPPER", 1, "build_parameters", "gh/acme/app"), ("NIGHTLY", "true", "build_parameters", "gh/acme/app"),
+        ("DUMPED", False, "build_parameters", "gh/acme/app")]
+
+
+def test_each_trigger_is_one_record_with_its_rule_fields_and_project(tmp_path):
+    source = textwrap.dedent("""\
+        import requests
+        from circleci.api import Api
+        requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main",
+                      json={"revision": "abc", "build_parameters": {"A": "1"}}, headers={"Accept": "application/json"})
+        Api(token).trigger_build(ORG, "app", tag="v1", params={"build_parameters": {"B": "2"}})
+        requests.post("https://circleci.com/api/v2/project/gh/acme/web/pipeline", json={"branch": "main"})
+    """)
+    sends = sends_of(source, str(tmp_path / "t.py"), "python")
+    assert [(s.line, s.rule_id, s.fields, [u.name for u in s.parameters], s.slug) for s in sends] == [
+        (3, "CCI102", ("revision",), ["A"], "gh/acme/app"),
+        (5, "CCI110", ("tag",), ["B"], None),  # the user is not literal: the project is not known
+    ]  # a v2 trigger without parameters is not recorded
+
+
+def test_records_survive_the_worker_processes(tmp_path):
+    """Parallel analysis: the records reach the main process pickled, with an unknown value still unknown."""
+    import pickle
+
+    from circleci_v2.migrate.pipeline_parameters import _UNKNOWN
+
+    _project(tmp_path)
+    (tmp_path / "a.py").write_text(TRIGGER)
+    (tmp_path / "b.sh").write_text('curl -u "$T:" -X POST https://circleci.com/api/v1.1/project/github/acme/app/tree/main '
+                                   '-d "build_parameters[SHA]=$SHA"\n')
+    code = ("import circleci_v2.migrate.run as run\n"
+            "run.PARALLEL_MIN_BYTES = 0\n"
+            "from circleci_v2.migrate.cli import main\n"
+            "main(['check', '--select', 'CCI140', '--jobs', '2', '.'])\n")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert [line.split(" ", 2)[:2] for line in proc.stdout.splitlines() if "CCI140" in line] == [
+        ["a.py:3:42:", "CCI140"], ["b.sh:1:1:", "CCI140"]]
+    sends = sends_of((tmp_path / "b.sh").read_text(), "b.sh", "shell")
+    again = pickle.loads(pickle.dumps(sends))
+    assert again[0].parameters[0].value is _UNKNOWN and not again[0].parameters[0].known
+
+
+def test_every_config_rule_has_a_run_check_and_only_those():
+    from circleci_v2.migrate.run_checks import RUN_CHECKS
+
+    assert set(RUN_CHECKS) == {r.id for r in CATALOGUE if r.kind == "config"}
+
+
+def test_a_run_check_without_a_fix_of_its_own_is_listed_for_a_person(tmp_path):
+    """The mechanism, not CCI140: a run check registered in RUN_CHECKS gets each file's records, its findings
+    are reported by check and listed by fix with their reason, and no file fixer plans them."""
+    (tmp_path / "trigger.py").write_text(TRIGGER)
+    code = textwrap.dedent("""\
+        import circleci_v2.migrate.run_checks as run_checks
+        from circleci_v2.migrate.findings import Finding
+
+        class CountingCheck:
+            rule_ids = ("CCI140",)
+
+            def __init__(self, options, catalogue):
+                pass
+
+            def findings(self, result):
+                sends = [r for r in result.records if type(r).__name__ == "TriggerSend"]
+                return [Finding(rule_id="CCI140", path=result.path, line=s.line, column=s.column, end_line=s.line,
+                                end_column=s.column, message=f"sends {len(s.parameters)}", severity="error",
+                                fix="manual", confidence="high", reason="counted") for s in sends]
+
+            def problems(self):
+                return []
+
+            def project_fix(self, unsafe, from_stdin):
+                return None
+
+        run_checks.RUN_CHECKS = {"CCI140": "__main__:CountingCheck"}
+        from circleci_v2.migrate.cli import main
+        import sys
+        main(sys.argv[1:])
+    """)
+    import subprocess
+    import sys
+
+    checked = subprocess.run([sys.executable, "-c", code, "check", "--select", "CCI140", "trigger.py"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 1, checked.stderr
+    assert checked.stdout.startswith("trigger.py:2:1: CCI140 sends 1")
+    fixed = subprocess.run([sys.executable, "-c", code, "fix", "trigger.py"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60)
+    assert fixed.returncode == 1, fixed.stderr
+    assert "trigger.py:2:1: CCI140 [manual] counted" in fixed.stdout
+    assert "Traceback" not in fixed.stderr

@@ -89,7 +89,7 @@ def stanza_for(needs: ConfigNeeds, jp: JobParameter) -> str:
         lines.append(f"  # every existing workflow gets: unless: {ref(jp.pipeline_parameter)}")
         for job in needs.jobs:
             lines += [f"  {jp.workflow_name(job)}:",
-                      f"    when:",
+                      "    when:",
                       f"      equal: [{job}, {ref(jp.pipeline_parameter)}]",
                       "    jobs:", f"      - {job}"]
     return "\n".join(lines) + "\n"

@@ -959,7 +959,12 @@ class Evaluator:
         for name, kind in params:
             if name in ov:
                 continue
-            if kind in ("vararg", "kwarg"):
+            if kind == "kwarg" and call is not None and not kwsplat:
+                # the caller's keywords no named parameter takes (a wrapper's json=, headers=)
+                named = {n for n, k in params if k not in ("vararg", "kwarg")}
+                ov[name] = ("value", DictV(call, tuple((k.arg, k.value, frame) for k in call.keywords
+                                                       if k.arg is not None and k.arg not in named)))
+            elif kind in ("vararg", "kwarg"):
                 ov[name] = ("value", Unknown(call, f"`{'*' if kind == 'vararg' else '**'}{name}`"))
             elif name in keywords:
                 ov[name] = ("expr", keywords[name], frame)

@@ -13,7 +13,7 @@ import ast
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ..pipeline_parameters import _UNKNOWN, ParameterUse
-from ..trigger_sends import V1_ORIGIN, V2_ORIGIN, V2_PARAMETERS, TriggerSend, TriggerShapes
+from ..trigger_sends import V1_ORIGIN, V2_ORIGIN, V2_PARAMETERS, TriggerSend, TriggerShapes, project_slug
 from .evaluate import Evaluator
 from .http_calls import Request, arg, has_kwsplat
 from .index import Frame, ModuleIndex
@@ -76,8 +76,6 @@ class TriggerBodies:
             parts[role] = ev.string(expr, frame).literal if expr is not None else None
         if parts["vcs"] is None:
             parts.pop("vcs")
-        from ..trigger_sends import project_slug
-
         slug = project_slug(parts)
         named = {a.keyword for a in cm.arguments if a.keyword and a.keyword != "**"}
         body_names = {m.name for m in rule.body}
