@@ -8,7 +8,7 @@ evidence for the fixer and is never serialised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 # --fail-on: the least severe finding that makes the exit status 1 (findings below it are still reported)
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -62,6 +62,23 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule_id)
+
+
+def assumed_parts(match: Any, label: Callable[[str], Optional[str]]) -> List[str]:
+    """The low-confidence reasons for the parts of a URL a route match had to assume: an unresolved part
+    standing for several parameters, and one glued to the route's last word (taken as the query string).
+
+    `match` is a rules.EndpointMatch; `label` gives what a placeholder character stands for, or None.
+    """
+    def who(text: str) -> str:
+        return next((w for w in (label(ch) for ch in text) if w), "a value")
+
+    reasons = [f"{who(value)} is assumed to hold {key.replace('+', '/')}"
+               for key, value in match.params.items() if "+" in key]
+    if match.glued:
+        word = match.url.path.rstrip("/")[:-len(match.glued)].rsplit("/", 1)[-1] or "the route"
+        reasons.append(f"{who(match.glued)}, written right after `{word}`, is assumed to be the query string")
+    return reasons
 
 
 def verb_not_resolved(label: str, best: Any, matches: Sequence[Any]) -> str:

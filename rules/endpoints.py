@@ -8,7 +8,9 @@ The linter matches URLs it could only partly resolve: a part it could not
 resolve (an f-string field, a parameter, a value from the environment) is
 written as PLACEHOLDER. A placeholder may stand for several path segments
 (`f"{BASE}/project/{slug}/tree/{branch}"` with slug = "github/acme/app"),
-so a run of :name segments also matches any text that contains one.
+so a run of :name segments also matches any text that contains one. A placeholder written right after
+a template's last word (`.../artifacts${CIRCLE_TOKEN}`, a variable holding the query string) is taken as
+following the route, not as part of its word; the match says so (`glued`).
 The shim matches real URLs with the same code, where there are no placeholders.
 """
 from __future__ import annotations
@@ -100,7 +102,8 @@ class EndpointMatch:
     params: Dict[str, str]
     url: ApiUrl
     specificity: int  # literal characters the template matched; more is more specific
-    spans_placeholder: bool  # a run of segments was matched by a placeholder
+    spans_placeholder: bool  # a run of segments (or a glued part) was matched by a placeholder
+    glued: Optional[str] = None  # the unresolved text glued to the route's last word (`artifacts${TOKEN}`)
 
     @property
     def exact(self) -> bool:
@@ -134,7 +137,12 @@ class PathTemplate:
         while i < len(segments):
             seg = segments[i]
             if not seg.startswith(":"):
-                parts.append(re.escape(seg))
+                if i == len(segments) - 1:
+                    # the route's last word with an unresolved part glued on (`artifacts${CIRCLE_TOKEN}`,
+                    # a variable holding the query string): the word ends the route, the part follows it
+                    parts.append(re.escape(seg) + rf"(?P<glued>{_PH}[^/?#]*)?")
+                else:
+                    parts.append(re.escape(seg))
                 i += 1
                 continue
             run = []
@@ -172,8 +180,8 @@ class PathTemplate:
         if m is None:
             return None
         params: Dict[str, str] = {}
-        spans = False
         groups = m.groupdict()
+        spans = groups.get("glued") is not None  # what the glued part holds is assumed, as for a run
         for name in self.param_names:
             if groups.get(name) is not None:
                 params[name] = groups[name]
@@ -188,7 +196,7 @@ class PathTemplate:
             if name in _NUMERIC and not has_placeholder(value) and not value.isdigit():
                 return None
         return EndpointMatch(params=params, url=split, specificity=self.literal_length,
-                             spans_placeholder=spans)
+                             spans_placeholder=spans, glued=groups.get("glued"))
 
     def __repr__(self) -> str:
         return f"PathTemplate({self.template!r})"

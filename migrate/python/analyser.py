@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Seq
 from circleci_v2.rules import ApiUrl, Catalogue, ClientMethod, RuleMatch, placeholder, split_api_url
 from circleci_v2.rules.model import Rule
 
-from ..findings import HIGH, LOW, Finding, verb_not_resolved
+from ..findings import HIGH, LOW, Finding, assumed_parts, verb_not_resolved
 from ..request_checks import RequestChecks, Verdict
 from ..trigger_sends import project_slug, trigger_shapes
 from .evaluate import Evaluator, Frame, label_of, resolve_url
@@ -336,12 +336,7 @@ class _Analysis:
         if not m.match.url.base_resolved:
             reasons.append(f"base URL not resolved in this file ({self._base_label(best)})")
         if m.match.spans_placeholder:
-            spans = [k for k in m.match.params if "+" in k]
-            for k in spans:
-                value = m.match.params[k]
-                labels = [best.labels.get(ch, "") for ch in value if ch in best.labels]
-                who = labels[0] if labels else "a value"
-                reasons.append(f"{who} is assumed to hold {k.replace('+', '/')}")
+            reasons.extend(assumed_parts(m.match, best.labels.get))
         if not best.req.known_library:
             verb = best.req.verb or "a request"
             reasons.append(f"{best.req.receiver_label} is not a known HTTP client; assumed it sends {verb}")
@@ -770,10 +765,7 @@ class _Analysis:
                          if p.placeholder is not None and rs.url.url.startswith(p.placeholder)), None)
             reasons.append(f"base URL not resolved in this file ({base})" if base
                            else "a relative route: the /api/v1.1 root is added elsewhere")
-        for k in (k for k in m.match.params if "+" in k):
-            value = m.match.params[k]
-            labels = [rs.labels.get(ch, "") for ch in value if ch in rs.labels]
-            reasons.append(f"{labels[0] if labels else 'a value'} is assumed to hold {k.replace('+', '/')}")
+        reasons.extend(assumed_parts(m.match, rs.labels.get))
         # a route handed straight to a call is reported at that call; an assigned one where it is written
         # (each branch of `if ssh: endpoint = ... else: endpoint = ...` is a site of its own)
         node = at if at is not None else rs.send if rs.direct and rs.send is not None else rs.node

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
 
-from ..findings import HIGH, LOW, Finding, verb_not_resolved
+from ..findings import HIGH, LOW, Finding, assumed_parts, verb_not_resolved
 from ..pipeline_parameters import _UNKNOWN, ParameterUse, typed_value
 from ..request_checks import RequestChecks, Verdict
 from ..kinds import registry
@@ -223,12 +223,7 @@ def _endpoint_reasons(req: HttpRequest, url: Resolved, best: RuleMatch, matches:
     if not best.match.url.base_resolved:
         reasons.append(f"base URL not resolved in this file ({_base_label(url)})")
     if best.match.spans_placeholder:
-        for key, value in best.match.params.items():
-            if "+" not in key:
-                continue
-            labels = [url.labels[ch] for ch in value if ch in url.labels]
-            who = labels[0] if labels else "a value"
-            reasons.append(f"{who} is assumed to hold {key.replace('+', '/')}")
+        reasons.extend(assumed_parts(best.match, url.labels.get))
     return reasons
 
 

@@ -24,7 +24,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from circleci_v2.rules import Catalogue, Rule, RuleMatch, placeholder, split_api_url
 
-from ..findings import LOW, Finding, verb_not_resolved
+from ..findings import LOW, Finding, assumed_parts, verb_not_resolved
 from ..kinds import registry
 from ..rulefiles import route_roots, weak_route_roots
 from .http_tools import parse_request
@@ -239,10 +239,7 @@ def findings_for(ev: Evidence, path: str, kind: str, catalogue: Catalogue,
         if base_reason:
             reasons.append(base_reason)
         if best.match.spans_placeholder:
-            for key, value in best.match.params.items():
-                if "+" in key:
-                    who = next((ev.labels[ch] for ch in value if ch in ev.labels), "a value")
-                    reasons.append(f"{who} is assumed to hold {key.replace('+', '/')}")
+            reasons.extend(assumed_parts(best.match, ev.labels.get))
         out.append((_finding(best.rule, path, line, col, end_line, end_col, reasons), site))
     if split is not None and split.legacy:
         for rule in catalogue.of_kind("request"):
