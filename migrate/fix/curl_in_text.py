@@ -72,22 +72,26 @@ def plan_file(source: str, path: str, findings: Sequence[Finding], options: Any 
         kind = registry.kind_of(path.replace("\\", "/").rsplit("/", 1)[-1]) or "shell"
         if kind == registry.SHEBANG:
             kind = registry.kind_from_shebang(source.lstrip("\ufeff").encode("utf-8", "replace")[:200]) or "shell"
-    return TextPlan(source, path, findings, _unsafe_allowed(options), catalogue, kind)
+    return TextPlan(source, path, findings, _unsafe_allowed(options), catalogue, kind, newline)
 
 
 class TextPlan:
     """The curl fixer's plan for one file: per finding, changed or left (and why), and the new text."""
 
     def __init__(self, source: str, path: str, findings: Sequence[Finding], unsafe: bool, catalogue: Any,
-                 kind: str) -> None:
-        from .interface import MANUAL, UNSAFE, Change, FixResult, Left, Outcome, manual_reason
+                 kind: str, newline: Optional[str] = None) -> None:
+        from .interface import MANUAL, UNSAFE, Change, FixResult, Left, Outcome, first_line, manual_reason
 
         self.outcomes: Dict[int, Any] = {}
         result = self.result = FixResult(path=path, source=source, text=source)
+        self.kind = registry.get(kind)
+        self.notes: List[Tuple[int, str, str, int]] = []  # --add-todo: (offset, line, rule id, index in left)
+        self.edits: List[Edit] = []
+        self.bom = source.startswith("\ufeff")
+        self.text = text = source[1:] if self.bom else source
+        self.newline = newline or ("\r\n" if "\r\n" in text else "\n")
         if not findings:
             return
-        bom = source.startswith("\ufeff")
-        text = source[1:] if bom else source
 
         def leave(given: Finding, reason: str, guidance: str, needs: str) -> None:
             result.left.append(Left(given.rule_id, given.line, given.column, given.message, reason, guidance, needs))
@@ -116,6 +120,8 @@ class TextPlan:
             finding, site = found
             if finding.fix == MANUAL:
                 leave(given, finding.reason or manual_reason(rule), guidance, MANUAL)
+                if isinstance(site, TextSite):
+                    self._note(site, given.rule_id, first_line(guidance), len(result.left) - 1)
                 continue
             if finding.fix == UNSAFE and not unsafe:
                 leave(given, finding.reason or "needs --unsafe-fixes", guidance, UNSAFE)
@@ -130,7 +136,7 @@ class TextPlan:
             descriptions.update(described)
         new_text = apply_edits(text, edits)
         if new_text != text:
-            problem = registry.get(kind).broken_by(text, new_text)
+            problem = self.kind.broken_by(text, new_text)
             if problem is not None:
                 result.errors.append(f"the rewrite would {problem}; the file is left as it was (please report it)")
                 for given, _ in applied:
@@ -141,7 +147,21 @@ class TextPlan:
             text_of = descriptions.get(key, "done by the v2 trigger rewrite of this command")
             result.changes.append(Change(finding.rule_id, finding.line, text_of, finding.fix, finding.column))
             self.outcomes[id(given)] = Outcome(True, finding.fix)
-        result.text = ("\ufeff" + new_text) if bom else new_text
+        self.edits = edits
+        result.text = ("\ufeff" + new_text) if self.bom else new_text
+
+    def _note(self, site: TextSite, rule_id: str, guidance: str, left_index: int) -> None:
+        """Where --add-todo puts a comment for a site left for a person: a line above its command, written
+        as the file's kind writes one there (FileKind.note_line), or nowhere."""
+        text, seg = self.text, site.segment
+        start, _ = seg.source_span(site.request.command.start, site.request.command.start + 1)
+        line_start = text.rfind("\n", 0, start) + 1
+        before_line = text[:max(line_start - 1, 0)].rstrip("\r")
+        if line_start and before_line.endswith("\\"):  # the command's line continues the one above
+            return
+        line = self.kind.note_line(seg, text[line_start:start], f"{TODO}{rule_id} {guidance}".rstrip())
+        if line is not None and all(n[:3] != (line_start, line, rule_id) for n in self.notes):
+            self.notes.append((line_start, line, rule_id, left_index))
 
     def outcome(self, f: Finding) -> Any:
         from .interface import LEFT_UNPLANNED
@@ -149,8 +169,35 @@ class TextPlan:
         return self.outcomes.get(id(f), LEFT_UNPLANNED)
 
     def apply(self, add_todo: bool = False) -> Any:
-        """The FixResult (text files get no TODO comments)."""
-        return self.result
+        """The FixResult; with `add_todo`, a comment above each command left for a person where one can go."""
+        result = self.result
+        if not add_todo or not self.notes or result.errors:
+            return result
+        from dataclasses import replace
+
+        inserts: List[Edit] = []
+        for offset, line, rule_id, index in self.notes:
+            if not _noted_above(self.text, offset, rule_id):
+                inserts.append((offset, offset, line + self.newline))
+        new_text = apply_edits(self.text, self.edits + inserts)
+        if inserts and self.kind.broken_by(self.text, new_text) is not None:
+            return result  # the comments would break the file: the sites stay listed, unmarked
+        for _, _, _, index in self.notes:
+            result.left[index] = replace(result.left[index], todo=True)
+        result.text = ("\ufeff" + new_text) if self.bom else new_text
+        return result
+
+
+TODO = "TODO(circleci-v2): "  # as in Python files (fix/todo.py), after the comment mark of the file's kind
+
+
+def _noted_above(text: str, offset: int, rule_id: str) -> bool:
+    """Is there a TODO for `rule_id` among the comment lines right above the line starting at `offset`?"""
+    lines = text[:offset].splitlines()
+    while lines and lines[-1].strip().startswith(("#", "//")):
+        if (TODO + rule_id) in lines.pop():
+            return True
+    return False
 
 
 _last_sites: List[Any] = []  # [(key, sites)]: check plans each file twice (safe, unsafe) on the same text

@@ -28,10 +28,16 @@ class Dockerfile(FileKind):
         m = _DOCKER_DEFINES.match(line)
         return m.group(1) if m is not None else None
 
+    def note_line(self, seg: Segment, before: str, note: str) -> Optional[str]:
+        if _INSTRUCTION_START.match(before):  # RUN curl ...: a Dockerfile comment above the instruction
+            return "# " + note
+        return super().note_line(seg, before, note)  # a line of a here-document script
+
 
 KIND = Dockerfile()
 
 _ENV_LINE = pattern(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]")
+_INSTRUCTION_START = pattern(r"^[ \t]*(?:RUN|CMD|ENTRYPOINT)[ \t]+(?:--\S+[ \t]+)*$", re.IGNORECASE)
 _DOCKER_DEFINES = pattern(r"^\s*(?:ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[=\s]", re.IGNORECASE)
 _DOCKER_INSTR = pattern(r"^[ \t]*(RUN|CMD|ENTRYPOINT|HEALTHCHECK|ONBUILD)\b[ \t]*", re.IGNORECASE)
 _DOCKER_ESCAPE = pattern(r"^#[ \t]*escape[ \t]*=[ \t]*(\S)", re.IGNORECASE | re.MULTILINE)

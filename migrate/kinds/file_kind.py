@@ -34,6 +34,15 @@ class FileKind:
     # -- comments ---------------------------------------------------------------------------------
     comments: Tuple[str, ...] = ("#",)  # what starts a comment: `# circleci-v2: ignore[...]` is read after these
 
+    def note_line(self, seg: "Segment", before: str, note: str) -> Optional[str]:
+        """The line (without its end) that puts `note` as a comment above a command of `seg` whose line
+        starts with `before` (the source text up to the command), or None where no line can go (fix
+        --add-todo). By default a shell comment with the command's indentation, when the command is
+        first on its line."""
+        if before.strip():
+            return None
+        return before + "# " + seg.encode(note)
+
     # -- text outside the shell regions (text/evidence.py) ----------------------------------------
     outside: str = "the URL is outside the commands check reads"  # why a route written there is not read
 

@@ -20,6 +20,13 @@ class Makefile(FileKind):
     def in_comment(self, source: str, line_start: int, hit: int) -> bool:
         return hash_comment(source[line_start:hit])
 
+    def note_line(self, seg: Segment, before: str, note: str) -> Optional[str]:
+        # a recipe line: a make comment at the left margin, which make skips without ending the recipe (a
+        # `#` after the tab would be the shell's, and make would print it)
+        if not before.startswith("\t") or before.strip(" \t@-+"):
+            return None
+        return "# " + note
+
     def value_context(self, source: str, name: str, at: int) -> Optional[Tuple[str, str]]:
         return "", f"the URL is in make variable {name}, and no recipe of this file sends it"
 

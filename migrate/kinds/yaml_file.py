@@ -28,6 +28,13 @@ class YamlFile(FileKind):
     def in_comment(self, source: str, line_start: int, hit: int) -> bool:
         return hash_comment(source[line_start:hit], quotes="\"'")
 
+    def note_line(self, seg: Segment, before: str, note: str) -> Optional[str]:
+        # only in a literal block (`run: |`), where the line is the script's own comment; a `#` line would end
+        # a plain or quoted scalar, and fold into a `>` block
+        if seg.container != "yaml-block" or seg.unfixable is not None:
+            return None
+        return super().note_line(seg, before, note)
+
     def not_a_command(self, source: str, line_start: int, line: str) -> bool:
         return _yaml_prose(source, line_start)
 
