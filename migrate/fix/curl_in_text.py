@@ -111,9 +111,6 @@ class TextPlan:
             rule = catalogue.get(given.rule_id)
             guidance = rule.guidance if rule is not None else ""
             found = analysed.get((given.rule_id, given.line, given.column))
-            if rule is not None and rule.kind == "config":
-                leave(given, "the config is never rewritten: add the stanza to .circleci/config.yml", guidance, MANUAL)
-                continue
             if found is None:
                 leave(given, "no automatic fix for this finding", guidance, MANUAL)
                 continue
