@@ -42,9 +42,15 @@ def placeholder_index(char: str) -> int:
     return -1 if char == PLACEHOLDER else ord(char) - 0xE000
 
 _PH_RE = re.compile(_PH)
-# The API roots split_api_url recognises; the fixer cuts URLs at the same root.
-API_ROOT = re.compile(r"/api/(v1\.1|v1|v2)(?=[/?#]|$)")
 LEGACY_VERSIONS = ("v1.1", "v1")  # the versions endpoint rules describe (v2 is the target)
+API_VERSIONS = LEGACY_VERSIONS + ("v2",)
+_VERSION = "|".join(re.escape(v) for v in API_VERSIONS)  # v1.1 before v1: the longer one first
+# The API roots split_api_url recognises; the fixer cuts URLs at the same root.
+API_ROOT = re.compile(rf"/api/({_VERSION})(?=[/?#]|$)")
+# A legacy root with a route after it (/api/v1.1/..., /api/v1/...): what the shim's requests translates.
+LEGACY_API_ROOT = re.compile("/api/(?:" + "|".join(re.escape(v) for v in LEGACY_VERSIONS) + ")/")
+# An API URL's versioned root at its end (.../api/v1.1, .../api/v2): where a v2 client takes its base from.
+VERSIONED_ROOT_AT_END = re.compile(rf"/api/(?:{_VERSION})$")
 _SEGMENT = r"[^/?#]+"
 _PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
 # Parameters whose values are numbers in v1.1; a literal that is not a number
@@ -202,9 +208,20 @@ class PathTemplate:
         return f"PathTemplate({self.template!r})"
 
 
+# Every spelling of a VCS in a v1.1 path or a v2 slug -> its v2 short form. The shim (slugs, the
+# emulator, the v1.1 replies it builds) and the analysers read these names from here and only here.
 VCS_SLUGS = {"github": "gh", "gh": "gh", "bitbucket": "bb", "bb": "bb"}
+# The v2 short form -> the v1.1 name (a build's vcs_type, the :vcs of a path): gh -> github.
+V1_VCS_NAMES = {short: name for name, short in VCS_SLUGS.items() if name != short}
+# API v1 paths (/api/v1/project/:user/:project) name no VCS: v1 projects were GitHub's.
+V1_DEFAULT_VCS = "github"
 
 
 def v2_project_slug(vcs: str, user: str, project: str) -> str:
     """The v2 project slug for v1.1 path parts: github/acme/app -> gh/acme/app."""
     return f"{VCS_SLUGS.get(vcs.lower(), vcs)}/{user}/{project}"
+
+
+def v1_vcs_name(vcs: str) -> str:
+    """The v1.1 name of a v2 VCS short form: gh -> github, bb -> bitbucket; anything else stays."""
+    return V1_VCS_NAMES.get(vcs, vcs)

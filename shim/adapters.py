@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
+from circleci_v2.rules.endpoints import v1_vcs_name
+
 # v2 job status -> (v1.1 status, lifecycle, outcome). v1.1 had no "blocked": it showed not_running.
 _STATUS = {
     "success": ("success", "finished", "success"),
@@ -58,7 +60,7 @@ def build_summary(slug: str, pipeline: Mapping[str, Any], workflow: Optional[Map
         "body": commit.get("body"),
         "username": user,
         "reponame": repo,
-        "vcs_type": {"gh": "github", "bb": "bitbucket"}.get(vcs_short, vcs_short),
+        "vcs_type": v1_vcs_name(vcs_short),
         "vcs_url": vcs.get("origin_repository_url"),
         "user": {"login": actor.get("login")},
         "queued_at": pipeline.get("created_at"),

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 
 import requests  # noqa: F401 - legacy code reaches requests.HTTPError through this module
 
+from ..rules.endpoints import V1_DEFAULT_VCS, v2_project_slug
 from ..rules.model import Rule
 from . import errors, translate
 from .circleci import CacheClearingRemoved, PipelineErrored
@@ -107,14 +108,14 @@ class Build:
         if build_params:
             body["build_parameters"] = build_params
         try:
-            return translate.trigger(self.client.v2(), rule.id, f"gh/{username}/{project}", body,
+            return translate.trigger(self.client.v2(), rule.id, v2_project_slug(V1_DEFAULT_VCS, username, project), body,
                                      wait=self.client.wait, timeout=self.client.timeout)
         except errors.PipelineErrored as exc:  # circleclient raised plain Exceptions: this is one too
             raise PipelineErrored.of(exc) from None
 
     @deprecated_method
     def retry(self, rule: Rule, username, project, build_num):
-        return translate.retry(self.client.v2(), rule.id, f"gh/{username}/{project}", build_num,
+        return translate.retry(self.client.v2(), rule.id, v2_project_slug(V1_DEFAULT_VCS, username, project), build_num,
                                wait=self.client.wait, timeout=self.client.timeout)
 
     @deprecated_method
@@ -145,4 +146,4 @@ class Cache:
     @deprecated_method
     def clear(self, rule: Rule, username, project):
         """Raises CacheClearingRemoved: API v2 has no cache clearing (change the cache key)."""
-        raise CacheClearingRemoved(f"gh/{username}/{project}", rule.id)
+        raise CacheClearingRemoved(v2_project_slug(V1_DEFAULT_VCS, username, project), rule.id)

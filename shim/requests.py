@@ -36,6 +36,7 @@ from requests import (ConnectionError, HTTPError, PreparedRequest, Request, Resp
 from requests.adapters import HTTPAdapter, TimeoutSauce
 from requests.structures import CaseInsensitiveDict
 
+from ..rules.endpoints import LEGACY_API_ROOT
 from ..rules.model import RuleMatch
 from . import translate
 from .client import CircleCIClient
@@ -67,7 +68,7 @@ def _is_v1(url: str) -> bool:
     parts = urlsplit(url)
     if _hosts is not None and (parts.hostname or "").lower() not in _hosts:
         return False
-    return "/api/v1.1/" in parts.path or "/api/v1/" in parts.path
+    return LEGACY_API_ROOT.search(parts.path) is not None  # the versions the rules describe (/api/v1.1/, /api/v1/)
 
 
 def _token(request: PreparedRequest) -> Optional[str]:
@@ -216,7 +217,8 @@ class CircleCIAdapter(HTTPAdapter):
     def _client(self, token: str, url: str, timeout: Any = DEFAULT_TIMEOUT) -> CircleCIClient:
         """The v2 client for a token and host, sending every request with `timeout` (one client per timeout)."""
         parts = urlsplit(url)
-        root = parts.path.split("/api/v1", 1)[0]
+        legacy = LEGACY_API_ROOT.search(parts.path)
+        root = parts.path[: legacy.start()] if legacy is not None else parts.path
         base = f"{parts.scheme}://{parts.netloc}{root}"
         key = (token, base, timeout)
         with self._lock:

@@ -40,6 +40,8 @@ from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from circleci_v2.rules.endpoints import VERSIONED_ROOT_AT_END
+
 from .errors import (
     CircleCIError,
     NetworkError,
@@ -71,7 +73,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_VERSIONED = re.compile(r"/api/v(?:1\.1|1|2)$")
 
 Timeout = Union[float, Tuple[float, float]]
 
@@ -127,8 +128,8 @@ def v2_base_url(base_url: str) -> str:
         raise ValueError(f"base_url {shown!r} must not have a query or fragment"
                          + ("; pass the token separately" if "circle-token" in parts.query.lower() else ""))
     path = parts.path.rstrip("/")
-    if _VERSIONED.search(path):
-        path = _VERSIONED.sub("/api/v2", path)
+    if VERSIONED_ROOT_AT_END.search(path):
+        path = VERSIONED_ROOT_AT_END.sub("/api/v2", path)
     elif path.endswith("/api"):
         path += "/v2"
     else:

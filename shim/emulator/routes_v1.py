@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
+from circleci_v2.rules.endpoints import V1_DEFAULT_VCS
+
 from . import views
 from .routes_v2 import HttpError, Reply
 from .state import Job, NotFound, State, User
@@ -46,7 +48,7 @@ class V1Ctx:
 
     @property
     def slug(self) -> str:
-        vcs = self.params.get("vcs", "github")
+        vcs = self.params.get("vcs", V1_DEFAULT_VCS)  # a v1 path names no VCS
         return f"{vcs}/{self.params['user']}/{self.params['project']}"
 
     def job(self) -> Job:

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
+from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
+
 from ..form_fields import form_fields, is_form
 from . import auth, edn
 from . import routes_v1, routes_v2
@@ -273,8 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
         if body.strip():
             parsed_json, body_error = parse_json_body(body)
 
-        api = "v2" if path.startswith(API_PREFIX + "/") else (
-            "v1.1" if path.startswith("/api/v1.1/") else ("v1" if path.startswith("/api/v1/") else "other"))
+        root = API_ROOT.match(path)  # the versions the rules know: v1.1, v1 and v2
+        api = root.group(1) if root is not None and path.startswith("/", root.end()) else "other"
         call = Call(method=self.command, path=path, query=redact_query(query_pairs),
                     headers=redact_headers(header_pairs), json=parsed_json, body=body, status=0, api=api)
         self._call_recorded = False
@@ -313,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         if call.api == "v2":
             self._handle_v2(emu, call, path, query, query_pairs, headers, body, parsed_json, body_error)
-        elif call.api in ("v1.1", "v1"):
+        elif call.api in LEGACY_VERSIONS:
             self._handle_v1(emu, call, path, raw_query, query, headers, body, parsed_json, body_error)
         else:
             self._send_json(call, 404, {"message": "Not found"})

@@ -24,17 +24,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from circleci_v2.rules.endpoints import V1_VCS_NAMES, VCS_SLUGS
+
 from .clock import Clock
 from .conditions import CompileError, evaluate, interpolate, pipeline_values, unknown_references
 from .project_config import JobSpec, ProjectConfig, WorkflowSpec, check_parameters, parameter_values, parse_config
 
 FINAL_JOB = {"success", "failed", "canceled", "not_run", "infrastructure_fail", "timedout"}
 JOB_OUTCOMES = {"success", "failed", "infrastructure_fail", "timedout"}
-PROVIDERS = {"gh": ("github", "GitHub", "https://github.com"), "github": ("github", "GitHub", "https://github.com"),
-             "bb": ("bitbucket", "Bitbucket", "https://bitbucket.org"),
-             "bitbucket": ("bitbucket", "Bitbucket", "https://bitbucket.org"),
-             "circleci": ("circleci", "CircleCI", "https://circleci.com")}
-SHORT_VCS = {"github": "gh", "bitbucket": "bb"}
+# What the service says of each provider (v1.1 vcs_type, display name, site). Which spellings name
+# which provider is the rules' VCS_SLUGS; `circleci` (GitLab, GitHub App projects) is one of its own.
+_PROVIDER_FACTS = {"github": ("GitHub", "https://github.com"), "bitbucket": ("Bitbucket", "https://bitbucket.org")}
+_CIRCLECI = ("circleci", "CircleCI", "https://circleci.com")
+PROVIDERS = {spelling: (V1_VCS_NAMES[short],) + _PROVIDER_FACTS[V1_VCS_NAMES[short]]
+             for spelling, short in VCS_SLUGS.items()}
+PROVIDERS["circleci"] = _CIRCLECI
+SHORT_VCS = VCS_SLUGS  # a spelling -> the short form the service reports (gh, bb); circleci stays
 CREDITS_PER_MINUTE = 10  # a medium Docker resource class
 
 
@@ -53,7 +58,7 @@ def normalise_slug(slug: str) -> str:
         raise ValueError(f"not a project slug (vcs/org/repo): {slug!r}")
     vcs = parts[0].lower()
     if vcs not in PROVIDERS:
-        raise ValueError(f"unknown VCS in project slug {slug!r}: use gh, github, bb, bitbucket or circleci")
+        raise ValueError(f"unknown VCS in project slug {slug!r}: use {', '.join(sorted(PROVIDERS))}")
     return "/".join([SHORT_VCS.get(vcs, vcs), parts[1], parts[2]])
 
 
