@@ -31,7 +31,7 @@ from ..findings import Finding
 from .edits import Edits
 from .endpoint import reply_decision, rewrite_endpoint
 from .imports import (import_table, legacy_imports, plan_alias_merge, plan_import, plan_requests_swap,
-                      requests_alias, requests_imports)
+                      requests_alias, requests_imports, swap_module, swapped_by_import)
 from .interface import (LEFT_UNPLANNED, MANUAL, SAFE, UNSAFE, CannotFix, Change, FixOptions, FixResult, Left, NeedsUnsafe,
                     Outcome, first_line, manual_reason)
 from .reply import STATUS_ONLY, reply_use
@@ -41,7 +41,6 @@ from .shim_route import route_import, route_through_shim
 from .source_map import SourceMap
 from .todo import add_todos, todo_line
 
-SHIM_LIBRARIES = ("requests", "requests.Session")
 RECURSION_LIMIT = 20000
 # parse only the statements holding edits (statements.py), falling back to the whole module; tests turn it
 # off to compare both paths
@@ -443,9 +442,8 @@ class _Planner:
 
     def plan_requests_swap(self) -> None:
         """Unsafe: a file whose v1.1 calls through `requests` could not be rewritten imports the shim's requests."""
-        modules = {str(r.shim["route"]["module"]) for r in self.catalogue
-                   if isinstance(r.shim.get("route"), dict) and "requests" in r.shim["route"].get("libraries", ())}
-        if len(modules) != 1:
+        module = swap_module(self.catalogue)
+        if module is None:
             return
         stay: List[Tuple[Finding, Left]] = []
         move: List[Tuple[Finding, Left]] = []
@@ -454,14 +452,13 @@ class _Planner:
             site = f.site
             # only calls the shim runs: one it refuses (DELETE build-cache) is left for a person as it is
             if (rule is not None and rule.kind == "endpoint" and rule.shim.get("runs") == "translated"
-                    and site is not None and getattr(site, "library", None) in SHIM_LIBRARIES
+                    and site is not None and swapped_by_import(getattr(site, "library", None))
                     and not getattr(site, "drop_in", None)):
                 move.append((f, left))
             else:
                 stay.append((f, left))
         if not move:
             return
-        module = modules.pop()
         done = plan_requests_swap(self.sm, module, self.edits)
         if not done:
             return

@@ -27,6 +27,10 @@ from .interface import CannotFix
 from .signature import ast_import
 from .source_map import SourceMap
 
+# The one HTTP library whose import the swap rewrites (`import requests`): which shim module replaces it is
+# the rules' (a shim `route` whose `libraries` name it), and so is whether any does.
+SWAPPED_LIBRARY = "requests"
+
 
 def import_table(catalogue: Catalogue) -> Dict[str, str]:
     """Legacy module -> drop-in module, from every import rule."""
@@ -123,14 +127,28 @@ def plan_import(sm: SourceMap, stmt: ast.AST, table: Dict[str, str], edits: Edit
     return f"{' '.join(text.split())} -> {code}"
 
 
+def swap_module(catalogue: Catalogue) -> Optional[str]:
+    """The shim module the rules route SWAPPED_LIBRARY's calls through (`shim.route.module` of the routes whose
+    `libraries` name it); None when no rule names one, or when rules disagree (no swap then)."""
+    modules = {str(r.shim["route"]["module"]) for r in catalogue
+               if isinstance(r.shim.get("route"), dict) and SWAPPED_LIBRARY in r.shim["route"].get("libraries", ())}
+    return modules.pop() if len(modules) == 1 else None
+
+
+def swapped_by_import(library: Optional[str]) -> bool:
+    """A call site of SWAPPED_LIBRARY or of a class it exports (the site's library `requests.Session`): the
+    swapped import rebinds both, so both then run through the shim."""
+    return library is not None and (library == SWAPPED_LIBRARY or library.startswith(SWAPPED_LIBRARY + "."))
+
+
 def requests_alias(stmt: ast.Import) -> str:
     """The name `import ... requests [as x] ...` binds the requests module to."""
-    return next(a.asname or a.name for a in stmt.names if a.name == "requests")
+    return next(a.asname or a.name for a in stmt.names if a.name == SWAPPED_LIBRARY)
 
 
 def requests_imports(sm: SourceMap) -> List[ast.Import]:
     """The `import requests [as x]` statements the swap to the shim rewrites (also `import os, requests`)."""
-    return [stmt for stmt in sm.ordered[ast.Import] if any(a.name == "requests" for a in stmt.names)]
+    return [stmt for stmt in sm.ordered[ast.Import] if any(a.name == SWAPPED_LIBRARY for a in stmt.names)]
 
 
 def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[int, str]]:
@@ -141,21 +159,21 @@ def plan_requests_swap(sm: SourceMap, module: str, edits: Edits) -> List[Tuple[i
     statement had its line to itself.
     """
     parent, leaf = _split(module)
-    if any(a.name.startswith("requests.") and not a.asname for stmt in sm.ordered[ast.Import] for a in stmt.names):
+    if any(a.name.startswith(SWAPPED_LIBRARY + ".") and not a.asname for stmt in sm.ordered[ast.Import] for a in stmt.names):
         return []  # `import requests.adapters` binds `requests` to the real package again: the swap would not hold
     done = []
     for stmt in requests_imports(sm):
         parts: List[str] = []
         others: List[str] = []
         for a in stmt.names:
-            if a.name != "requests":
+            if a.name != SWAPPED_LIBRARY:
                 others.append(_alias(a.name, a.asname))
                 continue
             if others:
                 parts.append("import " + ", ".join(others))
                 others = []
-            parts.append(f"from {parent} import {_alias(leaf, a.asname)}" if leaf == "requests" else
-                         f"from {parent} import {leaf} as {a.asname or 'requests'}")
+            parts.append(f"from {parent} import {_alias(leaf, a.asname)}" if leaf == SWAPPED_LIBRARY else
+                         f"from {parent} import {leaf} as {a.asname or SWAPPED_LIBRARY}")
         if others:
             parts.append("import " + ", ".join(others))
         code = "; ".join(parts)
