@@ -13,6 +13,7 @@ named pipe and a dangling symbolic link are two more files that cannot be read.
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import shutil
 import subprocess
@@ -170,3 +171,17 @@ def test_nothing_half_written_when_the_report_file_cannot_be_written(tmp_path):
     assert "--output-file a.py/report.txt: cannot write" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "out"]
     assert (tmp_path / "a.py").read_text() == TRIGGER_ACCEPT
+
+
+@pytest.mark.parametrize("layout", ["one line", "one per line"])
+def test_thousands_of_routes_in_one_file_are_checked_and_fixed_without_hanging(tmp_path, layout):
+    # a generated table of URLs: each route's evidence must not cost a pass over the whole file or tree
+    url = '"https://circleci.com/api/v1.1/project/github/a/b/tree/main"'
+    n = 3000
+    items = ", ".join([url] * n) if layout == "one line" else "".join(f"\n    {url}," for _ in range(n)) + "\n"
+    write(tmp_path, "table.py", f"import requests\nURLS = [{items}]\n")
+    proc = run_cli("check", "--output-format", "json", "table.py", cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert len(json.loads(proc.stdout)["findings"]) == n
+    fixed = run_cli("fix", "--add-todo", "table.py", cwd=tmp_path, timeout=120)
+    assert fixed.returncode == 1 and "Traceback" not in fixed.stderr, fixed.stderr

@@ -69,6 +69,7 @@ class SourceMap:
             for i, n in enumerate(nodes):
                 self._ordinal[id(n)] = i
         self._lines: Optional[List[str]] = None
+        self._by_position: Optional[Dict[Tuple[type, tuple], ast.AST]] = None  # same_node's index of other types
         self._start_keys: Dict[type, List[Tuple[int, int]]] = {}
 
     # ---- nodes ------------------------------------------------------------------------------------
@@ -84,10 +85,13 @@ class SourceMap:
         """This tree's copy of a node of another parse of the same text (found by type and position)."""
         nodes = self.ordered.get(type(foreign))
         if nodes is None:
-            for n in ast.walk(self.tree):
-                if type(n) is type(foreign) and _pos(n) == _pos(foreign):
-                    return n
-            return None
+            # one walk for all lookups (the first node of a type at a position, in walk order): a walk per
+            # lookup made a file of thousands of findings take minutes
+            if self._by_position is None:
+                self._by_position = {}
+                for n in ast.walk(self.tree):
+                    self._by_position.setdefault((type(n), _pos(n)), n)
+            return self._by_position.get((type(foreign), _pos(foreign)))
         key = sort_key(foreign)
         lo, hi = 0, len(nodes)
         while lo < hi:

@@ -717,7 +717,7 @@ class _Analysis:
                     calmer = [x for x in most_specific(matches, rs.labels) if x.rule.severity != "error"]
                     if calmer:
                         m = best_of(calmer, _SEVERITY, rs.labels)
-                text = ast.get_source_segment(self.module.source, top) or ""
+                text = self.module.segment(top)
                 if not rs.rooted:
                     if evidence is None:
                         evidence = circle_evidence(self.module.source)

@@ -8,8 +8,10 @@ in source order (ast and libcst agree on that order; see fix/locate.py).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from functools import cached_property
+from typing import List, Optional, Tuple, Union
 
 from circleci_v2.rules import ClientMethod, RuleMatch
 
@@ -39,6 +41,37 @@ class AnalysedModule:
 
     source: str
     tree: ast.Module
+
+    @cached_property
+    def lines(self) -> List[str]:
+        """The lines with their ends, split where Python splits them (at \\r\\n, \\r and \\n only)."""
+        return _LINE.findall(self.source)
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of `node`, as ast.get_source_segment gives it ("" without a position), from the
+        lines split once: get_source_segment splits the whole text again on every call, which made a file of
+        thousands of routes take hours."""
+        line, end_line = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        lines = self.lines
+        if None in (line, end_line, col, end_col) or not 1 <= line <= end_line <= len(lines):
+            return ""
+        data = [self._encoded(n) for n in range(line - 1, end_line)]  # columns are UTF-8 byte offsets
+        if len(data) == 1:
+            return data[0][col:end_col].decode("utf-8", "replace")
+        return b"".join([data[0][col:], *data[1:-1], data[-1][:end_col]]).decode("utf-8", "replace")
+
+
+    def _encoded(self, index: int) -> bytes:
+        """Line `index` (0-based) in UTF-8, encoded once: a minified file's one line may be megabytes."""
+        cache = self.__dict__.setdefault("_encoded_lines", {})
+        data = cache.get(index)
+        if data is None:
+            data = cache[index] = self.lines[index].encode("utf-8")
+        return data
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 @dataclass(frozen=True)
