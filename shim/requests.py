@@ -5,7 +5,7 @@ request functions send through a Session with CircleCIAdapter mounted: requests 
 a CircleCI API v1.x path on a CircleCI host are looked up in the rule catalogue
 (catalogue.match_request) and, when the rule names a shim translation, carried out
 on API v2 by that translation's handler (registered with @translation: trigger,
-retry, recent-builds; clear-cache answers 410 with the cache-key alternative).
+retry, retry-ssh, recent-builds; clear-cache answers 410 with the cache-key alternative).
 Other v1.x requests go out with `Accept: application/json` added when the caller
 stated no preference and a `circle-token` query parameter
 moved to the `Circle-Token` header (so it is in no URL: not in logs, not in an
@@ -192,10 +192,14 @@ def _trigger(call: V1Call) -> Response:
 
 
 @translation("retry")
-def _retry(call: V1Call) -> Response:
+def _retry(call: V1Call, ssh: bool = False) -> Response:
     client = call.client()
-    ssh = "ssh" in urlsplit(call.request.url or "").path.rsplit("/", 1)[-1]
     return call.reply(200, translate.retry(client, call.rule_id, call.slug, call.params["build_num"], ssh=ssh))
+
+
+@translation("retry-ssh")  # the rule says so (retry-build-ssh), not the URL's last segment
+def _retry_ssh(call: V1Call) -> Response:
+    return _retry(call, ssh=True)
 
 
 @translation("recent-builds")

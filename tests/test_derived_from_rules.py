@@ -176,3 +176,33 @@ def test_the_emulator_records_the_version_of_each_root(emu):
         shim_requests.get(f"{emu.url}/api/{version}/me", headers={"Circle-Token": emu.token})
     shim_requests.get(f"{emu.url}/api/v3/me", headers={"Circle-Token": emu.token})
     assert [c.api for c in emu.calls] == list(API_VERSIONS) + ["other"]
+
+
+# --- which retry enables SSH: the rule's shim.translation, not the URL's last segment ---
+
+def _retry_over_http(emu, path_after_build_num: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = f"{emu.url}/api/v1.1/project/github/acme/app"
+        first = shim_requests.post(f"{base}/tree/main", headers={"Circle-Token": emu.token}).json()
+        r = shim_requests.post(f"{base}/{first['build_num']}/{path_after_build_num}",
+                               headers={"Circle-Token": emu.token})
+    assert r.status_code == 200, r.text
+    return [c.json for c in emu.calls if c.operation_id == "rerunWorkflow"]
+
+
+@pytest.mark.parametrize("rule_id, route, ssh", [("CCI104", "retry", False), ("CCI105", "ssh", True)])
+def test_a_retry_enables_ssh_when_its_rule_says_retry_ssh(emu, rule_id, route, ssh):
+    assert (CATALOGUE[rule_id].shim["translation"] == "retry-ssh") is ssh
+    [rerun] = _retry_over_http(emu, route)
+    assert rerun.get("enable_ssh", False) is ssh
+
+
+def test_a_rule_changed_to_retry_ssh_reaches_the_shim(emu, tmp_path, monkeypatch):
+    from circleci_v2.shim import deprecation
+
+    paths = copy_catalogue(tmp_path)
+    edit_rule(paths, "CCI104", "translation: retry\n", "translation: retry-ssh\n")
+    monkeypatch.setattr(deprecation, "_catalogue", lambda: load_rules(paths))
+    [rerun] = _retry_over_http(emu, "retry")
+    assert rerun["enable_ssh"] is True
