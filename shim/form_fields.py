@@ -14,11 +14,16 @@ import re
 from typing import Any, Dict, List, Union
 from urllib.parse import parse_qsl
 
-__all__ = ["FORM", "form_fields", "is_form"]
+__all__ = ["FORM", "MAX_DEPTH", "FormError", "form_fields", "is_form"]
 
 FORM = "application/x-www-form-urlencoded"
+MAX_DEPTH = 64  # levels of brackets in a name: as deep as the emulator takes a JSON body
 _NESTED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+
+
+class FormError(ValueError):
+    """A form body that stands for no JSON body v1.1 or v2 would take (a name nested too deep)."""
 
 
 def is_form(content_type: str) -> bool:
@@ -26,7 +31,10 @@ def is_form(content_type: str) -> bool:
 
 
 def form_fields(body: Union[str, bytes]) -> Dict[str, Any]:
-    """The fields of a form-encoded body, bracketed names nested: `a[b]=1&c[]=2&c[]=3` -> {a: {b: 1}, c: [2, 3]}."""
+    """The fields of a form-encoded body, bracketed names nested: `a[b]=1&c[]=2&c[]=3` -> {a: {b: 1}, c: [2, 3]}.
+
+    FormError for a name nested deeper than MAX_DEPTH levels.
+    """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     fields: Dict[str, Any] = {}
     for name, value in parse_qsl(text, keep_blank_values=True):
@@ -34,6 +42,8 @@ def form_fields(body: Union[str, bytes]) -> Dict[str, Any]:
         path: List[str] = [match.group(1), *_SEGMENT.findall(match.group(2))] if match else [name]
         if "" in path[:-1]:  # `a[][b]`: no v1.1 field is shaped so; kept under its whole name
             path = [name]
+        if len(path) > MAX_DEPTH:  # what the reply or the v2 request would be made of could not be encoded
+            raise FormError(f"Invalid form body: nested deeper than {MAX_DEPTH} levels.")
         _put(fields, path, value)
     return fields
 

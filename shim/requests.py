@@ -41,7 +41,7 @@ from ..rules.model import RuleMatch
 from . import translate
 from .client import CircleCIClient
 from .errors import CircleCIError, PipelineErrored
-from .form_fields import form_fields
+from .form_fields import FormError, form_fields
 from .legacy_session import DEFAULT_TIMEOUT, SafeRedirectsMixin, pop_token_param
 from .slugs import project_slug
 from .deprecation import catalogue, warn_deprecated
@@ -97,7 +97,10 @@ def _body(request: PreparedRequest) -> Dict[str, Any]:
     if "json" in ctype or text.lstrip().startswith("{"):
         value = _json.loads(text)
         return dict(value) if isinstance(value, dict) else {}
-    return form_fields(text)  # v1.1 read form fields as it read JSON ones: build_parameters[NAME]=v included
+    try:
+        return form_fields(text)  # v1.1 read form fields as it read JSON ones: build_parameters[NAME]=v included
+    except FormError as exc:  # answered 400 with the reason, as the emulator answers it
+        raise translate.TranslationError(str(exc)) from None
 
 
 def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:

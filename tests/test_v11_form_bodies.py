@@ -80,3 +80,20 @@ def test_the_requests_drop_in_translates_a_form_body_as_json(emu):
     as_form = trigger(data={"build_parameters[image-tag]": "v2"})
     assert as_form == as_json == {"branch": "main", "parameters": {"image-tag": "v2"}}
     assert trigger(data="tag=v3") == {"tag": "v3"}
+
+
+def test_a_form_nested_deeper_than_a_json_body_may_be_is_a_400_and_no_build(emu):
+    deep = "build_parameters" + "[a]" * 5000
+    r = requests.post(v1(emu), headers={**JSON, "Circle-Token": emu.token}, data={deep: "1"})
+    assert r.status_code == 400 and "nested deeper than 64 levels" in r.json()["message"]
+    assert emu.state.pipelines == {} and emu.invalid_responses == []
+    ok = requests.post(v1(emu), headers={**JSON, "Circle-Token": emu.token},
+                       data={"build_parameters" + "[a]" * 10: "1"})
+    assert ok.status_code == 200
+
+
+def test_the_requests_drop_in_answers_an_over_deep_form_400_as_the_emulator_does(emu):
+    r = shim_requests.post(v1(emu, "/tree/main"), headers={"Circle-Token": emu.token},
+                           data={"build_parameters" + "[a]" * 5000: "1"})
+    assert r.status_code == 400 and "nested deeper than 64 levels" in r.json()["message"]
+    assert [c for c in emu.calls if c.operation_id == "triggerPipeline"] == []

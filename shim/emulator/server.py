@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
-from ..form_fields import form_fields, is_form
+from ..form_fields import FormError, form_fields, is_form
 from . import auth, edn
 from . import routes_v1, routes_v2
 from .faults import Fault
@@ -417,10 +417,14 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = (headers.get("Content-Type") or headers.get("content-type") or JSON).lower()
         if is_form(content_type) and not body.lstrip().startswith(b"{"):
             # v1.1 read form fields (`curl -d branch=x -d "build_parameters[NAME]=v"`) as it read JSON ones
-            parsed_json, body_error = form_fields(body), None
+            try:
+                parsed_json, body_error = form_fields(body), None
+            except FormError as exc:  # `a[b][c]...` deeper than a JSON body may be
+                parsed_json, body_error = None, str(exc)
         if body_error is not None and ("json" in content_type or "text/plain" in content_type
                                        or is_form(content_type)):
-            # a body meant as JSON that is not: refused, so a typo never becomes a build without its parameters
+            # a body meant as JSON (or a form) that is not: refused, so a typo never becomes a build without its
+            # parameters
             self._send_v1(call, accept, 400, {"message": body_error})
             return
         params = dict(match.match.params)
