@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
+from circleci_v2.rules.endpoints import LEGACY_VERSIONS  # plain constants: no yaml, no catalogue
+
 from .rulefiles import drop_in_modules, markers, route_roots, v2_trigger_paths
 
 
@@ -64,7 +66,8 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
                             + re.escape(leaf) + rb"(?!\w))")
     # an API root written split from its version: `'%s/%s/' % ('https://circleci.com/api', 'v1.1')`,
     # `API = "https://host/api"` then `VERSION = "v1"` (within 200 bytes)
-    alternatives.append(rb"""/api/?['"](?s:.{0,200}?)['"]/?v1(?:\.1)?/?['"]""")
+    versions = b"|".join(re.escape(v.encode("ascii")) for v in LEGACY_VERSIONS)
+    alternatives.append(rb"""/api/?['"](?s:.{0,200}?)['"]/?(?:""" + versions + rb""")/?['"]""")
     # a v2 pipeline trigger that sends parameters (within 2 KB of its URL): they must be declared in the config,
     # which CCI140 checks on v2 too; a v2 trigger without parameters stays out
     trigger = b"(?:" + b"|".join(_v2_path_bytes(p) for p in v2_trigger_paths()) + rb")(?![\w/-])"

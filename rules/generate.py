@@ -42,7 +42,8 @@ def derive_markers(catalogue: Catalogue) -> List[bytes]:
     for rule in catalogue:
         for endpoint in rule.endpoints:
             if endpoint.template.version in LEGACY_VERSIONS:
-                found.add("/api/v1")  # every v1.1 and v1 path template starts here
+                # the template's root; /api/v1 covers /api/v1.1 (the prefilter lets no digit follow it)
+                found.add(f"/api/{endpoint.template.version}")
             # a v2 root is no marker: it would admit every v2 client; the loader makes
             # such a rule declare its own markers (circle-token)
         for client in rule.clients:

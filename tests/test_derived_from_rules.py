@@ -206,3 +206,24 @@ def test_a_rule_changed_to_retry_ssh_reaches_the_shim(emu, tmp_path, monkeypatch
     monkeypatch.setattr(deprecation, "_catalogue", lambda: load_rules(paths))
     [rerun] = _retry_over_http(emu, "retry")
     assert rerun["enable_ssh"] is True
+
+
+# --- the pre-filter's API roots: the legacy versions, also when the root is split from its version ---
+
+@pytest.mark.parametrize("version", API_VERSIONS + ("v10", "v1beta"))
+def test_the_prefilter_admits_a_split_root_of_each_legacy_version_only(version):
+    from circleci_v2.migrate.prefilter import has_shape
+
+    split = f"API = 'https://ci.example.com/api'\nVERSION = '{version}'\n".encode()
+    assert has_shape(split) is (version in LEGACY_VERSIONS)
+    whole = f"requests.get('https://ci.example.com/api/{version}/insights')\n".encode()  # no v1.1 route
+    assert has_shape(whole) is (version in LEGACY_VERSIONS)
+
+
+def test_the_root_marker_is_the_endpoint_templates_roots_minimal_form():
+    from circleci_v2.rules.generate import derive_markers
+
+    roots = {f"/api/{e.template.version}" for r in CATALOGUE for e in r.endpoints
+             if e.template.version in LEGACY_VERSIONS}
+    assert roots == {f"/api/{v}" for v in LEGACY_VERSIONS}
+    assert [m for m in derive_markers(CATALOGUE) if m.startswith(b"/")] == [b"/api/v1"]  # covers /api/v1.1
