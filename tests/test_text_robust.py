@@ -5,12 +5,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circleci_v2.migrate.fix.curl_in_text import fix_text
+from circleci_v2.migrate.fix.curl_in_text import fix_text, plan_file
+from circleci_v2.migrate.kinds import registry
+from circleci_v2.migrate.kinds.file_kind import TEXT_ANALYSER
 from circleci_v2.migrate.text import analyse
 from circleci_v2.rules import load_catalogue
 
 CATALOGUE = load_catalogue()
-KINDS = ["shell", "makefile", "yaml", "dockerfile", "jenkinsfile"]
+KINDS = [kind.name for kind in registry.kinds() if kind.analyser == TEXT_ANALYSER]  # every text container
 # pieces that steer random text towards the shapes the analyser looks at
 PIECES = ["curl ", "wget ", "http ", "-X POST ", "-d ", "-u ", "-H ", "'", '"', "\\", "\\\n", "\n", "\t", "$", "${",
           "}", "$(", ")", "`", "(", "|", ";", "&&", "#", "<<EOF\n", "EOF\n", "RUN ", "sh '''", '"""', "run: |\n  ",
@@ -39,6 +41,29 @@ def test_fix_is_idempotent(kind, parts):
     once = fix_text(source, "f", kind, analyse(source, "f", CATALOGUE, kind), {"unsafe_fixes": True})
     twice = fix_text(once, "f", kind, analyse(once, "f", CATALOGUE, kind), {"unsafe_fixes": True})
     assert twice == once
+
+
+def _fixed(source, kind, add_todo=True):
+    findings = analyse(source, "f", CATALOGUE, kind)
+    return plan_file(source, "f", findings, {"unsafe_fixes": True}, CATALOGUE, kind=kind).apply(add_todo).text
+
+
+def _rules(source, kind):
+    return sorted(f.rule_id for f in analyse(source, "f", CATALOGUE, kind))
+
+
+TODO_PIECES = PIECES + ["retry", "/123/retry", "  ", "\n  curl ", "\n\t@curl -X POST ", "\nRUN curl -X POST "]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(st.one_of(st.sampled_from(TODO_PIECES), st.text(max_size=5)), max_size=40))
+def test_todo_notes_change_nothing_check_reads_and_come_once(kind, parts):
+    """--add-todo: the notes never change what runs as check reads it, and a second run adds none."""
+    source = "".join(parts)
+    with_notes = _fixed(source, kind)
+    assert _rules(with_notes, kind) == _rules(_fixed(source, kind, add_todo=False), kind)
+    assert _fixed(with_notes, kind) == with_notes
 
 
 ARGS = ["-X POST", "-XPOST", '-u "$CIRCLE_TOKEN:"', "-u $T:", '-H "Accept: application/json"',
