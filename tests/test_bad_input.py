@@ -173,15 +173,21 @@ def test_nothing_half_written_when_the_report_file_cannot_be_written(tmp_path):
     assert (tmp_path / "a.py").read_text() == TRIGGER_ACCEPT
 
 
-@pytest.mark.parametrize("layout", ["one line", "one per line"])
+@pytest.mark.parametrize("layout", ["one line", "one per line", "shell"])
 def test_thousands_of_routes_in_one_file_are_checked_and_fixed_without_hanging(tmp_path, layout):
-    # a generated table of URLs: each route's evidence must not cost a pass over the whole file or tree
+    # a generated table of URLs, a script of calls: each route's evidence must not cost a pass over the whole
+    # file, tree or list of routes already explained
     url = '"https://circleci.com/api/v1.1/project/github/a/b/tree/main"'
     n = 3000
-    items = ", ".join([url] * n) if layout == "one line" else "".join(f"\n    {url}," for _ in range(n)) + "\n"
-    write(tmp_path, "table.py", f"import requests\nURLS = [{items}]\n")
-    proc = run_cli("check", "--output-format", "json", "table.py", cwd=tmp_path, timeout=120)
+    if layout == "shell":
+        name = "calls.sh"
+        write(tmp_path, name, "#!/bin/sh\n" + f"curl -X POST {url}?circle-token=$T\n" * n)
+    else:
+        name = "table.py"
+        items = ", ".join([url] * n) if layout == "one line" else "".join(f"\n    {url}," for _ in range(n)) + "\n"
+        write(tmp_path, name, f"import requests\nURLS = [{items}]\n")
+    proc = run_cli("check", "--output-format", "json", name, cwd=tmp_path, timeout=120)
     assert proc.returncode == 1, proc.stderr
-    assert len(json.loads(proc.stdout)["findings"]) == n
-    fixed = run_cli("fix", "--add-todo", "table.py", cwd=tmp_path, timeout=120)
+    assert len({(f["line"], f["column"]) for f in json.loads(proc.stdout)["findings"]}) == n
+    fixed = run_cli("fix", "--add-todo", name, cwd=tmp_path, timeout=120)
     assert fixed.returncode == 1 and "Traceback" not in fixed.stderr, fixed.stderr

@@ -442,3 +442,15 @@ def test_a_route_split_by_a_line_continuation():
         acme/app/build-cache"
     """
     assert [(rule, line) for rule, line, _ in low(script)] == [("CCI104", 1), ("CCI106", 3)]
+
+
+def test_explained_spans_cover_what_any_of_them_covers():
+    from circleci_v2.migrate.text.evidence import Explained
+
+    explained = Explained()
+    assert not explained.covers(0)
+    explained.spans += [(10, 20), (12, 14), (30, 31), (5, 11)]
+    covered = [n for n in range(40) if explained.covers(n)]
+    assert covered == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 30]
+    explained.spans.append((35, 40))  # spans added later count too
+    assert explained.covers(39) and not explained.covers(40) and not explained.covers(34)

@@ -19,6 +19,7 @@ consequential rule is reported and the reason names the alternatives.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -80,9 +81,20 @@ class Explained:
     def __init__(self) -> None:
         self.spans: List[Tuple[int, int]] = []  # source spans of URL words and of the values they were built from
         self.names: Set[str] = set()  # variables set outside the script (CI env:, make, ENV) that it followed
+        self._indexed = 0  # how many spans _starts and _reach were made from
+        self._starts: List[int] = []  # the spans' starts, sorted
+        self._reach: List[int] = []  # the furthest end among the spans up to each of those
 
     def covers(self, offset: int) -> bool:
-        return any(s <= offset < e for s, e in self.spans)
+        # by bisection (a scan of every span per route made a script of thousands of calls quadratic); the
+        # spans are appended by the request analysis before the evidence asks, so they are indexed once
+        if self._indexed != len(self.spans):
+            ordered = sorted(self.spans)
+            self._starts = [s for s, _ in ordered]
+            self._reach = list(itertools.accumulate((e for _, e in ordered), max))
+            self._indexed = len(self.spans)
+        i = bisect.bisect_right(self._starts, offset)
+        return i > 0 and self._reach[i - 1] > offset
 
 
 class Lexed:
