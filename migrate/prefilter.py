@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Pattern, Tuple
 
-from circleci_v2.rules.endpoints import LEGACY_VERSIONS  # plain constants: no yaml, no catalogue
+from circleci_v2.rules.endpoints import LEGACY_VERSIONS, V2_ROOT  # plain constants: no yaml, no catalogue
 
 from .rulefiles import drop_in_modules, markers, route_roots, v2_trigger_paths
 
@@ -74,7 +74,7 @@ def build_shapes(markers: Iterable[bytes], route_roots: Iterable[bytes] = ROUTE_
     alternatives.append(rb"(?s:" + trigger + rb".{0,2048}?parameters|parameters.{0,2048}?" + trigger + rb")")
     # a route root right after /api/v2 is an API v2 call (the decoys that
     # mention CircleCI but are already migrated)
-    alternatives.extend(rb"(?<!/api/v2)" + re.escape(root) for root in route_roots)
+    alternatives.extend(rb"(?<!" + re.escape(V2_ROOT.encode("ascii")) + rb")" + re.escape(root) for root in route_roots)
     # the same roots written relative, right after a quote: 'project/{0}/{1}/{2}/{3}/retry'.format(...),
     # '/'.join(['project', vcs, user, name]) (the base is joined elsewhere)
     alternatives.extend(rb"""['"]""" + re.escape(root.lstrip(b"/").rstrip(b"/")) + rb"""(?:/|['"])"""

@@ -14,7 +14,7 @@ import importlib
 
 _EXPORTS = {
     "endpoints": (
-        "API_ROOT", "API_VERSIONS", "LEGACY_API_ROOT", "LEGACY_VERSIONS", "PLACEHOLDER", "VERSIONED_ROOT_AT_END", "ApiUrl", "EndpointMatch", "PathTemplate", "has_placeholder",
+        "API_ROOT", "API_VERSIONS", "V2_ROOT", "V2_VERSION", "LEGACY_API_ROOT", "LEGACY_VERSIONS", "PLACEHOLDER", "VERSIONED_ROOT_AT_END", "ApiUrl", "EndpointMatch", "PathTemplate", "has_placeholder",
         "placeholder", "placeholder_index", "split_api_url", "v2_project_slug", "v1_vcs_name", "VCS_SLUGS",
         "V1_VCS_NAMES", "V1_DEFAULT_VCS",
     ),

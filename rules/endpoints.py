@@ -43,7 +43,9 @@ def placeholder_index(char: str) -> int:
 
 _PH_RE = re.compile(_PH)
 LEGACY_VERSIONS = ("v1.1", "v1")  # the versions endpoint rules describe (v2 is the target)
-API_VERSIONS = LEGACY_VERSIONS + ("v2",)
+V2_VERSION = "v2"  # the target; its root is the vendored spec's server path (a test keeps them equal)
+V2_ROOT = f"/api/{V2_VERSION}"
+API_VERSIONS = LEGACY_VERSIONS + (V2_VERSION,)
 _VERSION = "|".join(re.escape(v) for v in API_VERSIONS)  # v1.1 before v1: the longer one first
 # The API roots split_api_url recognises; the fixer cuts URLs at the same root.
 API_ROOT = re.compile(rf"/api/({_VERSION})(?=[/?#]|$)")

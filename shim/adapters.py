@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
-from circleci_v2.rules.endpoints import v1_vcs_name
+from circleci_v2.rules.endpoints import V2_ROOT, v1_vcs_name
 
 # v2 job status -> (v1.1 status, lifecycle, outcome). v1.1 had no "blocked": it showed not_running.
 _STATUS = {
@@ -26,8 +26,8 @@ def app_url(v2_base: str) -> str:
     """The web root for build URLs: https://circleci.com/api/v2 -> https://circleci.com."""
     parts = urlsplit(v2_base)
     path = parts.path
-    if path.endswith("/api/v2"):
-        path = path[: -len("/api/v2")]
+    if path.endswith(V2_ROOT):
+        path = path[: -len(V2_ROOT)]
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 

@@ -40,7 +40,7 @@ from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from circleci_v2.rules.endpoints import VERSIONED_ROOT_AT_END
+from circleci_v2.rules.endpoints import V2_ROOT, VERSIONED_ROOT_AT_END
 
 from .errors import (
     CircleCIError,
@@ -129,11 +129,11 @@ def v2_base_url(base_url: str) -> str:
                          + ("; pass the token separately" if "circle-token" in parts.query.lower() else ""))
     path = parts.path.rstrip("/")
     if VERSIONED_ROOT_AT_END.search(path):
-        path = VERSIONED_ROOT_AT_END.sub("/api/v2", path)
+        path = VERSIONED_ROOT_AT_END.sub(V2_ROOT, path)
     elif path.endswith("/api"):
-        path += "/v2"
+        path += V2_ROOT[len("/api"):]
     else:
-        path += "/api/v2"
+        path += V2_ROOT
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 

@@ -227,3 +227,20 @@ def test_the_root_marker_is_the_endpoint_templates_roots_minimal_form():
              if e.template.version in LEGACY_VERSIONS}
     assert roots == {f"/api/{v}" for v in LEGACY_VERSIONS}
     assert [m for m in derive_markers(CATALOGUE) if m.startswith(b"/")] == [b"/api/v1"]  # covers /api/v1.1
+
+
+# --- the v2 root: one constant, the spec's server path and the root of every rule's v2 path ---
+
+def test_the_v2_root_is_the_specs_and_the_rules():
+    import json
+    from urllib.parse import urlsplit
+
+    from circleci_v2.rules import SPEC_PATH
+    from circleci_v2.rules.endpoints import V2_ROOT
+
+    servers = json.loads(SPEC_PATH.read_text(encoding="utf-8"))["servers"]
+    assert {urlsplit(s["url"]).path for s in servers} == {V2_ROOT}
+    v2_paths = [r.replacement.path for r in CATALOGUE if r.has_v2_path]
+    assert v2_paths and all(p.startswith(V2_ROOT + "/") for p in v2_paths)
+    assert transport.v2_base_url("https://ci.example.com") == "https://ci.example.com" + V2_ROOT
+    assert adapters.app_url("https://ci.example.com" + V2_ROOT) == "https://ci.example.com"

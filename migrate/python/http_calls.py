@@ -13,6 +13,8 @@ import ast
 import re
 from typing import Any, List, Optional, Tuple, Union
 
+from circleci_v2.rules.endpoints import API_VERSIONS
+
 from .curl_calls import is_curl, parse_curl, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
@@ -43,6 +45,8 @@ COMMAND_LINE_NOT_REWRITTEN = "curl command lines are not rewritten automatically
 URLOPEN_DATA_NOT_REWRITTEN = ("urlopen(request, data=...) sends its own data instead of the Request's: pass the "
                               "data to the Request, then run fix again")
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
+# the roots of the API versions the rules know (/api/v1.1, /api/v1, /api/v2): which argument of a curl is its URL
+_API_ROOTS = tuple(f"/api/{version}" for version in API_VERSIONS)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # names of callee attributes worth evaluating: everything else cannot be an HTTP call
 INTERESTING_ATTRS = frozenset(VERBS) | {
@@ -441,7 +445,7 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
         for url, idx in zip(cmd.urls, cmd.url_indexes):
             template = url.template()
             # v2 too: a token in its query string is reported there as well (CCI121)
-            if "/api/v1" in template or "/api/v2" in template or template.startswith("\x00"):
+            if any(root in template for root in _API_ROOTS) or template.startswith("\x00"):
                 req.url = url
                 if indexes is not None:
                     req.argv_index = start + idx

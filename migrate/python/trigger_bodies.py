@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+from circleci_v2.rules.endpoints import V2_ROOT
+
 from ..pipeline_parameters import _UNKNOWN, ParameterUse
 from ..trigger_sends import V1_ORIGIN, V2_ORIGIN, V2_PARAMETERS, TriggerSend, TriggerShapes, project_slug
 from .evaluate import Evaluator
@@ -53,7 +55,7 @@ class TriggerBodies:
         if req.verb not in ("POST", None) or id(req.call) in self._seen:
             return
         if split is not None and split.version == "v2":
-            is_trigger, slug = self.shapes.v2_slug("/api/v2" + split.path)
+            is_trigger, slug = self.shapes.v2_slug(V2_ROOT + split.path)
             if not is_trigger:
                 return
             names, origin = frozenset((V2_PARAMETERS,)), V2_ORIGIN

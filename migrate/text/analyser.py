@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
-from circleci_v2.rules import Catalogue, Rule, RuleMatch, split_api_url
+from circleci_v2.rules import V2_ROOT, Catalogue, Rule, RuleMatch, split_api_url
 
 from ..findings import HIGH, LOW, Finding, assumed_parts, verb_not_resolved
 from ..pipeline_parameters import _UNKNOWN, ParameterUse, typed_value
@@ -185,7 +185,7 @@ def _record_send(records: List[Any], catalogue: Catalogue, path: str, lines: Lin
     if best is not None and best.rule.triggers_pipeline:
         rule_id, slug, origin = best.rule.id, project_slug(best.match.params), V1_ORIGIN
     elif best is None and req.verb in ("POST", None) and req.data and split is not None and split.version == "v2":
-        is_trigger, slug = trigger_shapes(catalogue).v2_slug("/api/v2" + split.path)
+        is_trigger, slug = trigger_shapes(catalogue).v2_slug(V2_ROOT + split.path)
         if not is_trigger:
             return
         rule_id, origin = None, V2_ORIGIN

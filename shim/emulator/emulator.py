@@ -15,6 +15,7 @@ import threading
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from circleci_v2.rules import load_catalogue
+from circleci_v2.rules.endpoints import V2_ROOT
 
 from .clock import Clock
 from .faults import Faults
@@ -120,7 +121,7 @@ class Emulator:
 
     @property
     def v2_url(self) -> str:
-        return self.url + "/api/v2"
+        return self.url + V2_ROOT
 
     @property
     def v1_url(self) -> str:

@@ -26,8 +26,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote
 
 from circleci_v2.rules import SPEC_PATH
+from circleci_v2.rules.endpoints import V2_ROOT
 
-API_PREFIX = "/api/v2"
+API_PREFIX = V2_ROOT
 
 # (path, method, status, JSON pointer to a schema below the response schema)
 # made nullable because the real service sends null there.
