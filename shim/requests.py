@@ -89,18 +89,42 @@ def _token(request: PreparedRequest) -> Optional[str]:
 
 
 def _body(request: PreparedRequest) -> Dict[str, Any]:
-    raw = request.body
+    """The v1.1 request's fields, from a JSON or a form body however requests was given it (bytes, text, a
+    file, a generator: a translated request is never sent, so reading a stream here loses nothing).
+
+    A body meant as JSON that is not raises TranslationError (answered 400 with the reason, as the emulator's
+    v1.1 answers it), so a typo never becomes a build without its parameters.
+    """
+    raw = _read(request.body)
     if not raw:
         return {}
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
     ctype = request.headers.get("Content-Type", "")
-    if "json" in ctype or text.lstrip().startswith("{"):
-        value = _json.loads(text)
+    if "json" in ctype or raw.lstrip().startswith(b"{"):
+        try:
+            value = _json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise translate.TranslationError("Invalid JSON body: not UTF-8.") from None
+        except (ValueError, RecursionError):
+            raise translate.TranslationError("Invalid JSON body.") from None
         return dict(value) if isinstance(value, dict) else {}
     try:
-        return form_fields(text)  # v1.1 read form fields as it read JSON ones: build_parameters[NAME]=v included
+        return form_fields(raw)  # v1.1 read form fields as it read JSON ones: build_parameters[NAME]=v included
     except FormError as exc:  # answered 400 with the reason, as the emulator answers it
         raise translate.TranslationError(str(exc)) from None
+
+
+def _read(body: Any) -> bytes:
+    """A prepared request's body as bytes: requests keeps a file or an iterable of chunks unread."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk) for chunk in body)
 
 
 def _reply(request: PreparedRequest, status: int, payload: Any) -> Response:
