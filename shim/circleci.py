@@ -120,7 +120,9 @@ class Api:
     Extra keyword-only options (the legacy signature is unchanged before them):
       wait: trigger_build/retry_build wait for the first workflow's job so the summary
         has build_num, status and build_url (default True, as v1.1 answered with them);
-      strict: raise StrictModeError for revision/parallel instead of warning;
+      strict: raise StrictModeError for an argument a person must decide about (revision)
+        instead of warning; parallel, which has no v2 meaning, is left out with a warning
+        either way (rules/field_outcomes.py);
       cache_env_var: clear_cache rotates this project env var (used in the config's
         cache keys) instead of raising CacheClearingRemoved;
       timeout: seconds to wait for a workflow;

@@ -1,8 +1,9 @@
 """Deprecated v1.1 calls -> v2 operations: what each of the rules' `shim.translation` names does.
 
 Which v1.1 routes are deprecated and how their body fields map is data in rules/
-(rule.body: keep/unsafe/drop/manual); this module only knows how to carry out
-each kind of translation with CircleCIClient and to shape the reply as v1.1 did.
+(rule.body, whose meaning rules/field_outcomes.py decides for the fixers and the
+shim alike); this module only knows how to carry out each kind of translation with
+CircleCIClient and to shape the reply as v1.1 did.
 The drop-ins call these functions from their methods; requests.py's handlers
 (registered by name with @translation) call them for a v1.1 HTTP request.
 """
@@ -15,6 +16,8 @@ import weakref
 from collections import OrderedDict
 from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from circleci_v2.rules.field_outcomes import KEPT, MANUAL, decide
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
@@ -31,29 +34,31 @@ class TranslationError(ValueError):
 
 
 def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> Dict[str, Any]:
-    """Map a v1.1 request body to the v2 one by the rule's field actions.
+    """The v2 request body for a v1.1 one, as the rule decides each field (rules/field_outcomes.py).
 
-    keep: copied (renamed per `to`); unsafe: copied with a warning (its meaning
-    changed); drop and manual: left out with a warning, or TranslationError when strict.
-    Fields the rule does not name are dropped with a warning.
+    kept: sent under its v2 name; unsafe: sent, with a warning (its meaning changed);
+    dropped: left out, with a warning, strict or not; manual (and a field the rule does
+    not name): left out with a warning, or TranslationError when strict. A branch and a
+    tag together: the tag alone is sent, as v1.1 built the tag. Each warning is the text
+    `fix` writes in its report for the same field.
     """
-    r = rule(rule_id)
+    decision = decide(rule(rule_id), body)
+    manual = [f for f in decision.fields if f.outcome == MANUAL]
+    if strict and manual:
+        raise TranslationError("; ".join(f"{rule_id}: {f.done}" for f in manual))
     out: Dict[str, Any] = {}
-    for name, value in body.items():
-        if value is None:
+    for field in decision.fields:
+        if field.outcome != KEPT:
+            warn_user(f"{rule_id}: {field.done}")
+        if not field.sent:
             continue
-        mapping = r.field_mapping(name)
-        if mapping is None:
-            _lose(rule_id, name, "not part of the v2 request", strict)
-            continue
-        if mapping.action in ("keep", "unsafe") and mapping.to:
-            if name == "build_parameters" and isinstance(value, Mapping):
-                value = _job_parameter_renamed(value)
-            out[mapping.to] = value
-            if mapping.action == "unsafe":
-                warn_user(f"{rule_id}: {name} sent as v2 {mapping.to}: {mapping.note}")
-        else:
-            _lose(rule_id, name, mapping.note, strict)
+        value = body[field.name]
+        if field.name == "build_parameters" and isinstance(value, Mapping):
+            value = _job_parameter_renamed(value)
+        out[field.to or field.name] = value
+    for call in decision.calls:
+        for name in call.shim_leaves_out:
+            out.pop(name, None)
     return out
 
 
@@ -68,13 +73,6 @@ def _job_parameter_renamed(params: Mapping[str, Any]) -> Dict[str, Any]:
         if isinstance(spec, Mapping):
             renames[str(spec["build_parameter"])] = str(spec["pipeline_parameter"])
     return {renames.get(k, k): v for k, v in params.items()}
-
-
-def _lose(rule_id: str, name: str, note: str, strict: bool) -> None:
-    text = f"{rule_id}: v1.1 field {name!r} has no v2 equivalent and was not sent: {note}"
-    if strict:
-        raise TranslationError(text)
-    warn_user(text)
 
 
 def _poll(fetch: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:
@@ -103,8 +101,6 @@ def trigger(client: CircleCIClient, rule_id: str, slug: str, body: Mapping[str, 
     pipeline is errored (an undeclared parameter, a config error): it never gets a workflow.
     """
     v2 = map_body(rule_id, body, strict=strict)
-    if v2.get("branch") is not None and v2.get("tag") is not None:
-        del v2["branch"]  # v1.1 built the tag when both were given; v2 refuses both
     params = v2.get("parameters")
     created = client.trigger_pipeline(slug, branch=v2.get("branch"), tag=v2.get("tag"),
                                       parameters=params or None)

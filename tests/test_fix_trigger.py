@@ -150,7 +150,6 @@ def test_a_payload_variable_used_once_is_edited_in_place():
 
 @pytest.mark.parametrize("body, reason", [
     ('{"revision": "abc"}', "`revision`: v2 cannot pin a commit"),
-    ('{"parallel": 2}', "`parallel`: set parallelism in the config instead"),
     ('{"tag": "v1"}', "v2 triggers a branch or a tag, not both"),
     ('{"branch": "x"}', "`branch` is both in the URL and in the body"),
     ('{"nonsense": 1}', "the body field `nonsense` has no v2 equivalent in CCI102"),
@@ -165,6 +164,26 @@ def test_bodies_that_need_a_person(body, reason):
         ''')
     assert left(result)["CCI102"].startswith(reason)
     assert "/api/v1.1/" in result.text
+
+
+def test_a_dropped_field_is_removed_only_with_unsafe_fixes():
+    # `parallel` has no v2 meaning (rules/field_outcomes.py DROPPED): the Python fixer removes it with
+    # --unsafe-fixes and says so in the report, as the shell fixer does; it used to leave it for a person
+    code = '''
+        import requests
+        requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main", json={"parallel": 2},
+                      headers={"Accept": "application/json"}).raise_for_status()
+        '''
+    safe = fix(code)
+    assert left(safe)["CCI102"] == "needs --unsafe-fixes: `parallel` is dropped: set parallelism in the config instead"
+    assert "/api/v1.1/" in safe.text and "parallel" in safe.text
+    unsafe = fix(code, unsafe=True)
+    assert left(unsafe) == {}
+    assert 'requests.post("https://circleci.com/api/v2/project/gh/acme/app/pipeline", json={"branch": "main"},' \
+        in unsafe.text and "parallel" not in unsafe.text
+    [change] = [c for c in unsafe.changes if c.rule_id == "CCI102"]
+    assert change.fix == "unsafe"
+    assert "; parallel dropped (unsafe: set parallelism in the config instead)" in change.description
 
 
 def test_kwargs_splat_is_left():

@@ -2,9 +2,10 @@
 
 Everything comes from the rule: the new path (`replacement.path`, with
 {project-slug} built from :vcs/:user/:project and github/bitbucket shortened
-to gh/bb), which v1.1 fields carry over and how (`body`: keep, unsafe, drop,
-manual, and `from: path` for a field that moves out of the URL, such as the
-branch of .../tree/:branch), and what to do when the code reads the reply
+to gh/bb), which v1.1 fields carry over and how (the rule's `body`, as
+rules/field_outcomes.py decides it for every front end: kept, unsafe, dropped
+with --unsafe-fixes, manual; `from: path` for a field that moves out of the URL,
+such as the branch of .../tree/:branch), and what to do when the code reads the reply
 (`reply`). The host is kept (server installs), f-string and format
 placeholders are kept, a query-string token moves to the Circle-Token header,
 and Content-Type/Accept are set.
@@ -20,10 +21,11 @@ import ast
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
+from circleci_v2.rules.field_outcomes import UNSAFE as FIELD_UNSAFE, decide
 from circleci_v2.rules.model import V2PathError
 
 from .edits import NewDict
-from .interface import SAFE, UNSAFE, CannotFix, NeedsUnsafe
+from .interface import MANUAL, SAFE, UNSAFE, CannotFix, NeedsUnsafe
 from .reply import STATUS_ONLY, ReplyUse
 from .request_rules import header_pairs, token_from_params, token_from_query
 from .url_segments import Seg, expression_for, literal_text, string_literal
@@ -155,6 +157,7 @@ class BodyPlan:
         self.notes: List[str] = []
         self.body: Optional[ast.Dict] = None
         self.renames: Dict[str, str] = {}
+        self.removals: List[str] = []  # keys of dropped fields (--unsafe-fixes)
         self.additions: List[Tuple[str, str]] = []
         self.inner: Optional[ast.Dict] = None  # the build_parameters dict, when one of its keys is renamed
         self.inner_renames: Dict[str, str] = {}
@@ -162,49 +165,54 @@ class BodyPlan:
 
 def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
               unsafe: bool) -> BodyPlan:
-    """Check every body field against the rule; CannotFix for a manual or unknown one, NeedsUnsafe when needed."""
+    """Carry out the rule's decision on the body's fields (rules/field_outcomes.py): CannotFix when a person
+    decides, NeedsUnsafe when only --unsafe-fixes rewrites it."""
     if shape.body is None:
         raise CannotFix("this call shape cannot carry a JSON body")
     sm = draft.sm
     plan = BodyPlan()
     plan.body, _present = _body_dict(draft, call, shape)
     keys = literal_keys(plan.body) if plan.body is not None else {}
-    final_keys = []
-    for key, key_node in keys.items():
+    for key in keys:
         mapping = rule.field_mapping(key)
         if mapping is not None and mapping.source == "path" and mapping.name in params:
             raise CannotFix(f"`{key}` is both in the URL and in the body")
-        if mapping is None or mapping.source != "body":
-            raise CannotFix(f"the body field `{key}` has no v2 equivalent in {rule.id}")
-        if mapping.action == "keep":
-            new_key = mapping.to or key
-        elif mapping.action == "unsafe":
-            if not unsafe:
-                raise NeedsUnsafe(f"`{key}` -> `{mapping.to}`: {mapping.note}")
-            new_key = mapping.to or key
-            plan.fix_class = UNSAFE
-            plan.notes.append(f"{key} -> {new_key} (unsafe: {mapping.note})")
-        else:  # drop or manual: v2 has no place for it; a person decides
-            raise CannotFix(f"`{key}`: {mapping.note}")
-        if new_key != key:
-            plan.renames[key] = _retext(sm.text_of(key_node) or string_literal(key, quote), key, new_key)
-            if mapping.action == "unsafe" and key == "build_parameters":
-                _rename_parameters(sm, plan, key_node, quote)
-        final_keys.append(new_key)
-    for mapping in rule.body:
-        if mapping.source != "path" or mapping.name not in params:
+    decision = decide(rule, {key: _value_of(plan.body, node) for key, node in keys.items()}, path=params)
+    if decision.fix == MANUAL:
+        raise CannotFix("; ".join(decision.reasons))
+    if decision.fix == UNSAFE and not unsafe:
+        raise NeedsUnsafe("; ".join(decision.reasons))
+    plan.fix_class = decision.fix
+    plan.notes = decision.notes
+    sent: List[str] = []
+    for field in decision.fields:
+        if not field.sent:  # dropped: no v2 meaning (only here with --unsafe-fixes)
+            plan.removals.append(field.name)
             continue
-        if mapping.action != "keep":
-            raise CannotFix(f"`{mapping.name}` in the path: {mapping.note}")
-        to = mapping.to or mapping.name
-        if to in final_keys:
+        to = field.to or field.name
+        if to in sent:
             raise CannotFix(f"`{to}` is both in the URL and in the body")
-        plan.additions.append((to, _path_value(sm, params[mapping.name], quote)))
-        final_keys.append(to)
-        plan.notes.append(f"{mapping.name} moved from the URL into the JSON body")
-    if "branch" in final_keys and "tag" in final_keys:
-        raise CannotFix("v2 triggers a branch or a tag, not both")
+        sent.append(to)
+        if field.source == "path":
+            plan.additions.append((to, _path_value(sm, params[field.name], quote)))
+            plan.notes.append(f"{field.name} moved from the URL into the JSON body")
+            continue
+        key_node = keys[field.name]
+        if to != field.name:
+            plan.renames[field.name] = _retext(sm.text_of(key_node) or string_literal(field.name, quote),
+                                               field.name, to)
+            if field.outcome == FIELD_UNSAFE and field.name == "build_parameters":
+                _rename_parameters(sm, plan, key_node, quote)
     return plan
+
+
+def _value_of(body: Optional[ast.Dict], key_node: ast.expr) -> object:
+    """A field's value as far as the decision reads it: a dict literal's string keys, else the node."""
+    value = next((v for k, v in zip(body.keys, body.values) if k is key_node), None) if body is not None else None
+    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                           for k in value.keys):
+        return {k.value: v for k, v in zip(value.keys, value.values)}  # type: ignore[union-attr]
+    return value if value is not None else key_node
 
 
 def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str, List[Seg]], quote: str,
@@ -214,6 +222,7 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
     if plan.body is not None:
         edit = draft.dict(plan.body)
         edit.rename.update(plan.renames)
+        edit.remove.update(plan.removals)
         if plan.inner is not None and plan.inner_renames:
             draft.dict(plan.inner).rename.update(plan.inner_renames)
         for to, value in plan.additions:

@@ -3,12 +3,10 @@
 A curl trigger of a v1.1 build (any rule whose replacement is triggerPipeline)
 becomes a POST to the rule's v2 path (Rule.v2_path: .../project/<slug>/pipeline) with the Circle-Token and
 Content-Type headers and a JSON body with the branch or tag. What each field
-of the old request becomes is read from the rule's `body` mapping:
-
-    keep    -> carried into the JSON body (safe)
-    unsafe  -> carried only with --unsafe-fixes (build_parameters -> parameters)
-    drop    -> removed only with --unsafe-fixes (parallel)
-    manual  -> never rewritten (revision, job)
+of the old request becomes is the rule's decision (rules/field_outcomes.py, the
+same for the Python fixer and the shim): kept fields go into the JSON body,
+unsafe ones (build_parameters -> parameters) and dropped ones (parallel) only
+with --unsafe-fixes, and a manual one (revision, job) leaves the command alone.
 
 A command whose reply is read for v1.1 fields (`| jq .build_num`), whose body
 comes from a file, whose URL is assembled elsewhere, or that carries no token,
@@ -29,6 +27,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 from circleci_v2.rules import Rule, placeholder
+from circleci_v2.rules.field_outcomes import decide
 from circleci_v2.rules.model import V2PathError
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
@@ -64,6 +63,7 @@ class Plan:
         self.add_content_type = False
         self.json_body = False  # write a JSON body (-d '{...}')
         self.remove: List[Arg] = []  # options to delete
+        self.notes: List[str] = []  # what --unsafe-fixes did with the fields, for the report
 
     def need(self, level: str, reason: str = "") -> None:
         if _ORDER[level] > _ORDER[self.level]:
@@ -155,44 +155,10 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
     plan.url = prefix + path
     # the query string: only the token may be there
     token_query = _query_token(site, path_end, plan)
-    fields: Dict[str, List[Item]] = {}
-    if "branch" in params:
-        fields["branch"] = _percent_decoded(params["branch"])
     body_fields, body_params = _body(site, plan)
     if plan.level == MANUAL and body_fields is None:
         return plan
-    for name, value in (body_fields or {}).items():
-        fields.setdefault(name, value)
-    # each field as the rule maps it
-    for name, value in fields.items():
-        mapping = rule.field_mapping(name)
-        if mapping is None:
-            plan.need(MANUAL, f"`{name}` has no v2 equivalent in this rule")
-            continue
-        if mapping.action == "keep":
-            plan.body.append((mapping.to or name, value))
-        elif mapping.action == "drop":
-            plan.need(UNSAFE, f"`{name}` is dropped only with --unsafe-fixes: {mapping.note}")
-        elif mapping.action == "manual":
-            plan.need(MANUAL, f"`{name}`: {mapping.note}")
-        else:
-            plan.need(UNSAFE, f"`{name}` moves only with --unsafe-fixes: {mapping.note}")
-    if body_params:
-        mapping = rule.field_mapping("build_parameters")
-        if mapping is None:
-            plan.need(MANUAL, "`build_parameters` has no v2 equivalent in this rule")
-        else:
-            from ..pipeline_parameters import pipeline_parameter_name
-
-            # a v2 name of its own (CIRCLE_JOB -> run-job: a workflow of the config runs the job)
-            plan.parameters = [(pipeline_parameter_name(n), v) for n, v in body_params]
-            level = {"keep": SAFE, "unsafe": UNSAFE, "drop": UNSAFE}.get(mapping.action, MANUAL)
-            what = ", ".join(k for k, _ in body_params)
-            plan.need(level, f"build_parameters ({what}) become pipeline `parameters` only with "
-                             f"--unsafe-fixes: {mapping.note}")
-    names = {n for n, _ in plan.body}
-    if "branch" in names and "tag" in names:
-        plan.need(MANUAL, "v2 triggers a branch or a tag, not both: choose one")
+    _plan_fields(rule, params, body_fields or {}, body_params, plan)
     # the token: query string or -u moves to the Circle-Token header
     headers = req.header_names()
     has_token_header = "circle-token" in headers or "authorization" in headers or any(
@@ -222,6 +188,31 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
     plan.remove.extend(req.data)
     _check_reply(rule, site, plan)
     return plan
+
+
+def _plan_fields(rule: Rule, params: Dict[str, List[Item]], body: Dict[str, List[Item]],
+                 body_params: List[Tuple[str, List[Item]]], plan: Plan) -> None:
+    """Carry out the rule's decision on the command's fields (rules/field_outcomes.py) into the plan."""
+    in_path = {m.name for m in rule.body if m.source == "path"} & set(params)
+    values = {name: value for name, value in body.items() if name not in in_path}  # the URL's value wins
+    values.update((name, _percent_decoded(params[name])) for name in in_path)
+    given: Dict[str, object] = {name: value for name, value in body.items() if name not in in_path}
+    if body_params:
+        given["build_parameters"] = dict(body_params)
+    decision = decide(rule, given, path=params)
+    for field in decision.sent():
+        if field.name != "build_parameters":
+            plan.body.append((field.to or field.name, values[field.name]))
+            continue
+        from ..pipeline_parameters import pipeline_parameter_name
+
+        # a v2 name of its own (CIRCLE_JOB -> run-job: a workflow of the config runs the job)
+        plan.parameters = [(pipeline_parameter_name(n), v) for n, v in body_params]
+    if decision.fix == UNSAFE:
+        plan.need(UNSAFE, "needs --unsafe-fixes: " + "; ".join(decision.reasons))
+    elif decision.fix == MANUAL:
+        plan.need(MANUAL, "; ".join(decision.reasons))
+    plan.notes.extend(decision.notes)
 
 
 def _arg_header_names(req: HttpRequest) -> List[Optional[str]]:

@@ -1,0 +1,180 @@
+"""What a rule's `body` mapping means for the fields one v1.1 call sends: decided here, once.
+
+The Python fixer, the text fixer and the shim each ask `decide()` and only carry
+out its answer, so a field means the same thing wherever it is met. Per field:
+
+    KEPT     same meaning in v2 under `to`: rewritten by `fix`, sent by the shim
+    UNSAFE   carried to `to`, but its meaning changes (build_parameters must be
+             declared in the config): only `fix --unsafe-fixes` moves it; the
+             shim sends it and warns
+    DROPPED  no v2 meaning (parallel): only `fix --unsafe-fixes` removes it, and
+             the report carries the rule's note; the shim sends the call without
+             it and warns, strict or not
+    MANUAL   a person decides (revision: v2 cannot pin a commit), and so does a
+             field the rule does not name: `fix` leaves the call; the shim leaves
+             the field out and warns, or refuses the call in strict mode
+
+This is ruff's safe/unsafe split applied to a request: a rewrite that keeps
+what the call did is safe, one that changes it in a documented way is unsafe,
+and one nobody can choose for the user is not made.
+
+Whole-call outcomes follow from the fields v2 would receive: a branch and a tag
+together (v2 takes one) is MANUAL for `fix`; the shim sends the tag alone, as
+v1.1 built the tag.
+
+Each outcome carries the text a user reads: `reason` (why `fix` leaves it, or
+why only --unsafe-fixes rewrites it) and `done` (what the fix report and the
+shim's warning say was done with it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+
+from .model import FieldMapping, Rule
+
+KEPT, UNSAFE, DROPPED, MANUAL = "kept", "unsafe", "dropped", "manual"
+# the catalogue's action -> the outcome (schema.json `body`)
+_OUTCOME_OF_ACTION = {"keep": KEPT, "unsafe": UNSAFE, "drop": DROPPED, "manual": MANUAL}
+# the outcome -> the fix class a call with it needs (migrate's safe | unsafe | manual)
+FIX_CLASS = {KEPT: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual"}
+_FIX_ORDER = {"safe": 0, "unsafe": 1, "manual": 2}
+BRANCH_AND_TAG = "branch-and-tag"
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    """What becomes of one field of a v1.1 call under one rule."""
+
+    rule_id: str
+    name: str  # the v1.1 field
+    outcome: str  # KEPT | UNSAFE | DROPPED | MANUAL
+    note: str  # the rule's note for the field (for one it does not name: that it has no v2 equivalent)
+    to: Optional[str] = None  # the v2 field it is sent as (KEPT, UNSAFE)
+    source: str = "body"  # where the call carries it: body | path | query
+    named: bool = True  # the rule names the field
+    keys: Tuple[str, ...] = ()  # where the value is known to be a mapping: its keys (build_parameters' names)
+
+    @property
+    def fix(self) -> str:
+        """safe | unsafe | manual: what a rewrite of a call with this field needs."""
+        return FIX_CLASS[self.outcome]
+
+    @property
+    def sent(self) -> bool:
+        """The v2 call carries it (under `to`)."""
+        return self.outcome in (KEPT, UNSAFE)
+
+    @property
+    def reason(self) -> str:
+        """Why `fix` leaves the call (MANUAL), or why only --unsafe-fixes rewrites it (UNSAFE, DROPPED)."""
+        if not self.named:
+            return f"the {self.source} field `{self.name}` has no v2 equivalent in {self.rule_id}"
+        keys = f" ({', '.join(self.keys)})" if self.keys else ""
+        if self.outcome == UNSAFE:
+            return f"`{self.name}` -> `{self.to}`{keys}: {self.note}"
+        if self.outcome == DROPPED:
+            return f"`{self.name}`{keys} is dropped: {self.note}"
+        if self.outcome == MANUAL:
+            return f"`{self.name}`{keys}: {self.note}"
+        return ""
+
+    @property
+    def done(self) -> str:
+        """What was done with it: the fix report's note (--unsafe-fixes) and the shim's warning."""
+        if self.outcome == KEPT:
+            return f"{self.name} -> {self.to}" if self.to != self.name else f"{self.name} kept"
+        if self.outcome == UNSAFE:
+            return f"{self.name} -> {self.to} (unsafe: {self.note})"
+        if self.outcome == DROPPED:
+            return f"{self.name} dropped (unsafe: {self.note})"
+        return f"{self.name} not sent (manual: {self.note})"
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """An outcome of the call as a whole, from the fields v2 would receive (e.g. a branch and a tag)."""
+
+    name: str  # BRANCH_AND_TAG
+    outcome: str  # MANUAL: `fix` leaves the call
+    reason: str  # why, as `fix` says it
+    shim_leaves_out: Tuple[str, ...] = ()  # v2 fields the shim does not send (it follows v1.1: the tag wins)
+
+    @property
+    def fix(self) -> str:
+        return FIX_CLASS[self.outcome]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of each field one call sends, and of the call as a whole."""
+
+    fields: Tuple[FieldOutcome, ...]
+    calls: Tuple[CallOutcome, ...] = ()
+
+    @property
+    def fix(self) -> str:
+        """safe | unsafe | manual: the class of the rewrite the fields allow (the strictest one)."""
+        classes = [f.fix for f in self.fields] + [c.fix for c in self.calls]
+        return max(classes, key=_FIX_ORDER.__getitem__, default="safe")
+
+    @property
+    def reasons(self) -> List[str]:
+        """Why `fix` leaves the call (the manual outcomes) or rewrites it only with --unsafe-fixes."""
+        fix = self.fix
+        if fix == "safe":
+            return []
+        return [f.reason for f in self.fields if f.fix == fix] + [c.reason for c in self.calls if c.fix == fix]
+
+    @property
+    def notes(self) -> List[str]:
+        """What the fix report says an --unsafe-fixes rewrite did with the fields (moved, dropped)."""
+        return [f.done for f in self.fields if f.outcome in (UNSAFE, DROPPED)]
+
+    def field(self, name: str) -> Optional[FieldOutcome]:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def sent(self) -> List[FieldOutcome]:
+        """The fields v2 receives, in the call's order."""
+        return [f for f in self.fields if f.sent]
+
+
+def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None) -> FieldOutcome:
+    """The outcome of field `name` of a call of `rule`; a field the rule does not name is MANUAL.
+
+    value: the field's value where it is known (a mapping's keys are named in the reason)."""
+    keys = tuple(str(k) for k in value) if isinstance(value, Mapping) else ()
+    mapping: Optional[FieldMapping] = rule.field_mapping(name)
+    if mapping is None:
+        return FieldOutcome(rule.id, name, MANUAL, f"no v2 equivalent in {rule.id}", source=source, named=False,
+                            keys=keys)
+    outcome = _OUTCOME_OF_ACTION[mapping.action]
+    to = (mapping.to or name) if outcome in (KEPT, UNSAFE) else None
+    return FieldOutcome(rule.id, name, outcome, mapping.note, to=to, source=source, keys=keys)
+
+
+def decide(rule: Rule, body: Union[Mapping[str, Any], Iterable[str]], path: Iterable[str] = ()) -> Decision:
+    """The outcome of every field a call of `rule` sends, and of the call.
+
+    body: the fields of the request body (or query), as names or as a mapping of
+    names to values where the values are known; a None value is a field not given
+    (the legacy clients send nulls for arguments left out). path: the names of the
+    URL's path parameters; those the rule maps `from: path` (tree/:branch) are
+    fields too, carried into the body.
+    """
+    given = {name: value for name, value in body.items() if value is not None} if isinstance(body, Mapping) \
+        else dict.fromkeys(body)
+    from_path = {m.name for m in rule.body if m.source == "path"}
+    fields = [field_outcome(rule, name, "path") for name in path if name in from_path]
+    fields += [field_outcome(rule, name, value=value) for name, value in given.items()]
+    return Decision(tuple(fields), tuple(call_outcomes(fields)))
+
+
+def call_outcomes(fields: Iterable[FieldOutcome]) -> List[CallOutcome]:
+    """Outcomes of the call as a whole, from the v2 fields its fields become."""
+    sent = {f.to for f in fields if f.sent}
+    found: List[CallOutcome] = []
+    if "branch" in sent and "tag" in sent:
+        found.append(CallOutcome(BRANCH_AND_TAG, MANUAL, "v2 triggers a branch or a tag, not both: choose one",
+                                 shim_leaves_out=("branch",)))
+    return found
