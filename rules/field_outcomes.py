@@ -128,8 +128,8 @@ class Decision:
 
     @property
     def notes(self) -> List[str]:
-        """What the fix report says an --unsafe-fixes rewrite did with the fields (moved, dropped)."""
-        return [f.done for f in self.fields if f.outcome in (UNSAFE, DROPPED)]
+        """What the fix report says the rewrite did with the fields it did not just keep (moved, dropped)."""
+        return [f.done for f in self.fields if f.outcome != KEPT and f.fix != "manual"]
 
     def field(self, name: str) -> Optional[FieldOutcome]:
         return next((f for f in self.fields if f.name == name), None)

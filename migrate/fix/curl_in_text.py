@@ -245,7 +245,7 @@ def _command_edits(source: str, group: List[Tuple[Finding, TextSite]], catalogue
         if plan.parameters and unsafe:
             text += ", build_parameters as pipeline parameters"
         text += ", token in the Circle-Token header)" if plan.token else ")"
-        if plan.notes and unsafe:  # what --unsafe-fixes did with the fields (moved, dropped), in the rule's words
+        if plan.notes:  # what the rewrite did with the fields (moved, dropped), in the rule's words
             text += "; " + "; ".join(plan.notes)
         return _plan_edits(source, site, plan, unsafe), {(finding.rule_id, finding.line, finding.column): text}
     # request rules only: merge their plans into one (new URL without the token, extra headers)

@@ -63,7 +63,7 @@ class Plan:
         self.add_content_type = False
         self.json_body = False  # write a JSON body (-d '{...}')
         self.remove: List[Arg] = []  # options to delete
-        self.notes: List[str] = []  # what --unsafe-fixes did with the fields, for the report
+        self.notes: List[str] = []  # what the rewrite does with the fields (moved, dropped), for the report
 
     def need(self, level: str, reason: str = "") -> None:
         if _ORDER[level] > _ORDER[self.level]:
