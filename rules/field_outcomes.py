@@ -18,9 +18,11 @@ This is ruff's safe/unsafe split applied to a request: a rewrite that keeps
 what the call did is safe, one that changes it in a documented way is unsafe,
 and one nobody can choose for the user is not made.
 
-Whole-call outcomes follow from the fields v2 would receive: a branch and a tag
-together (v2 takes one) is MANUAL for `fix`; the shim sends the tag alone, as
-v1.1 built the tag.
+Whole-call outcomes follow from the fields v2 would receive, and are MANUAL for
+`fix`: a branch and a tag together (v2 takes one; the shim sends the tag alone,
+as v1.1 built the tag), and one v2 field given twice (the branch in the URL and
+in the body; the shim sends the first, the URL's, as v1.1 built the branch its
+route names, and warns).
 
 Each outcome carries the text a user reads: `reason` (why `fix` leaves it, or
 why only --unsafe-fixes rewrites it) and `done` (what the fix report and the
@@ -29,7 +31,7 @@ shim's warning say was done with it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .model import FieldMapping, Rule
 
@@ -40,6 +42,7 @@ _OUTCOME_OF_ACTION = {"keep": KEPT, "unsafe": UNSAFE, "drop": DROPPED, "manual":
 FIX_CLASS = {KEPT: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual"}
 _FIX_ORDER = {"safe": 0, "unsafe": 1, "manual": 2}
 BRANCH_AND_TAG = "branch-and-tag"
+GIVEN_TWICE = "given-twice"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class CallOutcome:
     outcome: str  # MANUAL: `fix` leaves the call
     reason: str  # why, as `fix` says it
     shim_leaves_out: Tuple[str, ...] = ()  # v2 fields the shim does not send (it follows v1.1: the tag wins)
+    shim_warning: Optional[str] = None  # what the shim warns, when what it sends may not be what was meant
 
     @property
     def fix(self) -> str:
@@ -172,8 +176,19 @@ def decide(rule: Rule, body: Union[Mapping[str, Any], Iterable[str]], path: Iter
 
 def call_outcomes(fields: Iterable[FieldOutcome]) -> List[CallOutcome]:
     """Outcomes of the call as a whole, from the v2 fields its fields become."""
-    sent = {f.to for f in fields if f.sent}
     found: List[CallOutcome] = []
+    first: Dict[str, FieldOutcome] = {}
+    for f in fields:
+        if not f.sent:
+            continue
+        given = first.setdefault(f.to or f.name, f)
+        if given is not f:
+            where = "both in the URL and in the body" if {given.source, f.source} == {"path", "body"} else \
+                "given twice"
+            reason = f"`{f.to}` is {where}"
+            found.append(CallOutcome(GIVEN_TWICE, MANUAL, reason,
+                                     shim_warning=f"{reason}: the {given.source} value is sent"))
+    sent = set(first)
     if "branch" in sent and "tag" in sent:
         found.append(CallOutcome(BRANCH_AND_TAG, MANUAL, "v2 triggers a branch or a tag, not both: choose one",
                                  shim_leaves_out=("branch",)))

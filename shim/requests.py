@@ -213,9 +213,7 @@ def _clear_cache(call: V1Call) -> Response:
 def _trigger(call: V1Call) -> Response:
     client = call.client()
     body = _body(call.request)
-    if call.params.get("branch"):
-        body.setdefault("branch", call.params["branch"])
-    return call.reply(201, translate.trigger(client, call.rule_id, call.slug, body))
+    return call.reply(201, translate.trigger(client, call.rule_id, call.slug, body, path=call.params))
 
 
 @translation("retry")

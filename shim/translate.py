@@ -33,16 +33,20 @@ class TranslationError(ValueError):
     """A v1.1 argument that has no v2 equivalent, in strict mode."""
 
 
-def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> Dict[str, Any]:
+def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[str, Any]] = None,
+             strict: bool = False) -> Dict[str, Any]:
     """The v2 request body for a v1.1 one, as the rule decides each field (rules/field_outcomes.py).
 
-    kept: sent under its v2 name; unsafe: sent, with a warning (its meaning changed);
-    dropped: left out, with a warning, strict or not; manual (and a field the rule does
-    not name): left out with a warning, or TranslationError when strict. A branch and a
-    tag together: the tag alone is sent, as v1.1 built the tag. Each warning is the text
-    `fix` writes in its report for the same field.
+    path: the URL's path parameters, of which the rule's `from: path` fields (tree/:branch)
+    are sent too. kept: sent under its v2 name; unsafe: sent, with a warning (its meaning
+    changed); dropped: left out, with a warning, strict or not; manual (and a field the rule
+    does not name): left out with a warning, or TranslationError when strict. A branch and a
+    tag together: the tag alone is sent, as v1.1 built the tag; a field given twice (in the
+    URL and in the body): the URL's, with a warning. Each warning is the text `fix` writes
+    for the same field.
     """
-    decision = decide(rule(rule_id), body)
+    path = path or {}
+    decision = decide(rule(rule_id), body, path=[name for name, value in path.items() if value])
     manual = [f for f in decision.fields if f.outcome == MANUAL]
     if strict and manual:
         raise TranslationError("; ".join(f"{rule_id}: {f.done}" for f in manual))
@@ -50,13 +54,16 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, strict: bool = False) -> 
     for field in decision.fields:
         if field.outcome != KEPT:
             warn_user(f"{rule_id}: {field.done}")
-        if not field.sent:
+        to = field.to or field.name
+        if not field.sent or to in out:  # the first one given is sent: the URL's
             continue
-        value = body[field.name]
+        value = path[field.name] if field.source == "path" else body[field.name]
         if field.name == "build_parameters" and isinstance(value, Mapping):
             value = _job_parameter_renamed(value)
-        out[field.to or field.name] = value
+        out[to] = value
     for call in decision.calls:
+        if call.shim_warning:
+            warn_user(f"{rule_id}: {call.shim_warning}")
         for name in call.shim_leaves_out:
             out.pop(name, None)
     return out
@@ -94,13 +101,14 @@ def _first_job(client: CircleCIClient, workflow_id: str, name: Optional[str] = N
 
 
 def trigger(client: CircleCIClient, rule_id: str, slug: str, body: Mapping[str, Any], *,
-            wait: bool = True, timeout: float = 60.0, strict: bool = False) -> Dict[str, Any]:
+            path: Optional[Mapping[str, Any]] = None, wait: bool = True, timeout: float = 60.0,
+            strict: bool = False) -> Dict[str, Any]:
     """triggerPipeline, then (wait) the first workflow's first job: a v1.1 build summary.
 
     Raises errors.PipelineErrored, carrying the pipeline's errors, as soon as the
     pipeline is errored (an undeclared parameter, a config error): it never gets a workflow.
     """
-    v2 = map_body(rule_id, body, strict=strict)
+    v2 = map_body(rule_id, body, path=path, strict=strict)
     params = v2.get("parameters")
     created = client.trigger_pipeline(slug, branch=v2.get("branch"), tag=v2.get("tag"),
                                       parameters=params or None)

@@ -165,6 +165,10 @@ def test_the_decision_the_front_ends_carry_out():
     both = decide(RULE, {"tag": "v1"}, path=["branch"])
     assert both.fix == "manual" and both.reasons == ["v2 triggers a branch or a tag, not both: choose one"]
     assert both.calls[0].shim_leaves_out == ("branch",)
+    # the branch in the URL and in the body: for a person; the shim sends the URL's, as v1.1 did, and warns
+    twice = decide(RULE, {"branch": "other"}, path=["branch"])
+    assert twice.fix == "manual" and twice.reasons == ["`branch` is both in the URL and in the body"]
+    assert twice.calls[0].shim_warning == "`branch` is both in the URL and in the body: the path value is sent"
 
 
 # ---- fix: Python, shell, a GitHub Actions step ---------------------------------------------------------------
@@ -263,3 +267,27 @@ def test_the_strict_legacy_api_leaves_parallel_out_and_refuses_only_the_revision
         api.trigger_build("acme", "app", "main", revision="abc123", parallel=2)
     assert str(refused.value) == f"CCI110: {DONE['revision']}"  # a person decides: refused when strict
     assert len(triggers(emu)) == 1
+
+
+# ---- one v2 field given twice: the branch in the URL and in the body ----------------------------------------
+
+def test_a_branch_in_the_url_and_in_the_body_is_left_by_both_fixers_and_the_url_wins_in_the_shim(emu, tmp_path):
+    url = f"{emu.url}/api/v1.1/project/github/acme/app/tree/main"
+    write(tmp_path, "deploy.py", "import requests\n"
+                                 "def deploy(token):\n"
+                                 f'    requests.post("{url}", json={{"branch": "other"}},\n'
+                                 '                  headers={"Circle-Token": token, "Accept": "application/json"})\n')
+    write(tmp_path, "deploy.sh", f'curl -fsS -X POST -H "Circle-Token: $T" -H "Accept: application/json" '
+                                 f'-d branch=other "{url}"\n')
+    proc = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
+    found = {f["path"]: (f["fix"], f["reason"]) for f in json.loads(proc.stdout)["findings"] if f["rule"] == "CCI102"}
+    # the shell fixer used to send the URL's branch without a word; both now leave the call (Python's [~] is
+    # --unsafe-fixes routing the module's requests through the shim, which carries out the same decision)
+    assert found == {"deploy.py": ("unsafe", "`branch` is both in the URL and in the body"),
+                     "deploy.sh": ("manual", "`branch` is both in the URL and in the body")}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = shim_requests.post(url, json={"branch": "other"}, headers={"Circle-Token": emu.token})
+    assert r.status_code == 201, r.text
+    assert triggers(emu) == [{"branch": "main"}]  # the shim used to send the body's
+    assert shim_warnings(caught) == ["CCI102: `branch` is both in the URL and in the body: the path value is sent"]

@@ -173,10 +173,6 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
     plan = BodyPlan()
     plan.body, _present = _body_dict(draft, call, shape)
     keys = literal_keys(plan.body) if plan.body is not None else {}
-    for key in keys:
-        mapping = rule.field_mapping(key)
-        if mapping is not None and mapping.source == "path" and mapping.name in params:
-            raise CannotFix(f"`{key}` is both in the URL and in the body")
     decision = decide(rule, {key: _value_of(plan.body, node) for key, node in keys.items()}, path=params)
     if decision.fix == MANUAL:
         raise CannotFix("; ".join(decision.reasons))
@@ -184,15 +180,11 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
         raise NeedsUnsafe("; ".join(decision.reasons))
     plan.fix_class = decision.fix
     plan.notes = decision.notes
-    sent: List[str] = []
     for field in decision.fields:
         if not field.sent:  # dropped: no v2 meaning (only here with --unsafe-fixes)
             plan.removals.append(field.name)
             continue
         to = field.to or field.name
-        if to in sent:
-            raise CannotFix(f"`{to}` is both in the URL and in the body")
-        sent.append(to)
         if field.source == "path":
             plan.additions.append((to, _path_value(sm, params[field.name], quote)))
             plan.notes.append(f"{field.name} moved from the URL into the JSON body")

@@ -193,16 +193,14 @@ def trigger_plan(rule: Rule, site: TextSite) -> Plan:
 def _plan_fields(rule: Rule, params: Dict[str, List[Item]], body: Dict[str, List[Item]],
                  body_params: List[Tuple[str, List[Item]]], plan: Plan) -> None:
     """Carry out the rule's decision on the command's fields (rules/field_outcomes.py) into the plan."""
-    in_path = {m.name for m in rule.body if m.source == "path"} & set(params)
-    values = {name: value for name, value in body.items() if name not in in_path}  # the URL's value wins
-    values.update((name, _percent_decoded(params[name])) for name in in_path)
-    given: Dict[str, object] = {name: value for name, value in body.items() if name not in in_path}
+    given: Dict[str, object] = dict(body)
     if body_params:
         given["build_parameters"] = dict(body_params)
     decision = decide(rule, given, path=params)
     for field in decision.sent():
         if field.name != "build_parameters":
-            plan.body.append((field.to or field.name, values[field.name]))
+            value = _percent_decoded(params[field.name]) if field.source == "path" else body[field.name]
+            plan.body.append((field.to or field.name, value))
             continue
         from ..pipeline_parameters import pipeline_parameter_name
 
