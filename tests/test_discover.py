@@ -36,7 +36,8 @@ def paths(tmp_path, **kwargs):
     ("config.yml", "yaml"), ("ci.YAML", "yaml"), ("Dockerfile", "dockerfile"), ("Dockerfile.prod", "dockerfile"),
     ("api.dockerfile", "dockerfile"), ("Containerfile", "dockerfile"), ("Jenkinsfile", "jenkinsfile"),
     ("Jenkinsfile.release", "jenkinsfile"), ("deploy", SHEBANG), ("README.md", None), ("data.json", None),
-    ("setup.cfg", None), (".bashrc", None),
+    ("setup.cfg", None), (".bashrc", "shell"), (".envrc", "shell"), ("deploy.zsh", "shell"), ("t.bats", "shell"),
+    ("release.make", "makefile"), ("app.pyw", "python"), ("wscript", "python"), ("ci.jenkins", "jenkinsfile"),
 ])
 def test_kind_by_name(name, kind):
     assert kind_of(name) == kind

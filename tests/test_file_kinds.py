@@ -1,13 +1,15 @@
 """The registry of file kinds (migrate/kinds/): a new kind is one module and one line, and the hooks agree with it."""
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 from circleci_v2.migrate.kinds import registry
-from clirun import rules_in, run_python, write
+from clirun import rules_in, run_cli, run_python, write
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,3 +124,33 @@ def test_every_kind_is_found_by_what_it_declares():
             assert registry.kind_of(name + ".prod") == (kind.name if kind.suffixed_names else None)
         for program in kind.shebangs:
             assert registry.kind_from_shebang(b"#!/usr/bin/env " + program.encode() + b"\n") == kind.name
+
+
+# identify tags these `python`, but they hold debugger commands, not Python: reading them would report
+# syntax errors in files no person means as code
+NOT_READ_THOUGH_TAGGED = {".pdbrc": "pdb commands"}
+
+
+def test_every_file_the_hooks_pass_is_read():
+    """The hooks hand over whatever identify tags with a type in `types_or` (.zsh, .bats, .envrc, *.make):
+    a file the hooks pass but discovery skips would be a v1.1 call nobody is told about."""
+    extensions = pytest.importorskip("identify.extensions")  # installed with pre-commit (the test extra)
+    types = set(registry.precommit_types())
+    skipped = sorted(
+        [f"*.{ext}" for ext, tags in extensions.EXTENSIONS.items()
+         if tags & types and registry.kind_of("deploy." + ext) is None]
+        + [name for name, tags in extensions.NAMES.items()
+           if tags & types and name not in NOT_READ_THOUGH_TAGGED and registry.kind_of(name) is None])
+    assert skipped == []
+
+
+def test_shell_start_up_files_zsh_bats_and_make_files_in_a_tree_are_checked(tmp_path):
+    trigger = 'curl -X POST "https://circleci.com/api/v1.1/project/github/acme/app/tree/main?circle-token=$T"\n'
+    for name in ("deploy.zsh", "smoke.bats", ".envrc", "release.make", "tools/wscript"):
+        write(tmp_path, name, ("release:\n\t" + trigger) if name.endswith(".make")
+              else ("import subprocess\n\ndef build(ctx):\n    subprocess.run('" + trigger.strip().replace("'", '"')
+                    + "', shell=True)\n") if name.endswith("wscript") else trigger)
+    result = run_cli("check", "--output-format", "json", ".", cwd=tmp_path)
+    found = sorted((f["path"], f["rule"]) for f in json.loads(result.stdout)["findings"] if f["rule"] == "CCI102")
+    assert found == [(".envrc", "CCI102"), ("deploy.zsh", "CCI102"), ("release.make", "CCI102"),
+                     ("smoke.bats", "CCI102"), ("tools/wscript", "CCI102")], result.stdout + result.stderr

@@ -12,7 +12,7 @@ class Jenkinsfile(FileKind):
     name = "jenkinsfile"
     file_names = ("jenkinsfile",)
     suffixed_names = True  # Jenkinsfile.release
-    suffixes = (".jenkinsfile",)
+    suffixes = (".jenkinsfile", ".jenkins")
     precommit_types = ("jenkins",)
     comments = ("//", "#")  # Groovy's, and the shell's inside an `sh` step's script
     outside = "the URL is in the Groovy code, outside the `sh` steps check reads"

@@ -10,7 +10,7 @@ from .shell_regions import Segment, ends_with_backslash, line_spans
 class Makefile(FileKind):
     name = "makefile"
     file_names = ("makefile", "gnumakefile")
-    suffixes = (".mk",)
+    suffixes = (".mk", ".make")
     precommit_types = ("makefile",)
     outside = "the URL is outside the recipes and variables check reads"
 

@@ -6,7 +6,8 @@ from .file_kind import FileKind
 
 class PythonSource(FileKind):
     name = "python"
-    suffixes = (".py", ".pyi")
+    suffixes = (".py", ".pyi", ".pyw", ".pyt", ".wsgi", ".tac", ".gyp", ".gypi")
+    file_names = ("wscript",)
     shebangs = ("python", "python2", "python3", "pypy", "pypy3")  # python3.11 counts as python
     precommit_types = ("python", "pyi")
     analyser = "circleci_v2.migrate.run:analyse_python"

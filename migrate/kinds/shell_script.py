@@ -9,8 +9,11 @@ from .shell_regions import Segment
 
 class ShellScript(FileKind):
     name = "shell"
-    suffixes = (".sh", ".bash")
-    shebangs = ("sh", "bash", "dash", "zsh", "ksh")
+    suffixes = (".sh", ".bash", ".zsh", ".ksh", ".bats", ".csh", ".tcsh")
+    # start-up files and build recipes that are shell scripts by name (the hooks pass them as `shell`)
+    file_names = (".bashrc", ".bash_profile", ".bash_aliases", ".profile", ".envrc", "direnvrc", ".zshrc",
+                  ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".cshrc", "pkgbuild")
+    shebangs = ("sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "bats")
     precommit_types = ("shell",)
 
     def segments(self, source: str) -> List[Segment]:

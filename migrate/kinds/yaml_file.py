@@ -15,7 +15,9 @@ from .shell_regions import Segment, line_spans, skip_line_break
 
 class YamlFile(FileKind):
     name = "yaml"
-    suffixes = (".yml", ".yaml")
+    suffixes = (".yml", ".yaml", ".eyaml", ".yamlld")
+    # tools' settings files in YAML by name (the hooks pass them as `yaml`)
+    file_names = (".ansible-lint", ".clang-format", ".clang-tidy", ".salt-lint", ".yamllint")
     precommit_types = ("yaml",)
     outside = "the URL is in YAML that check does not read as a command"
 
