@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import stat
 import sys
 import threading
 import time
@@ -82,7 +83,35 @@ def _load(text: str, where: str) -> List[dict]:
     if not isinstance(sites, list) or not all(
             isinstance(s, dict) and {"rule", "path", "line", "count"} <= set(s) for s in sites):
         raise UsageFileError(f"{where}: not a usage file (expected {{\"sites\": [{{rule, path, line, count}}]}})")
+    for s in sites:
+        bad = _bad_value(s)
+        if bad:
+            raise UsageFileError(f"{where}: not a usage file (site {sites.index(s) + 1}: {bad})")
     return sites
+
+
+def _bad_value(site: dict) -> str:
+    """What is wrong with one site's values ('' when nothing): what this module writes, and nothing else."""
+    def count(value: object, least: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+    if not isinstance(site["rule"], str) or not isinstance(site["path"], str):
+        return "rule and path must be strings"
+    if not count(site["line"], 0):
+        return f"line must be a line number, not {site['line']!r}"
+    if not count(site["count"], 1):
+        return f"count must be a number of calls (1 or more), not {site['count']!r}"
+    if not isinstance(site.get("call", ""), str):
+        return "call must be a string"
+    return ""
+
+
+def _regular_or_absent(path: Path) -> bool:
+    """Not a named pipe, a device or a folder: reading one of those could wait forever or mean nothing."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
 
 
 def _record_like(text: str) -> bool:
@@ -121,6 +150,9 @@ def flush() -> None:
 
 
 def _merge_into(path: Path, target: str, counts: Dict[Tuple[str, str, int, str], int]) -> None:
+    if not _regular_or_absent(path):
+        _say(f"{ENV}={target} is not a regular file: recorded nothing (point {ENV} at a new file)")
+        return
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -179,7 +211,11 @@ def _unlock_file(fh) -> None:  # type: ignore[no-untyped-def]
 def read_sites(path: str) -> List[dict]:
     """The sites of usage record `path` ({rule, path, line, count[, call]}); UsageFileError when it is none."""
     try:
+        if not _regular_or_absent(Path(path)):
+            raise UsageFileError(f"{path}: not a regular file (a usage record is one)")
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageFileError(f"{path}: cannot read usage file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageFileError(f"{path}: not a usage file (not UTF-8)") from None
     return _load(text, path)

@@ -215,3 +215,37 @@ def test_a_site_found_statically_and_seen_at_run_time_is_one_finding(emu, tmp_pa
 
     stats = _check("--usage", "usage.json", "--statistics", "src", cwd=tmp_path)
     assert [line.split()[:2] for line in stats.stdout.splitlines()] == [["2", "CCI113"], ["1", "CCI110"]]
+
+
+@pytest.mark.parametrize("site", [{"line": "abc"}, {"count": -5}, {"count": 0}, {"line": True}, {"rule": 102},
+                                  {"path": None}, {"call": 3}])
+def test_check_usage_refuses_a_record_with_a_bad_value_in_one_line(tmp_path, site):
+    record = tmp_path / "usage.json"
+    record.write_text(json.dumps({"sites": [{"rule": "CCI102", "path": "x.py", "line": 3, "count": 1, **site}]}))
+    (tmp_path / "src").mkdir()
+    result = _check("--usage", "usage.json", "src", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == "", result.stdout
+    assert result.stderr.startswith("circleci-v2: error: --usage usage.json: not a usage file"), result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_check_usage_refuses_a_named_pipe_instead_of_waiting_on_it(tmp_path):
+    os.mkfifo(tmp_path / "usage.json")
+    (tmp_path / "src").mkdir()
+    result = _check("--usage", "usage.json", "src", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("circleci-v2: error: --usage usage.json: not a regular file"), result.stderr
+
+
+def test_a_program_recording_into_a_named_pipe_or_a_record_with_bad_values_exits_without_a_traceback(tmp_path):
+    os.mkfifo(tmp_path / "pipe.json")
+    proc = _record_run(tmp_path, tmp_path / "pipe.json")  # a wait on the pipe at exit would time out
+    assert proc.returncode == 0 and "not a regular file" in proc.stderr and "Traceback" not in proc.stderr
+    record = tmp_path / "usage.json"
+    bad = json.dumps({"sites": [{"rule": "CCI112", "path": "x.py", "line": "abc", "count": 1}]})
+    record.write_text(bad)
+    proc = _record_run(tmp_path, record)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cut short or damaged" in proc.stderr
+    assert [s["count"] for s in json.loads(record.read_text())["sites"]] == [1]
+    assert [p.read_text() for p in tmp_path.iterdir() if p.name.startswith("usage.json.damaged-")] == [bad]
