@@ -79,9 +79,9 @@ def trigger_shapes(catalogue: Any) -> TriggerShapes:
 def project_slug(params: Mapping[str, Any]) -> Optional[str]:
     """The v2 slug of a v1.1 URL's path parameters (github/acme/app -> gh/acme/app; v1 paths were GitHub
     only); None when a part is not literal text."""
-    from circleci_v2.rules.endpoints import v2_project_slug
+    from circleci_v2.rules.endpoints import V1_DEFAULT_VCS, v2_project_slug
 
-    vcs, user, project = params.get("vcs", "github"), params.get("user"), params.get("project")
+    vcs, user, project = params.get("vcs", V1_DEFAULT_VCS), params.get("user"), params.get("project")
     parts = (vcs, user, project)
     if not all(isinstance(p, str) and p and not _has_placeholder(p) and "/" not in p for p in parts):
         return None

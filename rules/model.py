@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
-from .endpoints import VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate
+from .endpoints import V1_DEFAULT_VCS, VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate
 
 # A {field} of a v2 path template (replacement.path), as the v2 spec writes it.
 _V2_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
@@ -230,7 +230,7 @@ def _v2_field(name: str, params: Mapping[str, Union[str, P]]) -> List[Union[str,
     if name == "project-slug":
         if "user" not in params or "project" not in params:
             raise V2PathError("the project slug could not be built from the URL")
-        vcs = params.get("vcs", "gh")
+        vcs = params.get("vcs", V1_DEFAULT_VCS)  # an API v1 path names no VCS
         if isinstance(vcs, str):
             vcs = VCS_SLUGS.get(vcs.lower(), vcs)
         return [vcs, "/", params["user"], "/", params["project"]]

@@ -14,7 +14,7 @@ from circleci_v2.migrate.fix import FixOptions, fix_source
 from circleci_v2.migrate.fix.imports import SWAPPED_LIBRARY, swap_module, swapped_by_import
 from circleci_v2.migrate.python import analyse
 from circleci_v2.rules import load_catalogue, load_rules
-from circleci_v2.rules.endpoints import (API_VERSIONS, LEGACY_VERSIONS, V1_DEFAULT_VCS, V1_VCS_NAMES, VCS_SLUGS,
+from circleci_v2.rules.endpoints import (API_VERSIONS, LEGACY_VERSIONS, V1_DEFAULT_VCS, V1_VCS_NAMES, V2_ROOT, VCS_SLUGS,
                                          v1_vcs_name, v2_project_slug)
 from circleci_v2.shim import adapters, transport
 from circleci_v2.shim import requests as shim_requests
@@ -244,3 +244,13 @@ def test_the_v2_root_is_the_specs_and_the_rules():
     assert v2_paths and all(p.startswith(V2_ROOT + "/") for p in v2_paths)
     assert transport.v2_base_url("https://ci.example.com") == "https://ci.example.com" + V2_ROOT
     assert adapters.app_url("https://ci.example.com" + V2_ROOT) == "https://ci.example.com"
+
+
+def test_an_api_v1_url_gets_the_default_vcs_in_its_v2_slug_wherever_the_slug_is_built():
+    from circleci_v2.migrate.trigger_sends import project_slug
+
+    expected = v2_project_slug(V1_DEFAULT_VCS, "acme", "app")
+    [found] = [m for m in CATALOGUE.match_request("POST", "https://circleci.com/api/v1/project/acme/app")
+               if m.rule.id == "CCI101"]
+    assert "".join(found.rule.v2_path(found.match.params)) == f"{V2_ROOT}/project/{expected}/pipeline"
+    assert project_slug(found.match.params) == expected
