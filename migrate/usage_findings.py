@@ -6,6 +6,7 @@ this side turns it into findings, so the shim never imports the linter.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import replace
 from typing import Dict, List, Sequence, Tuple
 
@@ -13,6 +14,8 @@ from circleci_v2.rules import load_catalogue
 from circleci_v2.shim.usage import UsageFileError, read_sites
 
 from .findings import Finding
+from .kinds import registry
+from .suppress import is_suppressed, parse_suppressions
 from .python.analyser import fill_message
 
 __all__ = ["UsageFileError", "read_usage", "merge_usage"]
@@ -59,29 +62,48 @@ def read_usage(path: str, *, relative: bool = False) -> List[Finding]:
     return findings
 
 
-def _site(f: Finding) -> Tuple[str, int, str]:
-    return os.path.realpath(f.path), f.line, f.rule_id
-
-
 def merge_usage(findings: Sequence[Finding], seen: Sequence[Finding]) -> Tuple[List[Finding], int]:
-    """The findings of a run with a usage record's `seen` folded in, and how many sites the record names.
+    """The findings of a run with a usage record's `seen` folded in, and how many of them were seen at run time.
 
-    A call site is one finding: a recorded site (file, line, rule) that the analysis found too is that
-    finding, with the record's count; when it found several there (two calls on one line), the first.
-    The other recorded sites are findings of their own (source "usage"), one per site.
+    A call site is one finding. A recorded site is the analysis' finding of the same rule in the same file
+    whose lines hold the recorded line (Python records the line it ran, which for a call over several
+    lines may be the method's, not the call's first): the one starting there, else the narrowest. It then
+    carries the record's count. A recorded site the analysis did not find is a finding of its own (source
+    "usage"), unless a `# circleci-v2: ignore` comment there silences it, as it silences the analysis'
+    finding (counted once, by the analysis, among the suppressed).
     """
     counts: Dict[Tuple[str, int, str], int] = {}
     recorded: Dict[Tuple[str, int, str], Finding] = {}
     for f in seen:
-        key = _site(f)
+        key = (os.path.realpath(f.path), f.line, f.rule_id)
         counts[key] = counts.get(key, 0) + f.run_time_calls
         recorded.setdefault(key, f)
-    out: List[Finding] = []
-    for f in sorted(findings, key=lambda f: f.sort_key):
-        key = _site(f)
-        if key in recorded:
-            del recorded[key]
-            f = replace(f, run_time_calls=counts[key])
-        out.append(f)
-    out.extend(replace(f, run_time_calls=counts[key]) for key, f in recorded.items())
-    return out, len(counts)
+    out = sorted(findings, key=lambda f: f.sort_key)
+    by_file: Dict[Tuple[str, str], List[int]] = {}
+    for i, f in enumerate(out):
+        by_file.setdefault((os.path.realpath(f.path), f.rule_id), []).append(i)
+    calls: Dict[int, int] = {}
+    alone: List[Finding] = []
+    for (real, line, rule_id), f in recorded.items():
+        spans = [i for i in by_file.get((real, rule_id), ())
+                 if out[i].line <= line <= max(out[i].end_line, out[i].line)]
+        if spans:
+            best = min(spans, key=lambda i: (out[i].line != line, out[i].end_line - out[i].line, i))
+            calls[best] = calls.get(best, 0) + counts[(real, line, rule_id)]
+        else:
+            alone.append(replace(f, run_time_calls=counts[(real, line, rule_id)]))
+    out = [replace(f, run_time_calls=calls[i]) if i in calls else f for i, f in enumerate(out)]
+    shown = [f for f in alone if not _suppressed(f)]
+    return out + shown, len(calls) + len(shown)
+
+
+def _suppressed(f: Finding) -> bool:
+    """Does a suppression comment in the recorded file silence this site? (An unreadable file silences nothing.)"""
+    try:
+        if not stat.S_ISREG(os.stat(f.path).st_mode):
+            return False
+        with open(f.path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    return is_suppressed(f, parse_suppressions(text, registry.get("python").comments))

@@ -249,3 +249,32 @@ def test_a_program_recording_into_a_named_pipe_or_a_record_with_bad_values_exits
     assert "cut short or damaged" in proc.stderr
     assert [s["count"] for s in json.loads(record.read_text())["sites"]] == [1]
     assert [p.read_text() for p in tmp_path.iterdir() if p.name.startswith("usage.json.damaged-")] == [bad]
+
+
+MULTI_LINE = textwrap.dedent("""\
+    import sys
+    from circleci_v2.shim import circleci as api
+    client = api.Api(sys.argv[1], sys.argv[2])
+    builds = (client
+              .get_recent_builds(
+                  limit=1))
+    client.trigger_build(  # circleci-v2: ignore[CCI110]
+        "acme", "app", "main")
+""")
+
+
+def test_a_call_over_several_lines_is_one_finding_and_a_suppressed_one_stays_silent(emu, tmp_path):
+    """The record names the line Python ran (the method's line), the analysis the call's first line; a comment
+    that silences the site silences what the record says about it too."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "multi.py").write_text(MULTI_LINE)
+    env = dict(os.environ, CIRCLECI_V2_USAGE="usage.json", PYTHONWARNINGS="ignore")
+    subprocess.run([sys.executable, "src/multi.py", emu.token, emu.url], env=env, cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    recorded = {(s["rule"], s["line"]) for s in json.loads((tmp_path / "usage.json").read_text())["sites"]}
+    assert recorded == {("CCI113", 5), ("CCI110", 7)}
+    result = _check("--usage", "usage.json", "--output-format", "json", "src", cwd=tmp_path)
+    found = [(f["rule"], f["line"], f["column"], f["source"], f["run_time_calls"])
+             for f in json.loads(result.stdout)["findings"]]
+    assert found == [("CCI113", 4, 11, "static", 1)]
+    assert "1 suppressed by comments" in result.stderr

@@ -51,7 +51,8 @@ def apply_edits(module: cst.Module, edits: Edits, source: Optional[str] = None) 
         return _insert_imports(new_module, edits.new_imports).code
     # splicing generates the changed statements twice (old, to check the cut, and new): worth it only when
     # they are a small part of the file, and it maps them one to one (a split import line is two)
-    if source is not None and len(body) == len(module.body) and _changed_share(changed, module, edits.locator, source) < SPLICE_SHARE:
+    if (source is not None and len(body) == len(module.body)
+            and _changed_share(changed, module, edits.locator, source) < SPLICE_SHARE):
         text = _splice(source, module, new_module, changed, edits.locator)
         if text is not None:
             return text
