@@ -30,6 +30,7 @@ from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
                        route_words, sends_post, strong_route, weak_route_ok)
 from .headers import ABSENT, PARTIAL, PRESENT
+from .command_runners import CommandArguments
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
@@ -155,6 +156,8 @@ class _Analysis:
         self.tree = tree
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
         self.ix.mentions_curl = _CURL.search(source) is not None
+        # calls handed what may be a curl command line, whatever the callee (command_runners.py)
+        self.ix.commands = CommandArguments(self.ix.strings, tree) if self.ix.mentions_curl else None
         self.ix.drop_ins = {m: lib for m, lib in self.rules.drop_ins.items() if "." not in lib}  # library drop-ins
         self.ix.project, self.ix.path = project, path
         self.pos = Positions(source, tree)
@@ -262,10 +265,12 @@ class _Analysis:
 
     def requests(self) -> List[_CallResult]:
         wanted = INTERESTING_ATTRS | self.ix.local_names
+        commands: Optional[CommandArguments] = self.ix.commands
         results: List[_CallResult] = []
         for cs in self.ix.calls:
             func = cs.call.func
-            if isinstance(func, ast.Attribute) and func.attr not in wanted:
+            if isinstance(func, ast.Attribute) and func.attr not in wanted and not (
+                    commands is not None and commands.carries(cs.call)):
                 continue
             result = self.request_call(cs, Frame(cs.scope, _start(cs.call), cs.block), _function_chain(cs.scope))
             if result is None:
@@ -337,6 +342,8 @@ class _Analysis:
             reasons.append(f"base URL not resolved in this file ({self._base_label(best)})")
         if m.match.spans_placeholder:
             reasons.extend(assumed_parts(m.match, best.labels.get))
+        if best.req.runner_note:
+            reasons.append(best.req.runner_note)
         if not best.req.known_library:
             verb = best.req.verb or "a request"
             reasons.append(f"{best.req.receiver_label} is not a known HTTP client; assumed it sends {verb}")
@@ -397,8 +404,8 @@ class _Analysis:
                                              for slot in inner.slots for io in slot):
                     continue  # the wrapper's own request already shows it
                 confidence, reason = verdict
-                reasons = [r for r in (low_reason, reason) if r]
-                if low_reason:
+                reasons = [r for r in (low_reason, reason, o.req.runner_note) if r]
+                if low_reason or o.req.runner_note:
                     confidence = LOW
                 node = at if at is not None else o.req.call
                 req = o.req

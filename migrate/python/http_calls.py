@@ -15,6 +15,8 @@ from typing import Any, List, Optional, Tuple, Union
 
 from circleci_v2.rules.endpoints import API_VERSIONS
 
+from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, SH_MODULE,
+                              CommandArguments, is_task_context, unknown_runner)
 from .curl_calls import is_curl, parse_curl, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
@@ -32,11 +34,6 @@ CLIENT_CLASSES = {
     "aiohttp.ClientSession": "aiohttp",
 }
 CONNECTION_CLASSES = {"http.client.HTTPSConnection": "https://", "http.client.HTTPConnection": "http://"}
-SUBPROCESS_FUNCS = {
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
-    "subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen",
-    "asyncio.create_subprocess_shell", "asyncio.create_subprocess_exec",
-}
 # the library name of a request made by a curl that Python runs; `fix` rewrites HTTP calls, not command
 # lines, so such a finding is manual with this reason
 CURL_LIBRARY = "subprocess:curl"
@@ -52,7 +49,8 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 INTERESTING_ATTRS = frozenset(VERBS) | {
     "request", "stream", "urlopen", "Request", "run", "call", "check_call", "check_output", "Popen", "system",
     "popen", "getoutput", "getstatusoutput", "create_subprocess_shell", "create_subprocess_exec", "ws_connect",
-}
+} | {name for methods in RUNNER_METHODS.values() for name in methods} | {q.rpartition(".")[2] for q in RUNNER_FUNCTIONS} | {
+    "curl"}  # sh.curl(...)
 
 
 class Request:
@@ -79,6 +77,7 @@ class Request:
         self.receiver_label = ""
         self.not_rewritten: Optional[str] = None  # why `fix` must leave this request alone, when the call shows it
         self.drop_in: Optional[str] = None  # sent through this drop-in module (circleci_v2.shim.requests)
+        self.runner_note: Optional[str] = None  # a curl handed to a callee not known to run it: why it is low
 
 
 def arg(call: ast.Call, index: Optional[int], name: Optional[str]) -> Tuple[Optional[ast.expr], Union[int, str, None]]:
@@ -112,7 +111,32 @@ def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> L
             for req in found:
                 req.drop_in = module
             return found
-    return recognize_value(f, call, ev, frame, ix)
+    found = recognize_value(f, call, ev, frame, ix)
+    if found or not ix.mentions_curl:
+        return found
+    commands: Optional[CommandArguments] = ix.commands
+    if commands is None or not commands.carries(call) or _http_library(f):
+        return found
+    return _unknown_runner(call, ev, frame)
+
+
+def _http_library(f: Any) -> bool:
+    """A call of the HTTP libraries read above: a command line in its arguments is data, not run."""
+    name = f.name if isinstance(f, Qual) else f.cls if isinstance(f, Instance) else ""
+    return name.split(".")[0] in ("requests", "httpx", "aiohttp", "urllib", "http", "urllib3")
+
+
+def _unknown_runner(call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    """A curl command line (a string or an argv list) handed to a call this file does not show runs it."""
+    args = [(a, i) for i, a in enumerate(call.args) if not isinstance(a, ast.Starred)]
+    args += [(k.value, k.arg) for k in call.keywords if k.arg]
+    for node, where in args:
+        found = _command_requests(node, where, call, ev, frame)
+        if found:
+            for req in found:
+                req.runner_note = unknown_runner(label_of(call.func))
+            return found
+    return []
 
 
 def recognize_value(f: Any, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
@@ -124,6 +148,9 @@ def recognize_value(f: Any, call: ast.Call, ev: Evaluator, frame: Frame, ix: Mod
         return _dynamic(f, call, ev, frame, ix)
     if isinstance(f, Unknown) and isinstance(call.func, ast.Attribute):
         name = call.func.attr
+        if name in CONTEXT_METHODS and ix.mentions_curl and isinstance(call.func.value, ast.Name) \
+                and _task_context(call.func.value.id, frame, ev):
+            return _command_at(CONTEXT_METHODS[name], call, ev, frame)  # c.run(...) in an invoke/fabric task
         if name in _VERB_SET or name == "request":
             req = _verb_call(call, "unknown", name, ev, frame)
             if req is not None:
@@ -149,16 +176,24 @@ def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIn
         return _urlopen(call, ev, frame)
     if q == "urllib.request.Request":
         return _urllib_request(call, ev, frame, ix)
-    if q in SUBPROCESS_FUNCS:
+    if q in RUNNER_FUNCTIONS or q in ARGV_FUNCTIONS:
         return _subprocess(q, call, ev, frame) if ix.mentions_curl else []
+    if module == SH_MODULE and name != "Command" and ix.mentions_curl:
+        return _argv_call(Str.literal_of(name, call.func), call, ev, frame)  # sh.curl("-X", "POST", url)
     return []
 
 
 def _method(inst: Instance, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
     cls = canonical(inst.cls)
+    if cls == f"{SH_MODULE}.Command" and not inst.path and inst.ctor is not None and inst.ctor.args:
+        if not ix.mentions_curl:  # sh.Command("curl")("-X", "POST", url)
+            return []
+        return _argv_call(ev.string(inst.ctor.args[0], inst.frame or frame), call, ev, frame)
     if len(inst.path) != 1:
         return []
     name = inst.path[0]
+    if cls in RUNNER_METHODS and name in RUNNER_METHODS[cls]:
+        return _command_at(RUNNER_METHODS[cls][name], call, ev, frame) if ix.mentions_curl else []
     if cls in CLIENT_CLASSES:
         if name in _VERB_SET or name in ("request", "stream", "ws_connect"):
             req = _verb_call(call, CLIENT_CLASSES[cls], name if name != "ws_connect" else "get", ev, frame)
@@ -406,32 +441,53 @@ def _http_client(inst: Instance, cls: str, call: ast.Call, ev: Evaluator, frame:
 
 
 def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    if q in ARGV_FUNCTIONS:
+        return _argv_call(None, call, ev, frame)
+    return _command_at(RUNNER_FUNCTIONS[q], call, ev, frame)
+
+
+def _command_at(place: Tuple[int, str], call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    """The curl requests of the command a runner takes at (position, keyword)."""
+    target, where = arg(call, place[0], place[1])
+    if target is None:
+        return []
+    return _command_requests(target, where, call, ev, frame)
+
+
+def _argv_call(program: Optional[Str], call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    """A call whose arguments are the argv (after `program`, when the callee names the program)."""
+    tokens = [ev.string(a, frame) for a in call.args if not isinstance(a, ast.Starred)]
+    if program is not None:
+        tokens.insert(0, program)
+    offset = 0 if program is None else -1  # argv_index: the index among the call's own arguments
+    return _curl_requests([(tokens, [i + offset for i in range(len(tokens))])], 0, call, frame)
+
+
+def _command_requests(target: ast.expr, where: Union[int, str, None], call: ast.Call, ev: Evaluator,
+                      frame: Frame) -> List[Request]:
+    """The curl requests of one command argument: a shell string, an argv list, `shlex.split(...)`."""
     commands: List[Tuple[List[Str], Optional[List[int]]]] = []
-    if q == "asyncio.create_subprocess_exec":
-        tokens = [ev.string(a, frame) for a in call.args if not isinstance(a, ast.Starred)]
-        commands.append((tokens, list(range(len(tokens)))))
-        where: Union[int, str, None] = 0
-    else:
-        target, where = arg(call, 0, "args" if q.startswith("subprocess.") and q not in (
-            "subprocess.getoutput", "subprocess.getstatusoutput") else ("command" if q == "os.system" else "cmd"))
-        if target is None:
-            return []
-        v = ev.value(target, frame)
-        if isinstance(v, Instance) and v.cls == "shlex.split" and v.ctor is not None and v.ctor.args:
-            v = ev.value(v.ctor.args[0], v.frame or frame)
-        if isinstance(v, SeqV):
-            tokens = [ev.string(e, fr) for e, fr in v.elts if not isinstance(e, ast.Starred)]
-            shell_cmd = _shell_c(tokens)
-            if shell_cmd is not None:
-                for cmd in split_shell(shell_cmd, target):
-                    commands.append((cmd, None))
-            else:
-                commands.append((tokens, list(range(len(tokens)))))
-        elif isinstance(v, Str):
-            for cmd in split_shell(v, target):
+    v = ev.value(target, frame)
+    if isinstance(v, Instance) and v.cls == "shlex.split" and v.ctor is not None and v.ctor.args:
+        v = ev.value(v.ctor.args[0], v.frame or frame)
+    if isinstance(v, SeqV):
+        tokens = [ev.string(e, fr) for e, fr in v.elts if not isinstance(e, ast.Starred)]
+        shell_cmd = _shell_c(tokens)
+        if shell_cmd is not None:
+            for cmd in split_shell(shell_cmd, target):
                 commands.append((cmd, None))
         else:
-            return []
+            commands.append((tokens, list(range(len(tokens)))))
+    elif isinstance(v, Str):
+        for cmd in split_shell(v, target):
+            commands.append((cmd, None))
+    else:
+        return []
+    return _curl_requests(commands, where, call, frame)
+
+
+def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where: Union[int, str, None],
+                   call: ast.Call, frame: Frame) -> List[Request]:
     out: List[Request] = []
     for tokens, indexes in commands:
         start = _program_start(tokens)
@@ -448,7 +504,7 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
             if any(root in template for root in _API_ROOTS) or template.startswith("\x00"):
                 req.url = url
                 if indexes is not None:
-                    req.argv_index = start + idx
+                    req.argv_index = indexes[start + idx] if 0 <= start + idx < len(indexes) else None
                 break
         if req.url is None:
             continue
@@ -463,6 +519,22 @@ def _subprocess(q: str, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Req
         req.accept = merge(*states) if states else (ABSENT, "")
         out.append(req)
     return out
+
+
+def _task_context(name: str, frame: Frame, ev: Evaluator) -> bool:
+    """`name` is the Context an invoke/fabric task gets as its first parameter."""
+    scope = frame.scope
+    while scope is not None and scope.kind != "function":
+        scope = scope.parent
+    if scope is None or scope.func is None:
+        return False
+    node = scope.func.node
+    decorators = set()
+    for d in getattr(node, "decorator_list", ()):
+        v = ev.value(d.func if isinstance(d, ast.Call) else d, Frame(scope.parent or scope, (d.lineno, d.col_offset)))
+        if isinstance(v, Qual):
+            decorators.add(v.name)
+    return is_task_context(name, node, frozenset(decorators))
 
 
 _PREFIXES = {"sudo", "time", "exec", "command", "env", "nice", "nohup", "timeout"}

@@ -171,6 +171,9 @@ class ModuleIndex:
         # False when the text never spells "curl": a subprocess call cannot be running curl, and its
         # command (often built from many pieces) is not worth evaluating. The analyser sets it.
         self.mentions_curl = True
+        # which calls are handed what may be a curl command line (command_runners.CommandArguments), or
+        # None when the text never spells "curl". The analyser sets it.
+        self.commands: Optional[Any] = None
         self.strings: List[ast.Constant] = []  # string literals in expressions (docstrings left out)
         self.prose: Set[int] = set()  # ids of f-strings standing alone as a statement
         # the run's ProjectModules (project.py) and this file's path: names imported from the project's

@@ -1,0 +1,139 @@
+"""curl command lines that Python hands to a runner other than subprocess, through the CLI.
+
+Every v1.1 call is a finding: a known runner (fabric, invoke, paramiko, os.popen, commands, pexpect, sh)
+is high, any other callee low with the reason naming it. A command line only shown to a person (print,
+logging, an exception's message), a docstring or a comment is no call.
+"""
+from __future__ import annotations
+
+import json
+
+from clirun import run_cli
+
+URL = "https://circleci.com/api/v1.1/project/github/acme/app/tree/main"
+CMD = f"curl -X POST {URL}"
+
+
+def _check(tmp_path, text: str, name: str = "runs.py") -> list:
+    (tmp_path / name).write_text(text)
+    proc = run_cli("check", "--output-format", "json", name, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)["findings"]
+
+
+def _triggers(findings: list) -> list:
+    return [(f["line"], f["confidence"], f["fix"]) for f in findings if f["rule"] == "CCI102"]
+
+
+def test_subprocess_still_reported_high(tmp_path):
+    found = _check(tmp_path, f'import subprocess\nsubprocess.run("{CMD}", shell=True)\n')
+    assert _triggers(found) == [(2, "high", "manual")]
+
+
+def test_unknown_runner_is_reported_low_with_its_name(tmp_path):
+    found = _check(tmp_path, f'ctx.exec_command("{CMD}")\n\n\ndef build(ctx):\n    ctx.exec_command("{CMD}")\n')
+    assert _triggers(found) == [(1, "low", "manual"), (5, "low", "manual")]
+    reasons = [f["reason"] for f in found if f["rule"] == "CCI102"]
+    assert all("the command is passed to `ctx.exec_command`, which check does not know runs it" in r
+               for r in reasons)
+    # the Accept header rule reads the same command line, low for the same reason
+    accept = [(f["line"], f["confidence"]) for f in found if f["rule"] == "CCI120"]
+    assert accept == [(1, "low"), (5, "low")]
+
+
+def test_paramiko_exec_command_is_a_known_runner(tmp_path):
+    found = _check(tmp_path, 'import paramiko\n\nclient = paramiko.SSHClient()\nclient.connect("ci")\n'
+                             f'client.exec_command("{CMD} -H \'Accept: application/json\'")\n')
+    assert _triggers(found) == [(5, "high", "manual")]
+    assert [f["rule"] for f in found] == ["CCI102"]  # the Accept header is read from the command line
+
+
+def test_fabric_and_invoke_runners_are_known(tmp_path):
+    found = _check(tmp_path, (
+        "from fabric.api import run, local, sudo\n"
+        "from fabric import Connection\n"
+        "from invoke import task\n\n"
+        f'run("{CMD}")\n'
+        f'local("{CMD}")\n'
+        f'sudo("{CMD}")\n'
+        f'Connection("deploy@ci").run("{CMD}")\n\n\n'
+        "@task\n"
+        "def deploy(c):\n"
+        f'    c.run("{CMD}")\n'))
+    assert _triggers(found) == [(5, "high", "manual"), (6, "high", "manual"), (7, "high", "manual"),
+                                (8, "high", "manual"), (13, "high", "manual")]
+
+
+def test_os_popen_commands_and_pexpect_are_known(tmp_path):
+    found = _check(tmp_path, (
+        "import os\nimport commands\nimport pexpect\n\n"
+        f'os.popen("{CMD}")\n'
+        f'commands.getoutput("{CMD}")\n'
+        f'pexpect.spawn("{CMD}")\n'
+        f'pexpect.run("{CMD}")\n'))
+    assert _triggers(found) == [(5, "high", "manual"), (6, "high", "manual"), (7, "high", "manual"),
+                                (8, "high", "manual")]
+
+
+def test_sh_runs_curl_with_its_arguments(tmp_path):
+    found = _check(tmp_path, (
+        "import sh\n\n"
+        f'sh.curl("-X", "POST", "{URL}")\n'
+        f'sh.Command("curl")("-X", "POST", "{URL}")\n'))
+    assert _triggers(found) == [(3, "high", "manual"), (4, "high", "manual")]
+
+
+def test_project_helper_and_argv_list_given_to_anything(tmp_path):
+    found = _check(tmp_path, (
+        "from tools import run_cmd, runner\n\n"
+        f'run_cmd("{CMD}")\n'
+        f'runner.execute(["curl", "-X", "POST", "{URL}"])\n'))
+    assert _triggers(found) == [(3, "low", "manual"), (4, "low", "manual")]
+    reasons = {f["line"]: f["reason"] for f in found if f["rule"] == "CCI102"}
+    assert "the command is passed to `run_cmd`, which check does not know runs it" in reasons[3]
+    assert "the command is passed to `runner.execute`" in reasons[4]
+
+
+def test_a_command_assigned_then_passed(tmp_path):
+    found = _check(tmp_path, (
+        "def trigger(ctx, branch):\n"
+        f'    cmd = "curl -X POST https://circleci.com/api/v1.1/project/github/acme/app/tree/" + branch\n'
+        "    ctx.exec_command(cmd)\n"))
+    assert _triggers(found) == [(3, "low", "manual")]
+
+
+def test_a_command_the_module_runs_through_its_own_helper(tmp_path):
+    # the helper hands its parameter to subprocess: the call of the helper is the site
+    found = _check(tmp_path, (
+        "import subprocess\n\n\n"
+        "def sh(command):\n"
+        "    return subprocess.check_output(command, shell=True)\n\n\n"
+        f'sh("{CMD}")\n'))
+    assert [(f["line"], f["rule"]) for f in found if f["rule"] == "CCI102"] == [(8, "CCI102")]
+
+
+def test_messages_docstrings_and_comments_are_not_calls(tmp_path):
+    found = _check(tmp_path, (
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def trigger():\n"
+        f'    """Same as `{CMD}`."""\n'
+        f'    # {CMD}\n'
+        f'    print("run: {CMD}")\n'
+        f'    log.info("{CMD}")\n'
+        f'    logging.warning("run %s", "{CMD}")\n'
+        f'    raise Exception("trigger it by hand: {CMD}")\n'))
+    assert found == []
+
+
+def test_fix_leaves_every_command_line_and_says_why(tmp_path):
+    text = (f'import paramiko\nclient = paramiko.SSHClient()\nclient.exec_command("{CMD}")\n'
+            f'ctx.exec_command("{CMD}")\n')
+    (tmp_path / "runs.py").write_text(text)
+    check = run_cli("check", "runs.py", cwd=tmp_path)
+    fix = run_cli("fix", "runs.py", cwd=tmp_path)
+    assert fix.returncode == 1 and "Traceback" not in fix.stderr
+    assert (tmp_path / "runs.py").read_text() == text
+    assert "runs.py:3:" in fix.stdout and "curl command lines are not rewritten automatically" in fix.stdout
+    assert "runs.py:4:" in fix.stdout and "which check does not know runs it" in fix.stdout
+    assert "[*]" not in check.stdout  # check promises no fix that fix does not make
