@@ -137,3 +137,20 @@ def test_fix_leaves_every_command_line_and_says_why(tmp_path):
     assert "runs.py:3:" in fix.stdout and "curl command lines are not rewritten automatically" in fix.stdout
     assert "runs.py:4:" in fix.stdout and "which check does not know runs it" in fix.stdout
     assert "[*]" not in check.stdout  # check promises no fix that fix does not make
+
+
+def test_wget_and_httpie_command_lines_are_read_too(tmp_path):
+    found = _check(tmp_path, (
+        "import subprocess\n\n"
+        f'subprocess.run("wget --method=POST -q -O- {URL}", shell=True)\n'
+        f'subprocess.run(["http", "POST", "{URL}"])\n'
+        f'ctx.exec_command("wget --post-data= {URL}")\n'
+        f'subprocess.run(["wget", "-q", "{URL}"])\n'))
+    assert _triggers(found) == [(3, "high", "manual"), (4, "high", "manual"), (5, "low", "manual")]
+    assert sorted(f["rule"] for f in found if f["line"] == 6) == ["CCI120", "CCI133"]
+    reasons = {(f["line"], f["rule"]): f["reason"] for f in found}
+    assert "wget command lines are not rewritten automatically" in reasons[(3, "CCI102")]
+    assert "httpie command lines are not rewritten automatically" in reasons[(4, "CCI102")]
+    # httpie asks for JSON: no Accept finding for it; wget sends none
+    accept = sorted(line for line, rule in reasons if rule == "CCI120")
+    assert accept == [3, 5, 6]

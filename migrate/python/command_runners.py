@@ -1,8 +1,8 @@
 """Python libraries that run a command line, and where each takes the command.
 
 This describes Python libraries (as http_calls.py does for HTTP clients), not CircleCI's API, so it lives
-beside the analysis that reads it rather than in the rules' catalogue. A curl handed to one of these runs:
-its finding is as sure as its URL. A curl handed to any other call is still reported, low, with
+beside the analysis that reads it rather than in the rules' catalogue. A curl (wget, httpie) command line handed to one of these runs:
+its finding is as sure as its URL. One handed to any other call is still reported, low, with
 `unknown_runner` as the reason: check cannot see that the callee runs it.
 """
 from __future__ import annotations
@@ -53,7 +53,11 @@ _NOT_RUNNERS = frozenset({
     "quote", "strip", "rstrip", "lstrip", "encode", "decode", "append", "extend", "insert", "dedent", "str",
     "len", "isinstance", "startswith", "endswith", "add_argument", "set_description", "setdefault",
 })
-_CURL_WORD = re.compile(r"(?:^|[\s/'\"])curl(?:\.exe)?(?:$|\s)", re.IGNORECASE)
+# the programs that send HTTP from a command line (curl, wget, httpie's http/https/xh), as a word: in the
+# source (a file without one runs none) and in a literal (an argument that may be such a command line)
+_PROGRAMS = r"(?:curl|wget|https?|httpie|xhs?)"
+TOOL_WORD = re.compile(rf"curl|wget|(?<![\w.-]){_PROGRAMS}(?![\w:./-])", re.IGNORECASE)
+_TOOL_LITERAL = re.compile(rf"(?:^|[\s/]){_PROGRAMS}(?:\.exe)?(?:$|\s)", re.IGNORECASE)
 
 
 def unknown_runner(callee: str) -> str:
@@ -67,14 +71,14 @@ def callee_name(call: ast.Call) -> str:
 
 
 class CommandArguments:
-    """Which calls of a module are handed something that may be a curl command line.
+    """Which calls of a module are handed something that may be a curl, wget or httpie command line.
 
-    Cheap and syntactic: an argument that holds a literal naming curl, or a name assigned such an
+    Cheap and syntactic: an argument that holds a literal naming one of those programs, or a name assigned such an
     expression in the module. What the argument really is, the evaluation decides.
     """
 
     def __init__(self, strings: "list[ast.Constant]", tree: ast.Module) -> None:
-        self.literals: Set[int] = {id(c) for c in strings if _CURL_WORD.search(c.value)}
+        self.literals: Set[int] = {id(c) for c in strings if _TOOL_LITERAL.search(c.value)}
         self.names: Set[str] = set()
         if not self.literals:
             return
@@ -99,7 +103,7 @@ class CommandArguments:
         return False
 
     def carries(self, call: ast.Call) -> bool:
-        """The call is handed a curl command line, maybe (and is not one that only shows or builds strings)."""
+        """The call is handed such a command line, maybe (and is not one that only shows or builds strings)."""
         if not self.literals or callee_name(call) in _NOT_RUNNERS:
             return False
         return any(self._holds(a) for a in self.arguments(call))

@@ -1,10 +1,12 @@
-"""curl command lines run from Python (subprocess, os.system): verb, URL and headers.
+"""curl (and wget, httpie) command lines run from Python (subprocess, os.system): verb, URL and headers.
 
 Tokens are `Str` values, so a URL that an f-string builds keeps its unknown
 parts. A shell string is split with shlex; unknown parts travel through the
 split as private-use characters and come back as the original pieces. The
 options are read by migrate/curl_command.py, the reader the text analyser uses
-for curl in shell too.
+for curl in shell too; a wget or httpie command line is read by the text
+analyser's reader of those tools (text/http_tools.py), its words made from the
+tokens (an unknown part is a variable there).
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import shlex
 from typing import Dict, List, Optional
 
 from ..curl_command import URL, CurlWords, curl_verb, read_curl
+from ..text.http_tools import PROGRAMS, parse_request
+from ..text.shell import LIT, VAR, Command, Part, Word
 from .values import Piece, Str
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
@@ -30,6 +34,10 @@ class CurlCommand:
         self.urls: List[Str] = []
         self.url_indexes: List[int] = []
         self.headers: List[Str] = []
+        self.tool = "curl"
+        # wget/httpie: the header names as their reader gives them (None: a name not written out)
+        self.header_names: Optional[List[Optional[str]]] = None
+        self.accepts_json = False  # httpie asks for JSON unless told otherwise
 
 
 def split_shell(s: Str, node: ast.AST) -> List[List[Str]]:
@@ -76,6 +84,48 @@ def _unmark(token: str, marks: Dict[str, Piece], node: ast.AST) -> Str:
     if buf:
         pieces.append(Piece(buf, node))
     return Str(tuple(pieces))
+
+
+def is_http_tool(token: Str) -> bool:
+    """curl, wget or httpie (http, https, xh) runs here."""
+    lit = token.literal
+    if lit is None:
+        return False
+    base = re.split(r"[\\/]", lit)[-1].lower()
+    return (base[:-4] if base.endswith(".exe") else base) in PROGRAMS
+
+
+def parse_http_tool(tokens: List[Str]) -> Optional[CurlCommand]:
+    """tokens[0] is curl, wget or httpie: what it sends (None when no URL is found)."""
+    if is_curl(tokens[0]):
+        return parse_curl(tokens)
+    words = [_word(t, i) for i, t in enumerate(tokens)]
+    command = Command()
+    command.words = words
+    req = parse_request(command)
+    if req is None or req.tool == "curl" or req.url_arg is None:
+        return None
+    cmd = CurlCommand()
+    cmd.tool = req.tool
+    cmd.urls.append(tokens[req.url_arg.first])
+    cmd.url_indexes.append(req.url_arg.first)
+    cmd.verb, cmd.verb_label = req.verb, req.verb_label
+    cmd.header_names = req.header_names()
+    cmd.accepts_json = req.tool == "httpie" and req.json_flag
+    return cmd
+
+
+def _word(token: Str, index: int) -> Word:
+    """A token as the shell reader's word: literal text, and each unknown part a variable."""
+    parts: List[Part] = []
+    for k, p in enumerate(token.pieces):
+        if p.text is None:
+            parts.append(Part(VAR, f"_{index}_{k}", index, index, ""))
+        elif parts and parts[-1].kind == LIT:
+            parts[-1] = Part(LIT, parts[-1].text + p.text, index, index, "")
+        else:
+            parts.append(Part(LIT, p.text, index, index, ""))
+    return Word(parts, index, index)
 
 
 def is_curl(token: Str) -> bool:

@@ -17,7 +17,7 @@ from circleci_v2.rules.endpoints import API_VERSIONS
 
 from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, SH_MODULE,
                               CommandArguments, is_task_context, unknown_runner)
-from .curl_calls import is_curl, parse_curl, split_shell
+from .curl_calls import is_http_tool, parse_http_tool, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex
@@ -112,7 +112,7 @@ def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> L
                 req.drop_in = module
             return found
     found = recognize_value(f, call, ev, frame, ix)
-    if found or not ix.mentions_curl:
+    if found or not ix.mentions_http_tool:
         return found
     commands: Optional[CommandArguments] = ix.commands
     if commands is None or not commands.carries(call) or _http_library(f):
@@ -148,7 +148,7 @@ def recognize_value(f: Any, call: ast.Call, ev: Evaluator, frame: Frame, ix: Mod
         return _dynamic(f, call, ev, frame, ix)
     if isinstance(f, Unknown) and isinstance(call.func, ast.Attribute):
         name = call.func.attr
-        if name in CONTEXT_METHODS and ix.mentions_curl and isinstance(call.func.value, ast.Name) \
+        if name in CONTEXT_METHODS and ix.mentions_http_tool and isinstance(call.func.value, ast.Name) \
                 and _task_context(call.func.value.id, frame, ev):
             return _command_at(CONTEXT_METHODS[name], call, ev, frame)  # c.run(...) in an invoke/fabric task
         if name in _VERB_SET or name == "request":
@@ -177,8 +177,8 @@ def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIn
     if q == "urllib.request.Request":
         return _urllib_request(call, ev, frame, ix)
     if q in RUNNER_FUNCTIONS or q in ARGV_FUNCTIONS:
-        return _subprocess(q, call, ev, frame) if ix.mentions_curl else []
-    if module == SH_MODULE and name != "Command" and ix.mentions_curl:
+        return _subprocess(q, call, ev, frame) if ix.mentions_http_tool else []
+    if module == SH_MODULE and name != "Command" and ix.mentions_http_tool:
         return _argv_call(Str.literal_of(name, call.func), call, ev, frame)  # sh.curl("-X", "POST", url)
     return []
 
@@ -186,14 +186,14 @@ def _qualified(q: str, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIn
 def _method(inst: Instance, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
     cls = canonical(inst.cls)
     if cls == f"{SH_MODULE}.Command" and not inst.path and inst.ctor is not None and inst.ctor.args:
-        if not ix.mentions_curl:  # sh.Command("curl")("-X", "POST", url)
+        if not ix.mentions_http_tool:  # sh.Command("curl")("-X", "POST", url)
             return []
         return _argv_call(ev.string(inst.ctor.args[0], inst.frame or frame), call, ev, frame)
     if len(inst.path) != 1:
         return []
     name = inst.path[0]
     if cls in RUNNER_METHODS and name in RUNNER_METHODS[cls]:
-        return _command_at(RUNNER_METHODS[cls][name], call, ev, frame) if ix.mentions_curl else []
+        return _command_at(RUNNER_METHODS[cls][name], call, ev, frame) if ix.mentions_http_tool else []
     if cls in CLIENT_CLASSES:
         if name in _VERB_SET or name in ("request", "stream", "ws_connect"):
             req = _verb_call(call, CLIENT_CLASSES[cls], name if name != "ws_connect" else "get", ev, frame)
@@ -491,10 +491,14 @@ def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where:
     out: List[Request] = []
     for tokens, indexes in commands:
         start = _program_start(tokens)
-        if start is None or not is_curl(tokens[start]):
+        if start is None or not is_http_tool(tokens[start]):
             continue
-        cmd = parse_curl(tokens[start:])
+        cmd = parse_http_tool(tokens[start:])
+        if cmd is None:
+            continue
         req = Request(call, CURL_LIBRARY, frame)
+        if cmd.tool != "curl":
+            req.not_rewritten = f"{cmd.tool} command lines are not rewritten automatically"
         req.url_arg = where
         req.verb = cmd.verb
         req.verb_label = cmd.verb_label
@@ -509,6 +513,11 @@ def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where:
         if req.url is None:
             continue
         states: List[State] = []
+        if cmd.header_names is not None:  # wget, httpie: their reader gives the names
+            states = [(PARTIAL, "a header") if n is None else (PRESENT, "") for n in cmd.header_names
+                      if n is None or n == "accept"]
+            if cmd.accepts_json:
+                states = [(PRESENT, "")]
         for h in cmd.headers:
             text = h.template()
             name = text.split(":", 1)[0].strip().lower() if ":" in text else None

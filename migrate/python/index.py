@@ -168,11 +168,12 @@ class ModuleIndex:
         # id(call) -> (target chain, scope) for `x = call(...)` / `self.x = call(...)`
         self.assigned: Dict[int, Tuple[Tuple[str, ...], Scope]] = {}
         self._func_nodes: Set[int] = set()
-        # False when the text never spells "curl": a subprocess call cannot be running curl, and its
+        # False when the text never spells curl, wget or httpie's names: a subprocess call cannot be running
+        # one, and its
         # command (often built from many pieces) is not worth evaluating. The analyser sets it.
-        self.mentions_curl = True
+        self.mentions_http_tool = True
         # which calls are handed what may be a curl command line (command_runners.CommandArguments), or
-        # None when the text never spells "curl". The analyser sets it.
+        # None when the text never spells one of those tools. The analyser sets it.
         self.commands: Optional[Any] = None
         self.strings: List[ast.Constant] = []  # string literals in expressions (docstrings left out)
         self.prose: Set[int] = set()  # ids of f-strings standing alone as a statement
