@@ -162,10 +162,18 @@ def test_curl_with_an_unresolved_verb_is_low():
 def test_other_programs_are_not_curl():
     code = f"""
         import subprocess
-        subprocess.run(["wget", "{TREE}"])
         subprocess.run(["echo", "curl", "-X", "POST", "{TREE}"])
         """
     assert endpoint(code) == []
+
+
+def test_wget_is_read_as_wget():
+    # wget sends GET unless told otherwise: the branch's builds, not a trigger
+    code = f"""
+        import subprocess
+        subprocess.run(["wget", "{TREE}"])
+        """
+    assert [(rule, c) for _line, rule, c, _lib in endpoint(code)] == [("CCI133", "high")]
 
 
 def test_unknown_client_object_with_a_resolved_v1_url_is_low():
