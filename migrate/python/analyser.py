@@ -38,6 +38,7 @@ from .project import ProjectModules
 from .ruleset import RuleSet, ruleset
 from .finding_site import AnalysedModule, PythonCallSite, ResolvedUrl
 from .python2_syntax import lift
+from .senders import caller_findings, senders_of
 from .tokens import NOT_PYTHON3, analyse_tokens
 from .trigger_bodies import TriggerBodies
 from .values import DictV, Func, Instance, Qual, SeqV, Str, Unknown
@@ -66,7 +67,20 @@ def analyse(source: str, path: str, catalogue: Catalogue, project: Optional[Proj
         # error as the file's problem and reports these beside it
         exc.findings = _unparsed_findings(source, path, catalogue, project)  # type: ignore[attr-defined]
         raise
-    return _Analysis(source, path, catalogue, tree, project, records).run()
+    found = _Analysis(source, path, catalogue, tree, project, records).run()
+    return _other_modules(tree, source, path, catalogue, project, found)
+
+
+def _other_modules(tree: ast.Module, source: str, path: str, catalogue: Catalogue,
+                   project: Optional[ProjectModules], found: List[Finding]) -> List[Finding]:
+    """Record this module's v1.1 senders in the run's index (`project`), and add the findings at this file's calls of the
+    senders of the project's other modules (python/senders.py)."""
+    if project is None:
+        return found
+    project.add_senders(path, senders_of(tree, found, path, catalogue))
+    callers = caller_findings(tree, Positions(source, tree), path, project,
+                              lambda module: project.senders(module, catalogue, analyse), catalogue, found)
+    return sorted(found + callers, key=lambda f: f.sort_key) if callers else found
 
 
 def _unparsed_findings(source: str, path: str, catalogue: Catalogue,
@@ -80,9 +94,11 @@ def _unparsed_findings(source: str, path: str, catalogue: Catalogue,
     if lifted is None:
         return tokens
     why = f"{NOT_PYTHON3} (read after rewriting its Python 2 statements)"
+    tree = parse(lifted, path)
     found = [replace(f, confidence=LOW, fix="manual", site=None,
                      reason=why + (f"; {f.reason}" if f.reason else ""))
-             for f in _Analysis(lifted, path, catalogue, parse(lifted, path), project).run()]
+             for f in _other_modules(tree, lifted, path, catalogue, project,
+                                     _Analysis(lifted, path, catalogue, tree, project).run())]
     lines = {f.line for f in found}
     return sorted(found + [f for f in tokens if f.line not in lines], key=lambda f: f.sort_key)
 

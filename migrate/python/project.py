@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import os
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .values import Str
 
@@ -32,6 +32,9 @@ class ProjectModules:
         self._files: Dict[Tuple[str, str], Optional[str]] = {}
         self._modules: Dict[str, object] = {}
         self._constants: Dict[Tuple[str, str], Optional[Str]] = {}
+        # module file -> the v1.1 senders its analysis found (python/senders.py); filled by each analysed file
+        # and, for a module only imported, by analysing it on first use
+        self._senders: Dict[str, List[Any]] = {}
 
     def constant(self, qualified: str, importer: str) -> Optional[Str]:
         """The value of `name` in `module` (qualified = "module.name", dots first for a relative import)."""
@@ -46,6 +49,47 @@ class ProjectModules:
         if key not in self._constants:
             self._constants[key] = self._read_constant(path, name)
         return self._constants[key]
+
+    def add_senders(self, path: str, senders: Sequence[Any]) -> None:
+        """Record the senders the analysis of `path` found (the run's index of v1.1 senders)."""
+        self._senders[os.path.abspath(path)] = list(senders)
+
+    def known_senders(self, path: str) -> List[Any]:
+        """The senders recorded for `path` so far (none asked for are analysed)."""
+        return self._senders.get(os.path.abspath(path), [])
+
+    def sender_modules(self) -> List[str]:
+        """The module files that hold a sender."""
+        return [path for path, senders in self._senders.items() if senders]
+
+    def senders(self, path: str, catalogue: Any, analyse: Callable[..., Any]) -> List[Any]:
+        """The senders of the module file `path`: from the run's analyses, or by analysing it now (once) with
+        `analyse` (python.analyse, handed in by the analyser, which imports this module).
+
+        A module that is not a candidate of the pre-filter holds none and is not analysed."""
+        path = os.path.abspath(path)
+        known = self._senders.get(path)
+        if known is not None:
+            return known
+        self._senders[path] = []  # also what an import cycle sees while the module is analysed
+        from ..prefilter import is_candidate
+
+        try:
+            if os.path.getsize(path) > MAX_BYTES:
+                return []
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return []
+        if not is_candidate(data):
+            return []
+        try:
+            analyse(data.decode("utf-8", "replace"), path, catalogue, self)  # records its senders here
+        except SyntaxError:
+            pass  # a Python 2 module: its senders are recorded before the error is raised
+        except (RecursionError, ValueError, MemoryError):
+            self._senders[path] = []
+        return self._senders[path]
 
     def find(self, module: str, importer: str, level: int = 0) -> Optional[str]:
         """The file of `module` as imported from `importer`: beside it, or from a folder above it."""

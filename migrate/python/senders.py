@@ -1,0 +1,340 @@
+"""v1.1 senders of the project's own modules, and the calls other modules make of them.
+
+A client class in one module (`lib/circleAPI.py`: `def getProjects(self): return
+self.get(self.base_url + "/api/v1/projects")`) and a script in another (`circle =
+circleAPI(key, url)` then `circle.getProjects()`) is a usual layout: the route is
+written in the first, the call that decides whether it is sent in the second.
+
+`senders_of` turns the findings of an analysed file into Sender records: each
+function or method that holds a finding of an endpoint or client rule sends that
+rule's route (a fixed sender), one that holds CCI144 sends whatever route its
+callers give it, and an entry of a name-keyed endpoint table (`self._api =
+{'new_build': {'path': ..., 'method': 'POST'}}`) is sent by a method of its class
+called with that name (`api.call('new_build', ...)`, the dispatch may live in a
+base class the project does not show). The run keeps them per module file
+(ProjectModules.senders), so a file that imports the module (`import x`,
+`from x import C`, `from pkg.x import f`) gets a finding at each call of a sender
+(`caller_findings`): through the class name, an instance built in that file (a
+name or `self.attr`), or the module. Factories are not followed. These findings
+are low and manual: the request is sent, and changed, in the other module.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from ..findings import LOW, Finding, verb_not_resolved
+
+# table fields that hold one entry's route or verb: the entry's name is the key above them
+_FIELD_KEYS = frozenset({"path", "url", "uri", "endpoint", "route", "method", "verb", "http_method"})
+CALL, TABLE, UNRESOLVED = "call", "table", "unresolved"
+
+
+class Sender:
+    """One v1.1 request a function, method or table entry of a module sends (picklable: it travels in records)."""
+
+    __slots__ = ("module", "cls", "name", "kind", "rule_id", "severity", "message", "line", "reason")
+
+    def __init__(self, module: str, cls: Optional[str], name: str, kind: str, rule_id: str, severity: str,
+                 message: str, line: int, reason: Optional[str]) -> None:
+        self.module = module  # absolute path of the module's file
+        self.cls = cls  # the class the method or table belongs to, None for a module function
+        self.name = name  # the function or method; for a table entry, the entry's key
+        self.kind = kind  # CALL: sends rule_id's route; TABLE: an endpoint table entry; UNRESOLVED: CCI144
+        self.rule_id = rule_id
+        self.severity = severity
+        self.message = message
+        self.line = line  # where the module's finding is
+        self.reason = reason
+
+    def __getstate__(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state: Tuple[Any, ...]) -> None:
+        for slot, value in zip(self.__slots__, state):
+            setattr(self, slot, value)
+
+    def __repr__(self) -> str:
+        owner = f"{self.cls}." if self.cls else ""
+        return f"Sender({os.path.basename(self.module)}:{owner}{self.name} {self.kind} {self.rule_id} l{self.line})"
+
+    @property
+    def where(self) -> str:
+        """The module as the run names its files (relative to the working folder when inside it), and the line."""
+        shown = os.path.relpath(self.module)
+        return f"{self.module if shown.startswith('..') else shown}, line {self.line}"
+
+
+def senders_of(tree: ast.Module, findings: Sequence[Finding], path: str, catalogue: Any) -> List[Sender]:
+    """The senders the findings of one module show (see the module's docstring)."""
+    wanted = [f for f in findings if _sender_kind(catalogue, f.rule_id)]
+    if not wanted:
+        return []
+    functions = list(_functions(tree))
+    tables = list(_table_entries(tree))
+    module = os.path.abspath(path)
+    out: List[Sender] = []
+    seen = set()
+    for f in wanted:
+        kind = _sender_kind(catalogue, f.rule_id)
+        entry = _innermost([(span, (cls, key)) for span, cls, key in tables], f.line)
+        if entry is not None and kind == CALL:
+            cls, name = entry
+            kind = TABLE
+        else:
+            owner = _innermost([(span, (cls, fn)) for span, cls, fn in functions], f.line)
+            if owner is None:
+                continue  # a module-level request runs on import: nothing to report at callers
+            cls, name = owner
+        key = (cls, name, f.rule_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Sender(module, cls, name, kind, f.rule_id, f.severity, f.message, f.line, f.reason))
+    return out
+
+
+def _sender_kind(catalogue: Any, rule_id: str) -> Optional[str]:
+    rule = catalogue.get(rule_id)
+    if rule is None:
+        return None
+    if rule.kind in ("endpoint", "client"):
+        return CALL
+    if rule.kind == "request" and rule.request_check == "route":
+        return UNRESOLVED
+    return None
+
+
+def _innermost(spans: List[Tuple[Tuple[int, int], Any]], line: int) -> Any:
+    best = None
+    for (start, end), value in spans:
+        if start <= line <= end and (best is None or end - start <= best[0][1] - best[0][0]):
+            best = ((start, end), value)
+    return best[1] if best is not None else None
+
+
+def _functions(tree: ast.AST, cls: Optional[str] = None) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield (node.lineno, node.end_lineno or node.lineno), cls, node.name
+            yield from _functions(node, None)  # a nested function is no method of the class
+        elif isinstance(node, ast.ClassDef):
+            yield from _functions(node, node.name)
+        else:
+            yield from _functions(node, cls)
+
+
+def _table_entries(tree: ast.AST) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+    """(lines of an entry's value, class, entry key) for each string-keyed entry of a dict display whose value
+    is itself a dict or a sequence: `{'new_build': {'path': ..., 'method': 'POST'}}`, `{'me': ('GET', url)}`."""
+    def walk(node: ast.AST, cls: Optional[str]) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.ClassDef) else cls
+            if isinstance(child, ast.Dict):
+                for k, v in zip(child.keys, child.values):
+                    if (isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value not in _FIELD_KEYS
+                            and isinstance(v, (ast.Dict, ast.Tuple, ast.List))):
+                        yield (v.lineno, v.end_lineno or v.lineno), cls, k.value
+            yield from walk(child, inner)
+    yield from walk(tree, None)
+
+
+# ---- callers in other modules ----------------------------------------------------------------------
+
+class _Target:
+    """What a name of the caller stands for: a module of the project, or a class or function in one."""
+
+    __slots__ = ("module", "attr")
+
+    def __init__(self, module: str, attr: Optional[str]) -> None:
+        self.module = module
+        self.attr = attr
+
+
+def caller_findings(tree: ast.Module, source_positions: Any, path: str, project: Any,
+                    lookup: Callable[[str], List[Sender]], catalogue: Any,
+                    reported: Sequence[Finding] = ()) -> List[Finding]:
+    """Findings at this file's calls of the senders of the project's modules it imports.
+
+    `project` (a ProjectModules) finds a module's file; `lookup` gives the senders of a module file."""
+    names = _imports(tree, path, project, lookup)
+    if not names:
+        return []
+    instances = _instances(tree, names, lookup)
+    # a call the file's own analysis reported (a legacy client's method, say) keeps that finding alone
+    already = {f.line for f in reported if _sender_kind(catalogue, f.rule_id)}
+    found: Dict[Tuple[int, int, str], Finding] = {}
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        for sender, how in _senders_called(call, names, instances, lookup):
+            for finding in _finding(call, sender, how, path, source_positions, catalogue):
+                key = (finding.line, finding.column, finding.rule_id)
+                if finding.line not in already and key not in found:
+                    found[key] = finding
+    return sorted(found.values(), key=lambda f: f.sort_key)
+
+
+def _imports(tree: ast.Module, path: str, project: Any, lookup: Callable[[str], List[Sender]]) -> Dict[str, _Target]:
+    """Names bound by imports of project modules that hold a sender."""
+    names: Dict[str, _Target] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                file = project.find(alias.name, path)
+                if file is not None and lookup(file):
+                    names[alias.asname or alias.name] = _Target(file, None)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                local = alias.asname or alias.name
+                sub = project.find(f"{module}.{alias.name}" if module else alias.name, path, node.level)
+                if sub is not None and lookup(sub):
+                    names[local] = _Target(sub, None)  # `from pkg import x`: a submodule
+                    continue
+                file = project.find(module, path, node.level) if module else None
+                if file is not None and any(s.cls == alias.name or (s.cls is None and s.name == alias.name)
+                                            for s in lookup(file)):
+                    names[local] = _Target(file, alias.name)
+    return names
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _class_of(func: ast.AST, names: Dict[str, _Target]) -> Optional[_Target]:
+    """The project class a constructor call's function names (`C`, `mod.C`), if any."""
+    text = _dotted(func)
+    if text is None:
+        return None
+    target = names.get(text)
+    if target is not None and target.attr is not None:
+        return target
+    base, _, attr = text.rpartition(".")
+    mod = names.get(base)
+    if mod is not None and mod.attr is None:
+        return _Target(mod.module, attr)
+    return None
+
+
+def _instances(tree: ast.Module, names: Dict[str, _Target], lookup: Callable[[str], List[Sender]]) -> Dict[str, _Target]:
+    """Names and attributes (`circle`, `self._api`) assigned an instance of a project class in this file."""
+    out: Dict[str, _Target] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            target = _class_of(node.value.func, names)
+            if target is None or not any(s.cls == target.attr for s in lookup(target.module)):
+                continue
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                text = _dotted(t)
+                if text is not None:
+                    out[text] = target
+    return out
+
+
+def _senders_called(call: ast.Call, names: Dict[str, _Target], instances: Dict[str, _Target],
+                    lookup: Callable[[str], List[Sender]]) -> Iterator[Tuple[Sender, str]]:
+    func = call.func
+    text = _dotted(func)
+    if text is not None and text in names:  # f(...) or C(...) imported by name
+        target = names[text]
+        owner, name = (None, target.attr) if target.attr is not None else (None, None)
+        for s in lookup(target.module):
+            if s.kind != TABLE and ((s.cls is None and s.name == name) or (s.cls == name and s.name == "__init__")):
+                yield s, f"{name}()"
+        return
+    if not isinstance(func, ast.Attribute):
+        return
+    recv = func.value
+    target: Optional[_Target] = None
+    recv_text = _dotted(recv)
+    if isinstance(recv, ast.Call):
+        target = _class_of(recv.func, names)  # C(...).method(...)
+    elif recv_text is not None and recv_text in instances:
+        target = instances[recv_text]
+    elif recv_text is not None and recv_text in names:
+        mod = names[recv_text]
+        if mod.attr is None:  # module.f(...)
+            for s in lookup(mod.module):
+                if s.cls is None and s.kind != TABLE and s.name == func.attr:
+                    yield s, f"{recv_text}.{func.attr}()"
+            return
+        target = mod  # C.static_method(...)
+    else:
+        constructed = _class_of(func, names)  # mod.C(...): its constructor
+        if constructed is not None:
+            for s in lookup(constructed.module):
+                if s.cls == constructed.attr and s.name == "__init__" and s.kind != TABLE:
+                    yield s, f"{text}()"
+        return
+    if target is None:
+        return
+    key = call.args[0].value if (call.args and isinstance(call.args[0], ast.Constant)
+                                 and isinstance(call.args[0].value, str)) else None
+    for s in lookup(target.module):
+        if s.cls != target.attr:
+            continue
+        if s.kind == TABLE:
+            if key is not None and s.name == key:
+                yield s, f"`{key}` of {s.cls}'s endpoint table"
+        elif s.name == func.attr:
+            yield s, f"{s.cls}.{s.name}()"
+
+
+def _finding(call: ast.Call, sender: Sender, how: str, path: str, positions: Any,
+             catalogue: Any) -> Iterator[Finding]:
+    line, col, end_line, end_col = positions.span(call)
+    where = f"{sender.where}"
+    if sender.kind == TABLE:
+        reason = (f"the call names the entry {how} ({where}); the method that sends it is assumed to send "
+                  f"that entry; change it there")
+    elif sender.kind == CALL:
+        reason = f"the request is sent by {how} in {where}; change it there"
+    else:
+        route = _route_argument(call, catalogue)
+        if route is not None:
+            match, alternatives = route
+            reason = f"the call hands the route to {how}, a v1.1 sender in {where}; change it there"
+            if alternatives:
+                reason += f"; {alternatives}"
+            rule = match.rule
+            yield Finding(rule_id=rule.id, path=path, line=line, column=col, end_line=end_line,
+                          end_column=end_col, message=rule.message.strip(), severity=rule.severity, fix="manual",
+                          confidence=LOW, reason=reason)
+            return
+        reason = f"{how} is a v1.1 sender whose route comes from its callers ({where}); this call's route is not resolved"
+    yield Finding(rule_id=sender.rule_id, path=path, line=line, column=col, end_line=end_line, end_column=end_col,
+                  message=sender.message, severity=sender.severity, fix="manual", confidence=LOW, reason=reason)
+
+
+def _route_argument(call: ast.Call, catalogue: Any) -> Optional[Tuple[Any, str]]:
+    """The endpoint rule a literal route argument of a generic sender's call matches (`send("/me")`)."""
+    values = list(call.args) + [k.value for k in call.keywords]
+    verb = next((v.value.upper() for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                 and v.value.upper() in ("GET", "POST", "PUT", "DELETE", "PATCH")), None)
+    for v in values:
+        if not (isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value.strip()
+                and v.value.upper() != verb and " " not in v.value):
+            continue
+        route = v.value
+        url = route if "://" in route else "https://circleci.com/api/v1.1/" + route.lstrip("/")
+        matches = catalogue.match_request(verb, url)
+        if matches:
+            best = matches[0]
+            alternatives = verb_not_resolved("the sender's verb", best, matches) if verb is None else ""
+            same = {m.rule.id for m in matches if m.match.specificity == best.match.specificity}
+            if verb is None and len(same) > 1:  # the most consequential possibility first
+                rank = {"error": 0, "warning": 1, "info": 2}
+                best = min((m for m in matches if m.match.specificity == best.match.specificity),
+                           key=lambda m: rank.get(m.rule.severity, 3))
+            return best, alternatives if len(same) > 1 else ""
+    return None
