@@ -47,6 +47,7 @@ ANALYSERS: Dict[str, Any] = {}
 PARALLEL_MIN_BYTES = 512 * 1024
 
 STDIN = "-"
+PYTHON = "python"  # the kind whose files can call a sender of another module (python/senders.py)
 
 
 def register_analyser(kind: str, analyser: Any) -> None:
@@ -197,6 +198,7 @@ class FileResult:
         self.outside: Optional[str] = None  # the real path, when a symbolic link led out of the named folder
         self.plans: Optional[Dict[bool, Any]] = None  # the fixer's plans, safe and unsafe (fix/decide.py), for `fix`
         self.records: List[Any] = []  # what the analyser found for the run checks (trigger_sends.TriggerSend)
+        self.senders: List[Any] = []  # a Python module's v1.1 senders, from a worker (python/senders.py)
 
     def __repr__(self) -> str:
         return (f"FileResult({self.path!r}, {self.kind!r}, candidate={self.candidate}, "
@@ -245,6 +247,7 @@ class CheckRun:
         return self.discovery.files
 
     def results(self) -> Iterator[FileResult]:
+        _set_project_roots(())  # nothing of an earlier run in this process (its senders) carries over
         files = self._discover()
         assert self.discovery is not None
         for problem in self.discovery.problems:
@@ -256,11 +259,14 @@ class CheckRun:
         candidates: List[Tuple[FileResult, bytes]] = []
         total = len(files) + (1 if STDIN in self.options.paths else 0)
         done = 0
+        held: List[FileResult] = []  # dropped Python files: they may call a sender the candidates define
         for item in self._read_all(files, kinds):
             done += 1
             result, data = item
             if data is not None:
                 candidates.append((result, data))
+            elif result.kind == PYTHON and not result.errors and not result.notes and os.path.isfile(result.path):
+                held.append(result)
             else:
                 yield self._count(result)
             if self.progress is not None:
@@ -270,6 +276,37 @@ class CheckRun:
                 if self.progress is not None:
                     self.progress("analysing", index, len(candidates))
                 yield self._count(result)
+        for result in self._callers(held):
+            yield self._count(result)
+
+    def _callers(self, held: List[FileResult]) -> Iterator[FileResult]:
+        """The dropped Python files, each analysed when an import line names a module that holds a v1.1
+        sender the candidates' analysis found (python/senders.py): such a file names no CircleCI route
+        itself. A run whose candidates hold no sender reads nothing again."""
+        modules = _project.sender_modules() if _project is not None and held else []
+        if not modules:
+            yield from held
+            return
+        from circleci_v2.rules import load_catalogue
+
+        imports = _import_lines(modules)
+        catalogue = load_catalogue()
+        for result in held:
+            try:
+                data = read_bytes(result.path)
+            except SourceError:
+                yield result  # read once already; a file that vanished since is not this run's problem
+                continue
+            if imports.search(data) is None:
+                yield result
+                continue
+            analysed = analyse_candidate(FileResult(result.path, result.kind), data, catalogue, self.selection)
+            if not analysed.findings:
+                yield result  # its import named another module of that name, or its calls send nothing: as before
+                continue
+            analysed.candidate, analysed.outside = True, result.outside
+            self.stats.candidates += 1
+            yield decide_fixes(analysed, catalogue, keep_plans=self.options.keep_sites)
 
     def _leftover(self, path: str) -> FileResult:
         """A temporary file of an interrupted write: never read; fix removes it once no writer is left."""
@@ -354,10 +391,23 @@ class CheckRun:
         else:
             self.stats.workers = workers
             # the workers decide the fixes (they hold the sites)
+            project = _project_modules()
             for result in _analyse_in_pool(candidates, workers, self.selection, _project_roots):
+                if result.kind == PYTHON:  # the senders a worker found, for the dropped files' pass
+                    project.add_senders(result.path, result.senders)
                 yield checks.apply(result)
         for path, kind, message in checks.problems():
             yield FileResult(path, kind, errors=[message])
+
+
+def _import_lines(modules: Sequence[str]) -> Any:
+    """A bytes regex for an import line that names one of these module files (by its last name)."""
+    import re
+
+    names = sorted({os.path.basename(os.path.dirname(m)) if os.path.basename(m) == "__init__.py"
+                    else os.path.splitext(os.path.basename(m))[0] for m in modules})
+    alternatives = b"|".join(re.escape(n.encode("utf-8")) for n in names)
+    return re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*?(?<![\w])(?:" + alternatives + rb")(?!\w)")
 
 
 def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection: RuleSelection) -> FileResult:
@@ -443,6 +493,8 @@ def _work(item: Tuple[FileResult, bytes]) -> FileResult:
     from dataclasses import replace
 
     result.findings = [replace(f, site=None) for f in result.findings]
+    if result.kind == PYTHON and _project is not None:
+        result.senders = _project.known_senders(result.path)  # for the run's index in the main process
     return result
 
 
