@@ -297,7 +297,7 @@ class CheckRun:
             except SourceError:
                 yield result  # read once already; a file that vanished since is not this run's problem
                 continue
-            if imports.search(data) is None:
+            if not imports(data):
                 yield result
                 continue
             analysed = analyse_candidate(FileResult(result.path, result.kind), data, catalogue, self.selection)
@@ -400,14 +400,27 @@ class CheckRun:
             yield FileResult(path, kind, errors=[message])
 
 
-def _import_lines(modules: Sequence[str]) -> Any:
-    """A bytes regex for an import line that names one of these module files (by its last name)."""
+def _import_lines(modules: Sequence[str]) -> Callable[[bytes], bool]:
+    """Whether a file's import lines name one of these module files (by its last name).
+
+    A literal search for `import` and a look at its line: about 4x faster than one regex anchored at line
+    starts (bench/check's planted corpus: 40 ms against 200-290 ms for its 12 MB)."""
     import re
 
-    names = sorted({os.path.basename(os.path.dirname(m)) if os.path.basename(m) == "__init__.py"
-                    else os.path.splitext(os.path.basename(m))[0] for m in modules})
-    alternatives = b"|".join(re.escape(n.encode("utf-8")) for n in names)
-    return re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*?(?<![\w])(?:" + alternatives + rb")(?!\w)")
+    names = {(os.path.basename(os.path.dirname(m)) if os.path.basename(m) == "__init__.py"
+              else os.path.splitext(os.path.basename(m))[0]).encode("utf-8") for m in modules}
+    keyword, word = re.compile(rb"import[ \t(\\]"), re.compile(rb"\w+")
+
+    def names_one(data: bytes) -> bool:
+        for hit in keyword.finditer(data):
+            start = data.rfind(b"\n", 0, hit.start()) + 1
+            end = data.find(b"\n", hit.end())
+            line = data[start:end if end >= 0 else len(data)].lstrip()
+            if line.startswith((b"import", b"from")) and not names.isdisjoint(word.findall(line)):
+                return True
+        return False
+
+    return names_one
 
 
 def analyse_candidate(result: FileResult, data: bytes, catalogue: Any, selection: RuleSelection) -> FileResult:
