@@ -225,3 +225,20 @@ def test_a_python2_file_that_calls_no_sender_stays_unread(tmp_path):
     write(tmp_path, "legacy/old.py", "import gateway\nprint gateway.ping()\n")
     proc, findings = _check(tmp_path, ".")
     assert "old.py" not in proc.stderr and not _at(findings, "old.py")
+
+
+def test_fix_in_a_caller_that_is_a_candidate_rewrites_only_what_it_did_before(tmp_path):
+    write(tmp_path, "tools/__init__.py", "")
+    write(tmp_path, "tools/client.py", CLIENT)
+    main = write(tmp_path, "main.py", '''import requests
+from tools.client import Circle
+
+requests.post("https://circleci.com/api/v1.1/project/github/acme/app/tree/main", headers={"Accept": "application/json"})
+Circle("t").me()
+''')
+    proc = run_cli("fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr
+    text = main.read_text()
+    assert "/api/v2/project/gh/acme/app/pipeline" in text  # the file's own trigger, as before
+    assert text.endswith('Circle("t").me()\n')  # the caller's call is left for a person
+    assert "main.py:5:1: CCI137 [manual] the request is sent by Circle.me() in tools/client.py" in proc.stdout
