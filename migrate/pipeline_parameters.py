@@ -2,16 +2,18 @@
 
 The small shared ground of the analysers that record what a trigger sends
 (trigger_sends.py), the config check (parameter_check.py), the config plan and
-edit (config_plan.py, config_edit.py) and the fixers that rename the job
-parameter (text/trigger.py, fix/endpoint.py): it imports nothing else of the
-project, so none of them has to import another to reach it.
+edit (config_plan.py, config_edit.py): it imports nothing else of migrate/,
+so none of them has to import another to reach it. What the job parameter
+(CIRCLE_JOB) becomes is decided in rules/job_parameter.py, for the fixers and
+the shim alike; its names are re-exported here for the config check and edit.
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any, Optional
+
+from circleci_v2.rules.job_parameter import JobParameter, job_parameter, pipeline_parameter_name  # noqa: F401
 
 RULE_ID = "CCI140"
 CONFIG_NAMES = (os.path.join(".circleci", "config.yml"), os.path.join(".circleci", "config.yaml"))
@@ -81,37 +83,6 @@ NEUTRAL_DEFAULTS = {"string": "", "boolean": False, "integer": 0}
 
 def neutral_default(type_name: str) -> Any:
     return NEUTRAL_DEFAULTS.get(type_name, "")
-
-
-# ---- the job parameter (CIRCLE_JOB) -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class JobParameter:
-    """The v1.1 build parameter that selected one job, and what v2 gets instead (rules: CCI140 config)."""
-
-    build_parameter: str  # CIRCLE_JOB
-    pipeline_parameter: str  # run-job
-    workflow: str  # run-{job}
-    note: str
-
-    def workflow_name(self, job: str) -> str:
-        return self.workflow.replace("{job}", job)
-
-
-def job_parameter(catalogue: Any = None) -> JobParameter:
-    if catalogue is None:
-        from circleci_v2.rules import load_catalogue
-
-        catalogue = load_catalogue()
-    data = dict(catalogue[RULE_ID].config.get("job_parameter") or {})
-    return JobParameter(str(data["build_parameter"]), str(data["pipeline_parameter"]), str(data["workflow"]),
-                        " ".join(str(data.get("note", "")).split()))
-
-
-def pipeline_parameter_name(name: str, catalogue: Any = None) -> str:
-    """The v2 pipeline parameter a v1.1 build parameter becomes (CIRCLE_JOB -> run-job; others keep their name)."""
-    jp = job_parameter(catalogue)
-    return jp.pipeline_parameter if name == jp.build_parameter else name
 
 
 # ---- the config ---------------------------------------------------------------------------------------

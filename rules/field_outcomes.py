@@ -27,12 +27,17 @@ route names, and warns).
 Each outcome carries the text a user reads: `reason` (why `fix` leaves it, or
 why only --unsafe-fixes rewrites it) and `done` (what the fix report and the
 shim's warning say was done with it).
+
+A field sent as v2's `parameters` whose keys are known also carries the keys that
+change name (`renames`: the job parameter, CIRCLE_JOB -> run-job, rules/job_parameter.py)
+and what is said of each (`renamed`), which the fixers write and the shim sends and warns.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from .job_parameter import PARAMETERS_FIELD, job_parameter
 from .model import FieldMapping, Rule
 
 KEPT, UNSAFE, DROPPED, MANUAL = "kept", "unsafe", "dropped", "manual"
@@ -57,6 +62,8 @@ class FieldOutcome:
     source: str = "body"  # where the call carries it: body | path | query
     named: bool = True  # the rule names the field
     keys: Tuple[str, ...] = ()  # where the value is known to be a mapping: its keys (build_parameters' names)
+    renames: Tuple[Tuple[str, str], ...] = ()  # keys sent under another v2 name (CIRCLE_JOB -> run-job)
+    renamed: Tuple[str, ...] = ()  # what the report and the shim say of each rename
 
     @property
     def fix(self) -> str:
@@ -67,6 +74,11 @@ class FieldOutcome:
     def sent(self) -> bool:
         """The v2 call carries it (under `to`)."""
         return self.outcome in (KEPT, UNSAFE)
+
+    def renamed_keys(self, value: Mapping[str, Any]) -> Dict[str, Any]:
+        """The field's mapping value with its keys under their v2 names."""
+        names = dict(self.renames)
+        return {names.get(k, k): v for k, v in value.items()}
 
     @property
     def reason(self) -> str:
@@ -133,7 +145,7 @@ class Decision:
     @property
     def notes(self) -> List[str]:
         """What the fix report says the rewrite did with the fields it did not just keep (moved, dropped)."""
-        return [f.done for f in self.fields if f.outcome != KEPT and f.fix != "manual"]
+        return [note for f in self.fields if f.outcome != KEPT and f.fix != "manual" for note in (f.done,) + f.renamed]
 
     def field(self, name: str) -> Optional[FieldOutcome]:
         return next((f for f in self.fields if f.name == name), None)
@@ -154,7 +166,14 @@ def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None
                             keys=keys)
     outcome = _OUTCOME_OF_ACTION[mapping.action]
     to = (mapping.to or name) if outcome in (KEPT, UNSAFE) else None
-    return FieldOutcome(rule.id, name, outcome, mapping.note, to=to, source=source, keys=keys)
+    renames: Tuple[Tuple[str, str], ...] = ()
+    renamed: Tuple[str, ...] = ()
+    if to == PARAMETERS_FIELD and keys:
+        jp = job_parameter()
+        renames = tuple((k, jp.name_of(k)) for k in keys if jp.name_of(k) != k)
+        renamed = (jp.done,) * len(renames)
+    return FieldOutcome(rule.id, name, outcome, mapping.note, to=to, source=source, keys=keys, renames=renames,
+                        renamed=renamed)
 
 
 def decide(rule: Rule, body: Union[Mapping[str, Any], Iterable[str]], path: Iterable[str] = ()) -> Decision:

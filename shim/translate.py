@@ -53,13 +53,14 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
     out: Dict[str, Any] = {}
     for field in decision.fields:
         if field.outcome != KEPT:
-            warn_user(f"{rule_id}: {field.done}")
+            for note in (field.done,) + field.renamed:
+                warn_user(f"{rule_id}: {note}")
         to = field.to or field.name
         if not field.sent or to in out:  # the first one given is sent: the URL's
             continue
         value = path[field.name] if field.source == "path" else body[field.name]
-        if field.name == "build_parameters" and isinstance(value, Mapping):
-            value = _job_parameter_renamed(value)
+        if field.renames and isinstance(value, Mapping):  # CIRCLE_JOB -> run-job, as `fix` writes it
+            value = field.renamed_keys(value)
         out[to] = value
     for call in decision.calls:
         if call.shim_warning:
@@ -67,19 +68,6 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
         for name in call.shim_leaves_out:
             out.pop(name, None)
     return out
-
-
-def _job_parameter_renamed(params: Mapping[str, Any]) -> Dict[str, Any]:
-    """The v1.1 build parameter that selected a job goes by its v2 pipeline parameter's name (CIRCLE_JOB ->
-    run-job), as `fix --unsafe-fixes` writes it and declares it in the config (the config rule's job_parameter)."""
-    from .deprecation import catalogue
-
-    renames = {}
-    for r in catalogue():
-        spec = r.config.get("job_parameter") if r.kind == "config" else None
-        if isinstance(spec, Mapping):
-            renames[str(spec["build_parameter"])] = str(spec["pipeline_parameter"])
-    return {renames.get(k, k): v for k, v in params.items()}
 
 
 def _poll(fetch: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:

@@ -32,11 +32,12 @@ pytest.importorskip("openapi_core", reason="the emulator needs the emulator extr
 
 from circleci_v2.rules import load_catalogue  # noqa: E402
 from circleci_v2.rules.field_outcomes import DROPPED, KEPT, MANUAL, UNSAFE, decide  # noqa: E402
+from circleci_v2.rules.job_parameter import job_parameter  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
 from circleci_v2.shim.circleci import Api, StrictModeError  # noqa: E402
 from circleci_v2.shim.deprecation import CircleCIDeprecationWarning  # noqa: E402
 from clirun import run_cli, write  # noqa: E402
-from emulator_support import project_emulator  # noqa: E402
+from emulator_support import CONFIG, project_emulator  # noqa: E402
 
 RULE = load_catalogue()["CCI102"]
 
@@ -291,3 +292,42 @@ def test_a_branch_in_the_url_and_in_the_body_is_left_by_both_fixers_and_the_url_
     assert r.status_code == 201, r.text
     assert triggers(emu) == [{"branch": "main"}]  # the shim used to send the body's
     assert shim_warnings(caught) == ["CCI102: `branch` is both in the URL and in the body: the path value is sent"]
+
+
+# ---- the job parameter: CIRCLE_JOB goes as run-job, with one note, in both fixers and the shim ------------------
+
+JOB = job_parameter()  # the catalogue's (CCI140 config.job_parameter)
+
+
+def test_circle_job_gets_one_v2_name_and_one_note_from_both_fixers_and_the_shim(circleci_emulator_factory,
+                                                                                 tmp_path):
+    emu = circleci_emulator_factory(workflow_delay=0.05)
+    # the project's config as `fix --unsafe-fixes` leaves it: the job parameter declared
+    emu.add_project("gh/acme/app", config=CONFIG.replace(
+        "parameters:\n", f'parameters:\n  {JOB.pipeline_parameter}: {{type: string, default: ""}}\n', 1))
+    assert (JOB.build_parameter, JOB.pipeline_parameter) == ("CIRCLE_JOB", "run-job")
+    url = f"{emu.url}/api/v1.1/project/github/acme/app/tree/main"
+    write(tmp_path, "deploy.py", "import sys\nimport requests\n"
+                                 f'r = requests.post("{url}", json={{"build_parameters": {{"CIRCLE_JOB": "deploy"}}}},\n'
+                                 '                  headers={"Circle-Token": sys.argv[1], "Accept": "application/json"})\n'
+                                 "r.raise_for_status()\n")
+    write(tmp_path, "deploy.sh", f'curl -fsS -o /dev/null -X POST -H "Circle-Token: $CIRCLE_TOKEN" '
+                                 f'-d "build_parameters[CIRCLE_JOB]=deploy" "{url}"\n')
+    proc = run_cli("fix", "--unsafe-fixes", "--report", "unsafe.json", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and "0 left for a person" in proc.stderr, proc.stderr
+    changes = {entry["path"]: [c["description"] for c in entry.get("changes", []) if c["rule"] == "CCI102"]
+               for entry in json.loads((tmp_path / "unsafe.json").read_text())["files"]}
+    for path in ("deploy.py", "deploy.sh"):
+        (description,) = changes[path]
+        assert f"; {JOB.done}" in description, description  # the same note in both
+    for front, path in (("python", tmp_path / "deploy.py"), ("shell", tmp_path / "deploy.sh")):
+        ran = run_fixed(front, path, emu)
+        assert ran.returncode == 0, ran.stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = shim_requests.post(url, json={"build_parameters": {"CIRCLE_JOB": "deploy"}},
+                               headers={"Circle-Token": emu.token, "Accept": "application/json"})
+    assert r.status_code == 201, r.text
+    sent = {"branch": "main", "parameters": {"run-job": "deploy"}}
+    assert triggers(emu) == [sent, sent, sent]  # the Python fix, the shell fix, the shim: one v2 request
+    assert shim_warnings(caught)[-1] == f"CCI102: {JOB.done}"

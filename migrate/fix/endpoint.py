@@ -21,7 +21,7 @@ import ast
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
-from circleci_v2.rules.field_outcomes import UNSAFE as FIELD_UNSAFE, decide
+from circleci_v2.rules.field_outcomes import decide
 from circleci_v2.rules.model import V2PathError
 
 from .edits import NewDict
@@ -193,8 +193,8 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
         if to != field.name:
             plan.renames[field.name] = _retext(sm.text_of(key_node) or string_literal(field.name, quote),
                                                field.name, to)
-            if field.outcome == FIELD_UNSAFE and field.name == "build_parameters":
-                _rename_parameters(sm, plan, key_node, quote)
+            if field.renames:
+                _rename_parameters(sm, plan, key_node, quote, dict(field.renames))
     return plan
 
 
@@ -231,10 +231,9 @@ def _plan_body(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[st
     return plan.fix_class, plan.notes
 
 
-def _rename_parameters(sm, plan: BodyPlan, key_node: ast.expr, quote: str) -> None:
-    """Build parameters whose v2 name differs (CIRCLE_JOB -> run-job, config_plan) are renamed in the dict."""
-    from ..config_plan import pipeline_parameter_name
-
+def _rename_parameters(sm, plan: BodyPlan, key_node: ast.expr, quote: str, renames: Dict[str, str]) -> None:
+    """Build parameters whose v2 name differs (CIRCLE_JOB -> run-job, rules/job_parameter.py) are renamed in the
+    dict; the decision's notes already say so."""
     body = plan.body
     if body is None:
         return
@@ -243,12 +242,11 @@ def _rename_parameters(sm, plan: BodyPlan, key_node: ast.expr, quote: str) -> No
         return
     for key in value.keys:
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            new = pipeline_parameter_name(key.value)
+            new = renames.get(key.value, key.value)
             if new != key.value:
                 plan.inner = value
                 plan.inner_renames[key.value] = _retext(sm.text_of(key) or string_literal(key.value, quote),
                                                         key.value, new)
-                plan.notes.append(f"{key.value} -> {new} (a workflow of the config runs the job)")
 
 
 def _retext(key_source: str, old: str, new: str) -> str:

@@ -202,10 +202,9 @@ def _plan_fields(rule: Rule, params: Dict[str, List[Item]], body: Dict[str, List
             value = _percent_decoded(params[field.name]) if field.source == "path" else body[field.name]
             plan.body.append((field.to or field.name, value))
             continue
-        from ..pipeline_parameters import pipeline_parameter_name
-
         # a v2 name of its own (CIRCLE_JOB -> run-job: a workflow of the config runs the job)
-        plan.parameters = [(pipeline_parameter_name(n), v) for n, v in body_params]
+        renames = dict(field.renames)
+        plan.parameters = [(renames.get(n, n), v) for n, v in body_params]
     if decision.fix == UNSAFE:
         plan.need(UNSAFE, "needs --unsafe-fixes: " + "; ".join(decision.reasons))
     elif decision.fix == MANUAL:
