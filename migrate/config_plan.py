@@ -10,8 +10,8 @@ they target (ConfigTargets), and for each config this module decides:
   left the variable unset);
 - which jobs a trigger selected with the v1.1 job build parameter
   (CIRCLE_JOB). What that parameter becomes (`run-job`, and a workflow
-  `run-<job>` per job) is read from the CCI140 rule's `config.job_parameter`;
-  the Python and shell fixers rename it through `pipeline_parameter_name`.
+  `run-<job>` per job) is read from the CCI140 rule's `config.job_parameter`
+  by rules/job_parameter.py, which the fixers and the shim ask too.
 
 config_edit.py then writes these needs into the YAML; `check` reports what is
 missing from them (CCI140).
