@@ -44,6 +44,9 @@ TASK_DECORATORS = frozenset({"invoke.task", "invoke.tasks.task", "fabric.task", 
 CONTEXT_METHODS: Dict[str, Tuple[int, str]] = {name: (0, "command") for name in ("run", "sudo", "local")}
 # the sh package: sh.curl(...) and sh.Command("curl")(...) run a program with the call's arguments
 SH_MODULE = "sh"
+# the callee names of every runner above (the last part of a function's name, a method's name)
+RUNNER_NAMES = frozenset({q.rpartition(".")[2] for q in RUNNER_FUNCTIONS | dict.fromkeys(ARGV_FUNCTIONS)}
+                         | {name for methods in RUNNER_METHODS.values() for name in methods} | set(CONTEXT_METHODS))
 
 # calls that show a string to a person or build a longer one: a command line there is not run by them
 _NOT_RUNNERS = frozenset({

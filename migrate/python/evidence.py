@@ -31,6 +31,7 @@ from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 from circleci_v2.rules.endpoints import VCS_SLUGS
 
 from ..rulefiles import route_roots, weak_route_roots
+from .command_runners import RUNNER_NAMES
 from .evaluate import Evaluator, Frame, label_of, param_said, resolve_url
 from .index import ModuleIndex, Scope
 from .values import Qual
@@ -54,8 +55,7 @@ _TABLE_VERB_KEYS = frozenset({"method", "methods", "verb", "http_method", "httpm
 _SINKS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo",
                     "secho", "write", "fail", "skip", "Exception", "RuntimeError", "ValueError", "assertEqual",
                     "assertIn"})
-_COMMAND_FUNCS = frozenset({"run", "call", "check_call", "check_output", "Popen", "system", "popen", "getoutput",
-                            "getstatusoutput", "create_subprocess_shell", "create_subprocess_exec"})
+_COMMAND_FUNCS = RUNNER_NAMES  # calls that run a command line (command_runners.py)
 _MOCK_METHODS = frozenset({"add", "add_callback", "register_uri", "replace", "upsert", "get", "post", "put", "patch",
                            "delete", "head"})
 _MOCK_ROOT = re.compile(r"^(responses|httpretty|rsps|requests_mock|aioresponses|respx|mock\w*|\w*_mock|m)$")

@@ -15,7 +15,7 @@ from typing import Any, List, Optional, Tuple, Union
 
 from circleci_v2.rules.endpoints import API_VERSIONS
 
-from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, SH_MODULE,
+from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, RUNNER_NAMES, SH_MODULE,
                               CommandArguments, is_task_context, unknown_runner)
 from .curl_calls import is_http_tool, parse_http_tool, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
@@ -46,10 +46,7 @@ _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 _API_ROOTS = tuple(f"/api/{version}" for version in API_VERSIONS)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # names of callee attributes worth evaluating: everything else cannot be an HTTP call
-INTERESTING_ATTRS = frozenset(VERBS) | {
-    "request", "stream", "urlopen", "Request", "run", "call", "check_call", "check_output", "Popen", "system",
-    "popen", "getoutput", "getstatusoutput", "create_subprocess_shell", "create_subprocess_exec", "ws_connect",
-} | {name for methods in RUNNER_METHODS.values() for name in methods} | {q.rpartition(".")[2] for q in RUNNER_FUNCTIONS} | {
+INTERESTING_ATTRS = frozenset(VERBS) | {"request", "stream", "urlopen", "Request", "ws_connect"} | RUNNER_NAMES | {
     "curl"}  # sh.curl(...)
 
 
