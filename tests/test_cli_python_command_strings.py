@@ -110,7 +110,20 @@ def test_a_command_the_module_runs_through_its_own_helper(tmp_path):
         "def sh(command):\n"
         "    return subprocess.check_output(command, shell=True)\n\n\n"
         f'sh("{CMD}")\n'))
-    assert [(f["line"], f["rule"]) for f in found if f["rule"] == "CCI102"] == [(8, "CCI102")]
+    assert _triggers(found) == [(8, "high", "manual")]
+
+
+def test_a_helper_that_runs_something_else_is_not_known(tmp_path):
+    found = _check(tmp_path, (
+        "import subprocess\n\n\n"
+        "class Remote:\n"
+        "    def run(self, command, where):\n"
+        "        return subprocess.check_output(['ssh', where])\n\n"
+        "    def trigger(self):\n"
+        f'        self.run("{CMD}", "ci")\n'))
+    assert _triggers(found) == [(9, "low", "manual")]
+    [reason] = [f["reason"] for f in found if f["rule"] == "CCI102"]
+    assert "the command is passed to `self.run`, which check does not know runs it" in reason
 
 
 def test_messages_docstrings_and_comments_are_not_calls(tmp_path):

@@ -21,7 +21,7 @@ from .curl_calls import is_http_tool, parse_http_tool, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex
-from .values import Const, DictV, DynMember, Instance, Piece, Qual, SeqV, Str, Unknown
+from .values import Const, DictV, DynMember, Func, Instance, Piece, Qual, SeqV, Str, Unknown
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 _VERB_SET = frozenset(VERBS)
@@ -114,7 +114,7 @@ def recognize(call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> L
     commands: Optional[CommandArguments] = ix.commands
     if commands is None or not commands.carries(call) or _http_library(f):
         return found
-    return _unknown_runner(call, ev, frame)
+    return _unknown_runner(f, call, ev, frame)
 
 
 def _http_library(f: Any) -> bool:
@@ -123,17 +123,55 @@ def _http_library(f: Any) -> bool:
     return name.split(".")[0] in ("requests", "httpx", "aiohttp", "urllib", "http", "urllib3")
 
 
-def _unknown_runner(call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
-    """A curl command line (a string or an argv list) handed to a call this file does not show runs it."""
+def _unknown_runner(f: Any, call: ast.Call, ev: Evaluator, frame: Frame) -> List[Request]:
+    """A command line (a string or an argv list) handed to a call this file does not show runs it, or to a
+    function of the module that hands that parameter to a known runner (`def sh(cmd): subprocess.run(cmd)`)."""
     args = [(a, i) for i, a in enumerate(call.args) if not isinstance(a, ast.Starred)]
     args += [(k.value, k.arg) for k in call.keywords if k.arg]
     for node, where in args:
         found = _command_requests(node, where, call, ev, frame)
         if found:
-            for req in found:
-                req.runner_note = unknown_runner(label_of(call.func))
+            if not (isinstance(f, Func) and _runs_parameter(f, where, ev)):
+                for req in found:
+                    req.runner_note = unknown_runner(label_of(call.func))
             return found
     return []
+
+
+def _runs_parameter(f: Func, where: Union[int, str, None], ev: Evaluator) -> bool:
+    """The module's function hands the parameter at `where` (as it is, or through shlex.split) to a runner."""
+    info = f.info
+    positional = [name for name, kind in info.params if kind in ("posonly", "arg")]
+    if f.bound is not None and info.kind != "staticmethod":
+        positional = positional[1:]
+    if isinstance(where, int):
+        if where >= len(positional):
+            return False
+        name = positional[where]
+    elif isinstance(where, str) and any(n == where for n, _ in info.params):
+        name = where
+    else:
+        return False
+    for node in ast.walk(info.node):
+        if not isinstance(node, ast.Call) or node is info.node:
+            continue
+        try:
+            callee = ev.value(node.func, Frame(info.scope, (node.lineno, node.col_offset)))
+        except RecursionError:
+            continue
+        place: Optional[Tuple[int, str]] = None
+        if isinstance(callee, Qual):
+            place = RUNNER_FUNCTIONS.get(callee.name)
+        elif isinstance(callee, Instance) and len(callee.path) == 1:
+            place = RUNNER_METHODS.get(canonical(callee.cls), {}).get(callee.path[0])
+        if place is None:
+            continue
+        target, _ = arg(node, place[0], place[1])
+        if isinstance(target, ast.Call) and target.args:  # shlex.split(command)
+            target = target.args[0]
+        if isinstance(target, ast.Name) and target.id == name:
+            return True
+    return False
 
 
 def recognize_value(f: Any, call: ast.Call, ev: Evaluator, frame: Frame, ix: ModuleIndex) -> List[Request]:
