@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .file_kind import FileKind, pattern
+from .file_kind import FileKind, pattern, set_once
 from .shell_regions import Segment, line_spans
 
 
@@ -65,10 +65,7 @@ def dockerfile_env(source: str) -> Dict[str, Optional[str]]:
         for name, value in pairs:
             if value[:1] in "\"'":
                 value = value[1:-1]
-            if "$" in value or (name in values and values[name] != value):
-                values[name] = None
-            else:
-                values[name] = value
+            set_once(values, name, None if "$" in value else value)
     return values
 
 

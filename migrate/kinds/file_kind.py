@@ -121,3 +121,9 @@ class pattern:
         for method in ("match", "fullmatch", "search", "finditer", "findall", "sub", "split"):
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
+
+
+def set_once(values: Dict[str, Optional[str]], name: str, value: Optional[str]) -> None:
+    """Note that the file sets variable `name` to `value` (None: to text only another expansion decides):
+    a name keeps its text while every assignment gives the same one, else it is None (not known)."""
+    values[name] = None if value is None or (name in values and values[name] != value) else value

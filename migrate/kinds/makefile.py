@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from .file_kind import FileKind, hash_comment, pattern
+from .file_kind import FileKind, hash_comment, pattern, set_once
 from .shell_regions import Segment, ends_with_backslash, line_spans
 
 
@@ -125,12 +125,7 @@ def _make_values(source: str, lines: List[Tuple[int, int]]) -> Dict[str, Optiona
         if m is None or text.startswith("\t"):
             continue
         name, value = m.group(1), m.group(3).split("#", 1)[0].strip()
-        if "$" in value or value.endswith("\\"):
-            values[name] = None
-        elif name in values and values[name] != value:
-            values[name] = None
-        else:
-            values[name] = value
+        set_once(values, name, None if "$" in value or value.endswith("\\") else value)
     return values
 
 

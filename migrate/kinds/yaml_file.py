@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from .file_kind import FileKind, hash_comment, pattern
+from .file_kind import FileKind, hash_comment, pattern, set_once
 from .shell_regions import Segment, line_spans, skip_line_break
 
 
@@ -318,12 +318,7 @@ def yaml_env(source: str) -> Dict[str, Optional[str]]:
             name, value = entry.group("name"), entry.group("value")
             if value[:1] in "\"'":
                 value = value[1:-1]
-            if "${{" in value or "<<" in value or "$" in value:
-                values[name] = None
-            elif name in values and values[name] != value:
-                values[name] = None
-            else:
-                values[name] = value
+            set_once(values, name, None if "$" in value or "<<" in value else value)
     return values
 
 
