@@ -242,3 +242,25 @@ Circle("t").me()
     assert "/api/v2/project/gh/acme/app/pipeline" in text  # the file's own trigger, as before
     assert text.endswith('Circle("t").me()\n')  # the caller's call is left for a person
     assert "main.py:5:1: CCI137 [manual] the request is sent by Circle.me() in tools/client.py" in proc.stdout
+
+
+def test_instances_from_a_with_statement_and_an_annotated_parameter(tmp_path):
+    write(tmp_path, "tools/__init__.py", "")
+    write(tmp_path, "tools/circle/__init__.py", "")
+    write(tmp_path, "tools/circle/client.py", CLIENT)  # (the analysis does not ask for __enter__)
+    write(tmp_path, "jobs.py", '''from tools.circle import client
+
+
+def release(ci: client.Circle, branch):
+    return ci.trigger("acme/app", branch)
+
+
+def whoami(ci: "client.Circle"):
+    return ci.me()
+
+
+with client.Circle("t") as ci2:
+    ci2.me()
+''')
+    _proc, findings = _check(tmp_path, ".")
+    assert _at(findings, "jobs.py") == [(5, "CCI102"), (9, "CCI137"), (13, "CCI137")]

@@ -15,7 +15,7 @@ base class the project does not show). The run keeps them per module file
 (ProjectModules.senders), so a file that imports the module (`import x`,
 `from x import C`, `from pkg.x import f`) gets a finding at each call of a sender
 (`caller_findings`): through the class name, an instance built in that file (a
-name or `self.attr`), or the module. Factories are not followed. These findings
+name or `self.attr`, `with C(...) as x`) or annotated with the class, or the module. Factories are not followed. These findings
 are low and manual: the request is sent, and changed, in the other module.
 """
 from __future__ import annotations
@@ -211,9 +211,9 @@ def _dotted(node: ast.AST) -> Optional[str]:
     return None
 
 
-def _class_of(func: ast.AST, names: Dict[str, _Target]) -> Optional[_Target]:
+def _class_of(func: Optional[ast.AST], names: Dict[str, _Target]) -> Optional[_Target]:
     """The project class a constructor call's function names (`C`, `mod.C`), if any."""
-    text = _dotted(func)
+    text = _dotted(func) if func is not None else None
     if text is None:
         return None
     target = names.get(text)
@@ -227,18 +227,39 @@ def _class_of(func: ast.AST, names: Dict[str, _Target]) -> Optional[_Target]:
 
 
 def _instances(tree: ast.Module, names: Dict[str, _Target], lookup: Callable[[str], List[Sender]]) -> Dict[str, _Target]:
-    """Names and attributes (`circle`, `self._api`) assigned an instance of a project class in this file."""
+    """Names and attributes (`circle`, `self._api`) that hold an instance of a project class in this file:
+    assigned one (`circle = C(...)`, `with C(...) as circle`) or annotated as one (`def go(circle: C)`)."""
     out: Dict[str, _Target] = {}
+
+    def bind(name_node: Optional[ast.AST], made_by: Optional[ast.AST]) -> None:
+        target = _class_of(made_by, names) if made_by is not None else None
+        text = _dotted(name_node) if name_node is not None else None
+        if target is not None and text is not None and any(s.cls == target.attr for s in lookup(target.module)):
+            out[text] = target
+
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            target = _class_of(node.value.func, names)
-            if target is None or not any(s.cls == target.attr for s in lookup(target.module)):
-                continue
-            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
-                text = _dotted(t)
-                if text is not None:
-                    out[text] = target
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for t in node.targets:
+                bind(t, node.value.func)
+        elif isinstance(node, ast.AnnAssign):  # `api: C = C(...)`, or `api: C` alone
+            bind(node.target, node.value.func if isinstance(node.value, ast.Call) else node.annotation)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.context_expr, ast.Call):
+                    bind(item.optional_vars, item.context_expr.func)
+        elif isinstance(node, ast.arg) and node.annotation is not None:
+            bind(ast.Name(id=node.arg), _unquoted(node.annotation))
     return out
+
+
+def _unquoted(annotation: ast.AST) -> ast.AST:
+    """`"C"` as an annotation (a forward reference) names C."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return annotation
+    return annotation
 
 
 def _senders_called(call: ast.Call, names: Dict[str, _Target], instances: Dict[str, _Target],
