@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import os
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .values import Str
 
@@ -35,6 +35,7 @@ class ProjectModules:
         # module file -> the v1.1 senders its analysis found (python/senders.py); filled by each analysed file
         # and, for a module only imported, by analysing it on first use
         self._senders: Dict[str, List[Any]] = {}
+        self._listings: Dict[str, FrozenSet[str]] = {}  # folder -> its entries, for find()
 
     def constant(self, qualified: str, importer: str) -> Optional[Str]:
         """The value of `name` in `module` (qualified = "module.name", dots first for a relative import)."""
@@ -115,6 +116,9 @@ class ProjectModules:
             bases.extend(self.roots)
         found = None
         for base in bases:
+            entries = self._entries(base)
+            if parts and parts[0] not in entries and parts[0] + ".py" not in entries:
+                continue  # one listing per folder for the run, instead of two stat calls per import and folder
             stem = os.path.join(base, *parts) if parts else base
             for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
                 if parts and os.path.isfile(candidate):
@@ -124,6 +128,16 @@ class ProjectModules:
                 break
         self._files[key] = found
         return found
+
+    def _entries(self, folder: str) -> FrozenSet[str]:
+        names = self._listings.get(folder)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(folder))
+            except OSError:
+                names = frozenset()
+            self._listings[folder] = names
+        return names
 
     def _read_constant(self, path: str, name: str) -> Optional[Str]:
         from .evaluate import Evaluator, Frame

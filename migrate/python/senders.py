@@ -71,8 +71,9 @@ def senders_of(tree: ast.Module, findings: Sequence[Finding], path: str, catalog
     wanted = [f for f in findings if _sender_kind(catalogue, f.rule_id)]
     if not wanted:
         return []
-    functions = list(_functions(tree))
-    tables = list(_table_entries(tree))
+    lines = sorted({f.line for f in wanted})
+    functions = list(_functions(tree, lines))
+    tables = list(_table_entries(tree, lines))
     module = os.path.abspath(path)
     out: List[Sender] = []
     seen = set()
@@ -114,22 +115,38 @@ def _innermost(spans: List[Tuple[Tuple[int, int], Any]], line: int) -> Any:
     return best[1] if best is not None else None
 
 
-def _functions(tree: ast.AST, cls: Optional[str] = None) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+def _holds(node: ast.AST, lines: Sequence[int]) -> bool:
+    """Whether the node spans one of the lines (only those nodes are walked: the findings are few)."""
+    start = getattr(node, "lineno", None)
+    if start is None:
+        return False
+    end = getattr(node, "end_lineno", None) or start
+    return any(start <= line <= end for line in lines)
+
+
+def _functions(tree: ast.AST, lines: Sequence[int],
+               cls: Optional[str] = None) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+    """(lines, class, name) of each function or method around one of the lines."""
     for node in ast.iter_child_nodes(tree):
+        if not _holds(node, lines):
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             yield (node.lineno, node.end_lineno or node.lineno), cls, node.name
-            yield from _functions(node, None)  # a nested function is no method of the class
+            yield from _functions(node, lines, None)  # a nested function is no method of the class
         elif isinstance(node, ast.ClassDef):
-            yield from _functions(node, node.name)
+            yield from _functions(node, lines, node.name)
         else:
-            yield from _functions(node, cls)
+            yield from _functions(node, lines, cls)
 
 
-def _table_entries(tree: ast.AST) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
+def _table_entries(tree: ast.AST, lines: Sequence[int]) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
     """(lines of an entry's value, class, entry key) for each string-keyed entry of a dict display whose value
-    is itself a dict or a sequence: `{'new_build': {'path': ..., 'method': 'POST'}}`, `{'me': ('GET', url)}`."""
+    is itself a dict or a sequence, around one of the lines: `{'new_build': {'path': ..., 'method': 'POST'}}`,
+    `{'me': ('GET', url)}`."""
     def walk(node: ast.AST, cls: Optional[str]) -> Iterator[Tuple[Tuple[int, int], Optional[str], str]]:
         for child in ast.iter_child_nodes(node):
+            if not _holds(child, lines):
+                continue
             inner = child.name if isinstance(child, ast.ClassDef) else cls
             if isinstance(child, ast.Dict):
                 for k, v in zip(child.keys, child.values):
