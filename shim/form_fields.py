@@ -10,16 +10,15 @@ circleci_v2.shim.requests' translations both read a form body with form_fields()
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Union
 from urllib.parse import parse_qsl
+
+from circleci_v2.rules.form_names import form_name_path
 
 __all__ = ["FORM", "MAX_DEPTH", "FormError", "form_fields", "is_form"]
 
 FORM = "application/x-www-form-urlencoded"
 MAX_DEPTH = 64  # levels of brackets in a name: as deep as the emulator takes a JSON body
-_NESTED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
-_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 
 
 class FormError(ValueError):
@@ -38,10 +37,7 @@ def form_fields(body: Union[str, bytes]) -> Dict[str, Any]:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     fields: Dict[str, Any] = {}
     for name, value in parse_qsl(text, keep_blank_values=True):
-        match = _NESTED.match(name)
-        path: List[str] = [match.group(1), *_SEGMENT.findall(match.group(2))] if match else [name]
-        if "" in path[:-1]:  # `a[][b]`: no v1.1 field is shaped so; kept under its whole name
-            path = [name]
+        path = form_name_path(name)  # `a[][b]`, which no v1.1 field is shaped like, is kept under its whole name
         if len(path) > MAX_DEPTH:  # what the reply or the v2 request would be made of could not be encoded
             raise FormError(f"Invalid form body: nested deeper than {MAX_DEPTH} levels.")
         _put(fields, path, value)

@@ -475,3 +475,37 @@ def test_a_run_check_without_a_fix_of_its_own_is_listed_for_a_person(tmp_path):
     assert fixed.returncode == 1, fixed.stderr
     assert "trigger.py:2:1: CCI140 [manual] counted" in fixed.stdout
     assert "Traceback" not in fixed.stderr
+
+
+FORM_TRIGGER = (
+    "import requests\n"
+    "requests.post('https://circleci.com/api/v1.1/project/github/acme/app/tree/main',\n"
+    "              data={'build_parameters[RUN_E2E]': 'true', 'build_parameters[deploy_env]': 'prod'},\n"
+    "              headers={'Circle-Token': token, 'Accept': 'application/json'})\n")
+
+
+def test_a_form_body_s_build_parameters_are_parameters_too(tmp_path):
+    """data={"build_parameters[NAME]": v}: v1.1 read the form's NAME as a build parameter, as the shim does;
+    the config must declare it (deploy_env is declared, RUN_E2E is not)."""
+    _project(tmp_path)
+    (tmp_path / "trigger.py").write_text(FORM_TRIGGER)
+    result = _cli("check", "--select", "CCI140", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("trigger.py:3:21: CCI140 [~] Pipeline parameter `RUN_E2E`"), result.stdout
+    assert "deploy_env" not in result.stdout
+    fixed = _cli("fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    # declared; what is left is the note that no job's steps read $RUN_E2E yet (a person wires it)
+    assert "no job's steps read $RUN_E2E" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert "RUN_E2E:" in (tmp_path / ".circleci" / "config.yml").read_text()
+    assert _cli("check", "--select", "CCI140", ".", cwd=tmp_path).returncode == 0
+
+
+def test_form_names_read_like_the_shim_reads_them():
+    from circleci_v2.rules.form_names import form_entry, form_name_path
+
+    assert form_name_path("build_parameters[A]") == ["build_parameters", "A"]
+    assert form_name_path("a[][b]") == ["a[][b]"] and form_name_path("c[]") == ["c", ""]
+    assert form_entry("build_parameters[A]", "build_parameters") == "A"
+    assert form_entry("build_parameters[A][B]", "build_parameters") is None
+    assert form_entry("build_parameters[]", "build_parameters") is None
+    assert form_entry("branch", "build_parameters") is None

@@ -13,6 +13,7 @@ import ast
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from circleci_v2.rules.endpoints import V2_ROOT
+from circleci_v2.rules.form_names import form_entry
 
 from ..pipeline_parameters import _UNKNOWN, ParameterUse
 from ..trigger_sends import V1_ORIGIN, V2_ORIGIN, V2_PARAMETERS, TriggerSend, TriggerShapes, project_slug
@@ -165,6 +166,11 @@ class TriggerBodies:
         for node, key, expr, fr in entries:
             if key in parameter_fields:
                 parameters += self._uses(ev, list(self._entries(ev, ev.value(expr, fr), expr, fr)), origin, slug)
+                continue
+            # a form body's `build_parameters[DEPLOY]` key (data={...}) is the parameter DEPLOY
+            named = next(filter(None, (form_entry(key, f) for f in parameter_fields)), None)
+            if named is not None:
+                parameters += self._uses(ev, [(node, named, expr, fr)], origin, slug)
             else:
                 fields.append(key)
         return fields, parameters

@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 from circleci_v2.rules import Rule, placeholder
 from circleci_v2.rules.field_outcomes import decide
+from circleci_v2.rules.form_names import form_entry
 from circleci_v2.rules.model import V2PathError
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
@@ -465,9 +466,9 @@ def _body(site: TextSite, plan: Plan) -> Tuple[Optional[Dict[str, List[Item]]], 
             key = unquote(key) if arg.name != "--data-urlencode" else key
             items = _split_items(value, parts, decode=arg.name not in ("--data-urlencode", "--form",
                                                                          "--form-string"))
-            pm = re.match(r"^build_parameters\[([^\]]+)\]$", key)
-            if pm is not None:
-                params.append((pm.group(1), _typed(items)))
+            parameter = form_entry(key, "build_parameters")
+            if parameter is not None:
+                params.append((parameter, _typed(items)))
             else:
                 fields[key] = items
     return fields, params
