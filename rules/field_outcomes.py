@@ -4,6 +4,10 @@ The Python fixer, the text fixer and the shim each ask `decide()` and only carry
 out its answer, so a field means the same thing wherever it is met. Per field:
 
     KEPT     same meaning in v2 under `to`: rewritten by `fix`, sent by the shim
+    MOVED    same meaning, but v2 takes it in the JSON body where v1.1 had it in the
+             URL's path (tree/:branch): `fix` moves it, safely, and its report says
+             so; the shim sends it in the body without a warning, as it did not
+             change what the call does
     UNSAFE   carried to `to`, but its meaning changes (build_parameters must be
              declared in the config): only `fix --unsafe-fixes` moves it; the
              shim sends it and warns
@@ -40,11 +44,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from .job_parameter import PARAMETERS_FIELD, job_parameter
 from .model import FieldMapping, Rule
 
-KEPT, UNSAFE, DROPPED, MANUAL = "kept", "unsafe", "dropped", "manual"
+KEPT, MOVED, UNSAFE, DROPPED, MANUAL = "kept", "moved", "unsafe", "dropped", "manual"
 # the catalogue's action -> the outcome (schema.json `body`)
 _OUTCOME_OF_ACTION = {"keep": KEPT, "unsafe": UNSAFE, "drop": DROPPED, "manual": MANUAL}
 # the outcome -> the fix class a call with it needs (migrate's safe | unsafe | manual)
-FIX_CLASS = {KEPT: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual"}
+FIX_CLASS = {KEPT: "safe", MOVED: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual"}
+# the outcomes the shim warns of: what it sends differs from what the v1.1 call meant
+SHIM_WARNS = {UNSAFE, DROPPED, MANUAL}
+# where a field that moves sits in the v1.1 call, as the report says it
+_PLACE = {"path": "the URL", "query": "the query string"}
 _FIX_ORDER = {"safe": 0, "unsafe": 1, "manual": 2}
 BRANCH_AND_TAG = "branch-and-tag"
 GIVEN_TWICE = "given-twice"
@@ -56,7 +64,7 @@ class FieldOutcome:
 
     rule_id: str
     name: str  # the v1.1 field
-    outcome: str  # KEPT | UNSAFE | DROPPED | MANUAL
+    outcome: str  # KEPT | MOVED | UNSAFE | DROPPED | MANUAL
     note: str  # the rule's note for the field (for one it does not name: that it has no v2 equivalent)
     to: Optional[str] = None  # the v2 field it is sent as (KEPT, UNSAFE)
     source: str = "body"  # where the call carries it: body | path | query
@@ -73,7 +81,12 @@ class FieldOutcome:
     @property
     def sent(self) -> bool:
         """The v2 call carries it (under `to`)."""
-        return self.outcome in (KEPT, UNSAFE)
+        return self.outcome in (KEPT, MOVED, UNSAFE)
+
+    @property
+    def warns(self) -> bool:
+        """The shim warns with `done` when it carries the call (the fixers' report notes it either way)."""
+        return self.outcome in SHIM_WARNS
 
     def renamed_keys(self, value: Mapping[str, Any]) -> Dict[str, Any]:
         """The field's mapping value with its keys under their v2 names."""
@@ -99,6 +112,9 @@ class FieldOutcome:
         """What was done with it: the fix report's note (--unsafe-fixes) and the shim's warning."""
         if self.outcome == KEPT:
             return f"{self.name} -> {self.to}" if self.to != self.name else f"{self.name} kept"
+        if self.outcome == MOVED:
+            to = f" as {self.to}" if self.to != self.name else ""
+            return f"{self.name} moved from {_PLACE.get(self.source, self.source)} into the JSON body{to}"
         if self.outcome == UNSAFE:
             return f"{self.name} -> {self.to} (unsafe: {self.note})"
         if self.outcome == DROPPED:
@@ -165,7 +181,9 @@ def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None
         return FieldOutcome(rule.id, name, MANUAL, f"no v2 equivalent in {rule.id}", source=source, named=False,
                             keys=keys)
     outcome = _OUTCOME_OF_ACTION[mapping.action]
-    to = (mapping.to or name) if outcome in (KEPT, UNSAFE) else None
+    if outcome == KEPT and source != "body":  # v2 takes it in the body: the same meaning, another place
+        outcome = MOVED
+    to = (mapping.to or name) if outcome in (KEPT, MOVED, UNSAFE) else None
     renames: Tuple[Tuple[str, str], ...] = ()
     renamed: Tuple[str, ...] = ()
     if to == PARAMETERS_FIELD and keys:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from circleci_v2.rules.field_outcomes import KEPT, MANUAL, decide
+from circleci_v2.rules.field_outcomes import MANUAL, decide
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
@@ -38,7 +38,8 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
     """The v2 request body for a v1.1 one, as the rule decides each field (rules/field_outcomes.py).
 
     path: the URL's path parameters, of which the rule's `from: path` fields (tree/:branch)
-    are sent too. kept: sent under its v2 name; unsafe: sent, with a warning (its meaning
+    are sent too. kept: sent under its v2 name; moved (a path field v2 takes in the body): sent
+    there, without a warning, as the call means what it meant; unsafe: sent, with a warning (its meaning
     changed); dropped: left out, with a warning, strict or not; manual (and a field the rule
     does not name): left out with a warning, or TranslationError when strict. A branch and a
     tag together: the tag alone is sent, as v1.1 built the tag; a field given twice (in the
@@ -52,7 +53,7 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
         raise TranslationError("; ".join(f"{rule_id}: {f.done}" for f in manual))
     out: Dict[str, Any] = {}
     for field in decision.fields:
-        if field.outcome != KEPT:
+        if field.warns:
             for note in (field.done,) + field.renamed:
                 warn_user(f"{rule_id}: {note}")
         to = field.to or field.name

@@ -7,7 +7,8 @@ shim (the requests drop-in and the legacy Api drop-in). For each front end the
 fields get the same outcome class, the user reads the same text, and the v2
 request that reaches the emulator on 127.0.0.1 (real HTTP) is the same:
 
-    branch            kept      (moves from the URL into the body)
+    branch            moved     (from the URL into the body: a safe fix, noted in both fixers'
+                                 reports; the shim sends it there without a warning)
     build_parameters  unsafe    (-> parameters: only with --unsafe-fixes; the shim sends it and warns)
     parallel          dropped   (removed only with --unsafe-fixes, the note in the report;
                                  the shim sends the call without it and warns, strict or not)
@@ -31,7 +32,7 @@ import yaml
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 
 from circleci_v2.rules import load_catalogue  # noqa: E402
-from circleci_v2.rules.field_outcomes import DROPPED, KEPT, MANUAL, UNSAFE, decide  # noqa: E402
+from circleci_v2.rules.field_outcomes import DROPPED, KEPT, MANUAL, MOVED, UNSAFE, decide  # noqa: E402
 from circleci_v2.rules.job_parameter import job_parameter  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
 from circleci_v2.shim.circleci import Api, StrictModeError  # noqa: E402
@@ -53,6 +54,7 @@ REASON = {
     "revision": f"`revision`: {REVISION_NOTE}",
 }
 DONE = {
+    "branch": "branch moved from the URL into the JSON body",
     "build_parameters": f"build_parameters -> parameters (unsafe: {PARAMETERS_NOTE})",
     "parallel": f"parallel dropped (unsafe: {PARALLEL_NOTE})",
     "revision": f"revision not sent (manual: {REVISION_NOTE})",
@@ -151,10 +153,13 @@ def emu(circleci_emulator_factory):
 def test_the_decision_the_front_ends_carry_out():
     decision = decide(RULE, body(revision=False), path=["vcs", "user", "project", "branch"])
     assert [(f.name, f.outcome, f.to) for f in decision.fields] == [
-        ("branch", KEPT, "branch"), ("parallel", DROPPED, None), ("build_parameters", UNSAFE, "parameters")]
+        ("branch", MOVED, "branch"), ("parallel", DROPPED, None), ("build_parameters", UNSAFE, "parameters")]
     assert decision.fix == "unsafe" and decision.calls == ()
     assert decision.reasons == [REASON["parallel"], REASON["build_parameters"]]
-    assert decision.notes == [DONE["parallel"], DONE["build_parameters"]]
+    assert decision.notes == [DONE["branch"], DONE["parallel"], DONE["build_parameters"]]
+    assert [f.warns for f in decision.fields] == [False, True, True]  # the shim does not warn of a move
+    # the same field in the body is kept, and nothing is said of it
+    assert decide(RULE, {"branch": "main"}).field("branch").outcome == KEPT and decide(RULE, {"branch": "x"}).notes == []
     pinned = decide(RULE, body(revision=True), path=["branch"])
     assert pinned.field("revision").outcome == MANUAL and pinned.fix == "manual"
     assert pinned.reasons == [REASON["revision"]]
@@ -194,7 +199,7 @@ def test_fix_drops_parallel_and_moves_parameters_only_with_unsafe_fixes(front, e
     assert "parallel" not in fixed and "build_parameters" not in fixed and "/api/v2/project/gh/acme/app/pipeline" in fixed
     (change,) = report_entry(tmp_path / "unsafe.json", "changes")
     assert change["fix"] == "unsafe"
-    assert f"; {DONE['parallel']}; {DONE['build_parameters']}" in change["description"]
+    assert change["description"].endswith(f"; {DONE['branch']}; {DONE['parallel']}; {DONE['build_parameters']}")
 
     ran = run_fixed(front, path, emu)
     assert ran.returncode == 0, ran.stderr
@@ -319,7 +324,7 @@ def test_circle_job_gets_one_v2_name_and_one_note_from_both_fixers_and_the_shim(
                for entry in json.loads((tmp_path / "unsafe.json").read_text())["files"]}
     for path in ("deploy.py", "deploy.sh"):
         (description,) = changes[path]
-        assert f"; {JOB.done}" in description, description  # the same note in both
+        assert description.endswith(f"; {DONE['branch']}; {DONE['build_parameters']}; {JOB.done}"), description
     for front, path in (("python", tmp_path / "deploy.py"), ("shell", tmp_path / "deploy.sh")):
         ran = run_fixed(front, path, emu)
         assert ran.returncode == 0, ran.stderr

@@ -187,7 +187,6 @@ def body_plan(draft: Draft, call: ast.Call, shape: Shape, rule, params: Dict[str
         to = field.to or field.name
         if field.source == "path":
             plan.additions.append((to, _path_value(sm, params[field.name], quote)))
-            plan.notes.append(f"{field.name} moved from the URL into the JSON body")
             continue
         key_node = keys[field.name]
         if to != field.name:
