@@ -1,8 +1,9 @@
 """curl command lines that Python hands to a runner other than subprocess, through the CLI.
 
 Every v1.1 call is a finding: a known runner (fabric, invoke, paramiko, os.popen, commands, pexpect, sh)
-is high, any other callee low with the reason naming it. A command line only shown to a person (print,
-logging, an exception's message), a docstring or a comment is no call.
+is high, any other callee low with the reason naming it; one no call is seen to run (a table's step, a constant,
+a class attribute, a default argument) low, saying so. A command line only shown to a person (print, logging,
+an exception's message), prose that mentions curl, a docstring or a comment is no call.
 """
 from __future__ import annotations
 
@@ -167,3 +168,73 @@ def test_wget_and_httpie_command_lines_are_read_too(tmp_path):
     # httpie asks for JSON: no Accept finding for it; wget sends none
     accept = sorted(line for line, rule in reasons if rule == "CCI120")
     assert accept == [3, 5, 6]
+
+
+NOT_RUN = "a curl command line no call was seen to run"
+
+
+def test_command_lines_no_call_runs_are_reported_low(tmp_path):
+    text = (
+        "STEPS = {\n"
+        f'    "trigger": "{CMD}",\n'
+        "}\n"
+        f'COMMANDS = ["echo start", "{CMD} -H \'Accept: application/json\'"]\n'
+        f'TRIGGER = "{CMD}"\n\n\n'
+        "class Jobs:\n"
+        f'    trigger = "{CMD}"\n\n\n'
+        f'def trigger(command="{CMD}"):\n'
+        "    return command\n")
+    found = _check(tmp_path, text)
+    assert _triggers(found) == [(2, "low", "manual"), (4, "low", "manual"), (5, "low", "manual"),
+                                (9, "low", "manual"), (12, "low", "manual")]
+    reasons = [f["reason"] for f in found if f["rule"] == "CCI102"]
+    assert all(NOT_RUN in r for r in reasons), reasons
+    # the rule comes from the command line's verb and route: curl without -X reads
+    found = _check(tmp_path, f'STEPS = ["curl -s -H \'Accept: application/json\' {URL}"]\n', "reads.py")
+    assert [(f["rule"], f["line"], f["confidence"]) for f in found] == [("CCI133", 1, "low")]
+    assert NOT_RUN in found[0]["reason"]
+
+
+def test_wget_command_line_no_call_runs_names_its_tool(tmp_path):
+    found = _check(tmp_path, f'STEPS = {{"trigger": "wget --method=POST -q -O- {URL}"}}\n')
+    assert _triggers(found) == [(1, "low", "manual")]
+    assert "a wget command line no call was seen to run" in found[0]["reason"]
+
+
+def test_command_lines_only_shown_or_in_prose_stay_silent(tmp_path):
+    found = _check(tmp_path, (
+        "import logging\n\nlog = logging.getLogger(__name__)\n"
+        f'HINT = "{CMD}"\n'
+        f'MSG = "see {URL} for details"\n'
+        f'USAGE = "Use curl -X POST {URL} by hand"\n\n\n'
+        "def trigger():\n"
+        f'    """Run `{CMD}`."""\n'
+        f'    # {CMD}\n'
+        "    print(HINT)\n"
+        "    log.info(HINT)\n"
+        "    raise RuntimeError(HINT)\n"))
+    assert found == []
+
+
+def test_fix_rewrites_no_command_line_no_call_runs(tmp_path):
+    text = f'STEPS = {{"trigger": "{CMD}"}}\n'
+    (tmp_path / "steps.py").write_text(text)
+    check = run_cli("check", "steps.py", cwd=tmp_path)
+    fix = run_cli("fix", "steps.py", cwd=tmp_path)
+    assert "steps.py:1:" in check.stdout and "[*]" not in check.stdout and "[~]" not in check.stdout
+    assert fix.returncode == 1 and "Traceback" not in fix.stderr
+    assert (tmp_path / "steps.py").read_text() == text
+    assert "steps.py:1:" in fix.stdout and NOT_RUN in fix.stdout
+
+
+def test_a_step_a_call_runs_is_reported_once_where_it_runs(tmp_path):
+    found = _check(tmp_path, (
+        "import subprocess\n\n"
+        f'STEPS = {{"trigger": "{CMD}"}}\n'
+        "subprocess.run(STEPS['trigger'], shell=True)\n"
+        f'JOBS = {{"a": ["{CMD}"]}}\n'
+        "run_cmd(JOBS['a'][0])\n"
+        f'SHOWN = ("{CMD}",)\n'
+        "print(SHOWN)\n"))
+    assert _triggers(found) == [(4, "high", "manual"), (6, "low", "manual")]
+    assert "the command is passed to `run_cmd`" in [f for f in found if f["line"] == 6][0]["reason"]

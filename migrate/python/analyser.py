@@ -708,6 +708,8 @@ class _Analysis:
             if rs.sends and all(id(c) in self.resolved_calls or finder.is_sink(c) for c in rs.sends) \
                     and not any(id(n) in self.alternatives for n in ast.walk(top)):
                 continue  # it only reaches requests the analysis resolved (or a log message) without it
+            if rs.command is not None and any(key[1] == id(c) for c in rs.sends for key in self.findings):
+                continue  # a command line reported where a call runs it
             # one site per sending call when the calls a named route reaches send different verbs
             # (`self._make_request("GET", self.BUILDS)` and `self._make_request("POST", self.BUILDS)`)
             verbs = {v for _, v in rs.send_verbs if v is not None}
@@ -776,6 +778,8 @@ class _Analysis:
         send = at if at is not None else rs.send
         if send is not None:
             reasons = [f"the route is handed to {label_of(send.func)}, which is not a known HTTP call"]
+        elif rs.command is not None:
+            reasons = [f"a {rs.command.tool} command line no call was seen to run"]
         else:
             reasons = ["the route is built here; no call that sends it was resolved"]
         if assumed:

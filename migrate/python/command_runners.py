@@ -48,14 +48,19 @@ SH_MODULE = "sh"
 RUNNER_NAMES = frozenset({q.rpartition(".")[2] for q in RUNNER_FUNCTIONS | dict.fromkeys(ARGV_FUNCTIONS)}
                          | {name for methods in RUNNER_METHODS.values() for name in methods} | set(CONTEXT_METHODS))
 
-# calls that show a string to a person or build a longer one: a command line there is not run by them
-_NOT_RUNNERS = frozenset({
+# calls that show a string to a person (printed, logged, written out, raised, asserted): a URL or a command
+# line handed to them is neither sent nor run (read by evidence.py for routes too)
+SHOWN = frozenset({
     "print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho",
     "write", "fail", "skip", "Exception", "RuntimeError", "ValueError", "TypeError", "KeyError", "OSError",
-    "AssertionError", "NotImplementedError", "assertEqual", "assertIn", "format", "join", "replace", "split",
-    "quote", "strip", "rstrip", "lstrip", "encode", "decode", "append", "extend", "insert", "dedent", "str",
-    "len", "isinstance", "startswith", "endswith", "add_argument", "set_description", "setdefault",
+    "AssertionError", "NotImplementedError", "assertEqual", "assertIn",
 })
+# and calls that build a longer string or a collection from it: a command line there is not run by them
+_NOT_RUNNERS = SHOWN | {
+    "format", "join", "replace", "split", "quote", "strip", "rstrip", "lstrip", "encode", "decode", "append",
+    "extend", "insert", "dedent", "str", "len", "isinstance", "startswith", "endswith", "add_argument",
+    "set_description", "setdefault",
+}
 # the programs that send HTTP from a command line (curl, wget, httpie's http/https/xh), as a word: in the
 # source (a file without one runs none) and in a literal (an argument that may be such a command line)
 _PROGRAMS = r"(?:curl|wget|https?|httpie|xhs?)"

@@ -31,8 +31,10 @@ from circleci_v2.rules import PLACEHOLDER, RuleMatch, split_api_url
 from circleci_v2.rules.endpoints import VCS_SLUGS
 
 from ..rulefiles import route_roots, weak_route_roots
-from .command_runners import RUNNER_NAMES
+from .command_runners import RUNNER_NAMES, SHOWN
+from .curl_calls import CurlCommand
 from .evaluate import Evaluator, Frame, label_of, param_said, resolve_url
+from .http_calls import command_line
 from .index import ModuleIndex, Scope
 from .values import Qual
 
@@ -51,10 +53,7 @@ STR_METHODS = frozenset({"format", "format_map", "lower", "upper", "strip", "rst
 _SHAPE_FUNCS = frozenset({"urljoin", "quote", "quote_plus", "expand", "URITemplate", "str"})
 _BUILDERS = _SHAPE_FUNCS | STR_METHODS | {"join", "urlencode"}
 _TABLE_VERB_KEYS = frozenset({"method", "methods", "verb", "http_method", "httpmethod", "request_method"})
-# calls that show a string to a person (a URL in a message is not a request)
-_SINKS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo",
-                    "secho", "write", "fail", "skip", "Exception", "RuntimeError", "ValueError", "assertEqual",
-                    "assertIn"})
+_SINKS = SHOWN  # calls that show a string to a person: a URL in a message is not a request
 _COMMAND_FUNCS = RUNNER_NAMES  # calls that run a command line (command_runners.py)
 _MOCK_METHODS = frozenset({"add", "add_callback", "register_uri", "replace", "upsert", "get", "post", "put", "patch",
                            "delete", "head"})
@@ -74,7 +73,7 @@ class RouteSite:
     """One string expression that builds a v1.1 route, and what its surroundings tell."""
 
     __slots__ = ("node", "url", "labels", "resolved", "verb", "verb_how", "rooted", "send", "direct", "sends",
-                 "send_verbs", "stated", "extended")
+                 "send_verbs", "stated", "extended", "command")
 
     def __init__(self, node: ast.expr) -> None:
         self.node = node
@@ -90,6 +89,7 @@ class RouteSite:
         self.send_verbs: List[Tuple[ast.Call, Optional[str]]] = []  # those calls (not messages) and their verbs
         self.stated = False  # the verb is written beside the route (a table, the call it reaches)
         self.extended: List[ast.expr] = []  # arguments that build a longer route on this one
+        self.command: Optional[CurlCommand] = None  # the string is a curl (wget, httpie) command line
 
 
 def sends_post(source: str) -> bool:
@@ -279,6 +279,11 @@ class RouteFinder:
         scope = self.scope_of(top)
         ev = Evaluator(self.ix, {}, ())
         s = ev.string(top, Frame(scope, (top.lineno, top.col_offset)))
+        commands = self.ix.commands
+        if commands is not None and any(id(n) in commands.literals for n in ast.walk(top)):
+            found = command_line(s, top)  # a command line no call runs: its URL is the route
+            if found is not None:
+                site.command, s = found
         url, labels = resolve_url(s, top)
         site.url, site.labels = url, labels
         text = url.url  # an RFC 6570 query expansion ({?circle-token}) already starts the query (resolve_url)
@@ -299,7 +304,24 @@ class RouteFinder:
     # ---- the verb ---------------------------------------------------------------------------------
 
     def verb_of(self, top: ast.expr, site: RouteSite) -> None:
-        """Read the verb from the route's surroundings: a table's method key, the call it is handed to."""
+        """Read the verb from the route's surroundings; a command line states its own (curl's -X or -d)."""
+        self._verb_around(top, site)
+        cmd = site.command
+        if cmd is not None and not site.sends:
+            # a step of a table or list (`STEPS = {"trigger": "curl ..."}`): the calls the table is handed to
+            holder = top
+            while isinstance(self.parents.get(id(holder)), (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+                holder = self.parents[id(holder)]  # type: ignore[assignment]
+            name = self.assigned_name(holder) if holder is not top else None
+            if name is not None:
+                scope = self.scope_of(holder)
+                site.sends = list(self.calls_using(name, holder, scope if scope.kind == "function" else None))
+        if cmd is not None:
+            site.verb, site.stated = cmd.verb, cmd.verb is not None
+            site.verb_how = f"the {cmd.tool} command line" if cmd.verb is not None else cmd.verb_label
+
+    def _verb_around(self, top: ast.expr, site: RouteSite) -> None:
+        """A table's method key, the verb beside it in a tuple, the call it is handed to."""
         p = self.parents.get(id(top))
         if isinstance(p, ast.Dict):
             for k, v in zip(p.keys, p.values):

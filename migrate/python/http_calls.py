@@ -17,7 +17,7 @@ from circleci_v2.rules.endpoints import API_VERSIONS
 
 from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, RUNNER_NAMES, SH_MODULE,
                               CommandArguments, is_task_context, unknown_runner)
-from .curl_calls import is_http_tool, parse_http_tool, split_shell
+from .curl_calls import CurlCommand, is_http_tool, parse_http_tool, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex
@@ -537,16 +537,12 @@ def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where:
         req.url_arg = where
         req.verb = cmd.verb
         req.verb_label = cmd.verb_label
-        for url, idx in zip(cmd.urls, cmd.url_indexes):
-            template = url.template()
-            # v2 too: a token in its query string is reported there as well (CCI121)
-            if any(root in template for root in _API_ROOTS) or template.startswith("\x00"):
-                req.url = url
-                if indexes is not None:
-                    req.argv_index = indexes[start + idx] if 0 <= start + idx < len(indexes) else None
-                break
-        if req.url is None:
+        k = _api_url(cmd)
+        if k is None:
             continue
+        req.url, idx = cmd.urls[k], cmd.url_indexes[k]
+        if indexes is not None:
+            req.argv_index = indexes[start + idx] if 0 <= start + idx < len(indexes) else None
         states: List[State] = []
         if cmd.header_names is not None:  # wget, httpie: their reader gives the names
             states = [(PARTIAL, "a header") if n is None else (PRESENT, "") for n in cmd.header_names
@@ -563,6 +559,33 @@ def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where:
         req.accept = merge(*states) if states else (ABSENT, "")
         out.append(req)
     return out
+
+
+def _api_url(cmd: CurlCommand) -> Optional[int]:
+    """Which of a command's URLs is an API call (v2 too: a token in its query string is reported there as
+    well, CCI121), or one whose start is not known."""
+    for k, url in enumerate(cmd.urls):
+        template = url.template()
+        if any(root in template for root in _API_ROOTS) or template.startswith("\x00"):
+            return k
+    return None
+
+
+def command_line(s: Str, node: ast.AST) -> Optional[Tuple[CurlCommand, Str]]:
+    """A string that is a curl (wget, httpie) command line calling an API: the command and that URL.
+
+    Only a command the string starts (after `;`, `&&`, `|` too, and past `VAR=x`, `sudo`, `env`): prose that
+    mentions curl ("use curl -X POST ...") is not one.
+    """
+    for tokens in split_shell(s, node):
+        start = _program_start(tokens)
+        if start is None or not is_http_tool(tokens[start]):
+            continue
+        cmd = parse_http_tool(tokens[start:])
+        k = _api_url(cmd) if cmd is not None else None
+        if cmd is not None and k is not None:
+            return cmd, cmd.urls[k]
+    return None
 
 
 def _task_context(name: str, frame: Frame, ev: Evaluator) -> bool:
