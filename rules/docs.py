@@ -70,6 +70,26 @@ def _replacement_line(rule: Any) -> str:
     return f"{', '.join(rep.operations)}{where}: {rep.summary}"
 
 
+def _field_lines(rule: Any) -> List[str]:
+    """What becomes of each field the rule names, per front end (rules/field_outcomes.py), as far as it is true:
+    `fix` rewrites fields only of a rule it rewrites the call of; the shim line only where the shim runs it."""
+    from .field_outcomes import field_outcomes
+
+    lines = []
+    translated = rule.shim.get("runs") == "translated"
+    for f in field_outcomes(rule):
+        if rule.kind == "client":
+            fix = "the call is not rewritten (the import moves to the drop-in)"
+        elif rule.fix == "manual":
+            fix = "the call is not rewritten"
+        else:
+            fix = f.fix_does(rule.fix)
+        shim = f"; shim: {f.shim_does}" if translated else ""
+        where = f" (from the {f.source})" if f.source != "body" else ""
+        lines.append(f"`{f.name}`{where}: {f.note}. fix: {fix}{shim}.")
+    return lines
+
+
 def _indent(text: str, prefix: str = "    ") -> str:
     return "".join(prefix + line if line.strip() else line for line in text.rstrip("\n").splitlines(True)) + "\n"
 
@@ -88,6 +108,11 @@ def render_rule_explanation(rule: Any) -> str:
         out.extend(f"    {c}" for c in covers)
     out.append("")
     out.append(f"Replacement in API v2: {_replacement_line(rule)}")
+    fields = _field_lines(rule)
+    if fields:
+        out.append("")
+        out.append("Fields of the v1.1 call:")
+        out.extend(f"    {line}" for line in fields)
     out.append("")
     out.append("Guidance:")
     out.append(_indent(rule.guidance).rstrip("\n"))
@@ -140,6 +165,10 @@ def render_rules_markdown(catalogue: Any) -> str:
         covers = _covers(rule)
         if covers:
             out.append("- Covers: " + "; ".join(f"`{c}`" for c in covers) + "\n")
+        fields = _field_lines(rule)
+        if fields:
+            out.append("- Fields of the v1.1 call:\n")
+            out.extend(f"  - {line}\n" for line in fields)
         out.append("\n")
         out.append(rule.message + "\n")
         out.append("\n")

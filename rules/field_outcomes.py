@@ -17,6 +17,10 @@ out its answer, so a field means the same thing wherever it is met. Per field:
     MANUAL   a person decides (revision: v2 cannot pin a commit), and so does a
              field the rule does not name: `fix` leaves the call; the shim leaves
              the field out and warns, or refuses the call in strict mode
+    EMULATED v2 has no such field, but the shim does what v1.1 did on the client
+             (recent-builds' limit and offset: it pages and cuts): `fix` leaves the
+             call, as a person has to do the same; the shim carries it out, without
+             a warning, strict or not
 
 This is ruff's safe/unsafe split applied to a request: a rewrite that keeps
 what the call did is safe, one that changes it in a documented way is unsafe,
@@ -44,13 +48,20 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from .job_parameter import PARAMETERS_FIELD, job_parameter
 from .model import FieldMapping, Rule
 
-KEPT, MOVED, UNSAFE, DROPPED, MANUAL = "kept", "moved", "unsafe", "dropped", "manual"
+KEPT, MOVED, UNSAFE, DROPPED, MANUAL, EMULATED = "kept", "moved", "unsafe", "dropped", "manual", "emulated"
 # the catalogue's action -> the outcome (schema.json `body`)
-_OUTCOME_OF_ACTION = {"keep": KEPT, "unsafe": UNSAFE, "drop": DROPPED, "manual": MANUAL}
+_OUTCOME_OF_ACTION = {"keep": KEPT, "unsafe": UNSAFE, "drop": DROPPED, "manual": MANUAL, "emulate": EMULATED}
 # the outcome -> the fix class a call with it needs (migrate's safe | unsafe | manual)
-FIX_CLASS = {KEPT: "safe", MOVED: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual"}
+FIX_CLASS = {KEPT: "safe", MOVED: "safe", UNSAFE: "unsafe", DROPPED: "unsafe", MANUAL: "manual", EMULATED: "manual"}
 # the outcomes the shim warns of: what it sends differs from what the v1.1 call meant
 SHIM_WARNS = {UNSAFE, DROPPED, MANUAL}
+# what each front end does with a field of each outcome, as `explain` and docs/rules.md say it
+_FIX_DOES = {KEPT: "rewritten as `{to}`", MOVED: "moved into the JSON body as `{to}`",
+             UNSAFE: "moved to `{to}` only with --unsafe-fixes", DROPPED: "removed only with --unsafe-fixes",
+             MANUAL: "the call is left for a person", EMULATED: "the call is left for a person"}
+_SHIM_DOES = {KEPT: "sent as `{to}`", MOVED: "sent in the JSON body as `{to}`", UNSAFE: "sent as `{to}`, with a warning",
+              DROPPED: "not sent, with a warning", MANUAL: "not sent, with a warning (refused in strict mode)",
+              EMULATED: "carried out on the client, as v1.1 did"}
 # where a field that moves sits in the v1.1 call, as the report says it
 _PLACE = {"path": "the URL", "query": "the query string"}
 _FIX_ORDER = {"safe": 0, "unsafe": 1, "manual": 2}
@@ -64,7 +75,7 @@ class FieldOutcome:
 
     rule_id: str
     name: str  # the v1.1 field
-    outcome: str  # KEPT | MOVED | UNSAFE | DROPPED | MANUAL
+    outcome: str  # KEPT | MOVED | UNSAFE | DROPPED | MANUAL | EMULATED
     note: str  # the rule's note for the field (for one it does not name: that it has no v2 equivalent)
     to: Optional[str] = None  # the v2 field it is sent as (KEPT, UNSAFE)
     source: str = "body"  # where the call carries it: body | path | query
@@ -103,7 +114,7 @@ class FieldOutcome:
             return f"`{self.name}` -> `{self.to}`{keys}: {self.note}"
         if self.outcome == DROPPED:
             return f"`{self.name}`{keys} is dropped: {self.note}"
-        if self.outcome == MANUAL:
+        if self.outcome in (MANUAL, EMULATED):
             return f"`{self.name}`{keys}: {self.note}"
         return ""
 
@@ -119,7 +130,20 @@ class FieldOutcome:
             return f"{self.name} -> {self.to} (unsafe: {self.note})"
         if self.outcome == DROPPED:
             return f"{self.name} dropped (unsafe: {self.note})"
+        if self.outcome == EMULATED:
+            return f"{self.name} carried out on the client ({self.note})"
         return f"{self.name} not sent (manual: {self.note})"
+
+    def fix_does(self, rule_fix: str) -> str:
+        """What `fix` does with the field in a call of a rule whose fix class is `rule_fix`."""
+        if rule_fix == "manual":  # nothing of the call is rewritten
+            return _FIX_DOES[MANUAL]
+        return _FIX_DOES[self.outcome].format(to=self.to)
+
+    @property
+    def shim_does(self) -> str:
+        """What the shim does with the field when it carries the call."""
+        return _SHIM_DOES[self.outcome].format(to=self.to)
 
 
 @dataclass(frozen=True)
@@ -171,6 +195,11 @@ class Decision:
         return [f for f in self.fields if f.sent]
 
 
+def field_outcomes(rule: Rule) -> List[FieldOutcome]:
+    """The outcome of every field the rule names, where the call carries it (for `explain` and docs/rules.md)."""
+    return [field_outcome(rule, m.name, m.source) for m in rule.body]
+
+
 def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None) -> FieldOutcome:
     """The outcome of field `name` of a call of `rule`; a field the rule does not name is MANUAL.
 
@@ -181,7 +210,7 @@ def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None
         return FieldOutcome(rule.id, name, MANUAL, f"no v2 equivalent in {rule.id}", source=source, named=False,
                             keys=keys)
     outcome = _OUTCOME_OF_ACTION[mapping.action]
-    if outcome == KEPT and source != "body":  # v2 takes it in the body: the same meaning, another place
+    if outcome == KEPT and source == "path":  # v2 takes it in the body: the same meaning, another place
         outcome = MOVED
     to = (mapping.to or name) if outcome in (KEPT, MOVED, UNSAFE) else None
     renames: Tuple[Tuple[str, str], ...] = ()
@@ -194,19 +223,25 @@ def field_outcome(rule: Rule, name: str, source: str = "body", value: Any = None
                         renamed=renamed)
 
 
-def decide(rule: Rule, body: Union[Mapping[str, Any], Iterable[str]], path: Iterable[str] = ()) -> Decision:
+def decide(rule: Rule, body: Union[Mapping[str, Any], Iterable[str]], path: Iterable[str] = (),
+           query: Union[Mapping[str, Any], Iterable[str]] = ()) -> Decision:
     """The outcome of every field a call of `rule` sends, and of the call.
 
     body: the fields of the request body (or query), as names or as a mapping of
     names to values where the values are known; a None value is a field not given
     (the legacy clients send nulls for arguments left out). path: the names of the
     URL's path parameters; those the rule maps `from: path` (tree/:branch) are
-    fields too, carried into the body.
+    fields too, carried into the body. query: the query string's names (or names
+    and values); those the rule maps `from: query` are fields (recent-builds'
+    limit), the others (the token) are not the decision's.
     """
     given = {name: value for name, value in body.items() if value is not None} if isinstance(body, Mapping) \
         else dict.fromkeys(body)
     from_path = {m.name for m in rule.body if m.source == "path"}
     fields = [field_outcome(rule, name, "path") for name in path if name in from_path]
+    from_query = {m.name for m in rule.body if m.source == "query"}
+    asked = {n: v for n, v in query.items() if v is not None} if isinstance(query, Mapping) else dict.fromkeys(query)
+    fields += [field_outcome(rule, name, "query", value) for name, value in asked.items() if name in from_query]
     fields += [field_outcome(rule, name, value=value) for name, value in given.items()]
     return Decision(tuple(fields), tuple(call_outcomes(fields)))
 

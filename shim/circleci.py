@@ -221,7 +221,8 @@ class Api:
     @deprecated_method
     def get_recent_builds(self, rule: Rule, limit=30, offset=0):
         """listPipelines + workflows + jobs as v1.1 build dicts, newest first."""
-        return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
+        emulated = translate.emulated_query(rule.id, {"limit": limit, "offset": offset}, strict=self.strict)
+        return translate.recent_builds(self._v2, self.org, **emulated)
 
     # -- still served by v1.1 ------------------------------------------------------------------
 

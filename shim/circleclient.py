@@ -120,7 +120,8 @@ class Build:
 
     @deprecated_method
     def recent_all_projects(self, rule: Rule, limit=30, offset=0):
-        return translate.recent_builds(self.client.v2(), self.client.org, limit=limit, offset=offset)
+        emulated = translate.emulated_query(rule.id, {"limit": limit, "offset": offset})
+        return translate.recent_builds(self.client.v2(), self.client.org, **emulated)
 
     def cancel(self, username, project, build_num):
         return self.client.client_post(self._path(username, project, f"/{build_num}/cancel"))

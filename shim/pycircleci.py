@@ -161,7 +161,8 @@ class Api:
 
     @deprecated_method
     def get_recent_builds(self, rule: Rule, limit=30, offset=0, shallow=False):
-        return translate.recent_builds(self._v2, self.org, limit=limit, offset=offset)
+        emulated = translate.emulated_query(rule.id, {"limit": limit, "offset": offset, "shallow": shallow or None})
+        return translate.recent_builds(self._v2, self.org, **emulated)
 
     # -- v1.1, unchanged ----------------------------------------------------------------------
 

@@ -219,6 +219,7 @@ def _trigger(call: V1Call) -> Response:
 @translation("retry")
 def _retry(call: V1Call, ssh: bool = False) -> Response:
     client = call.client()
+    translate.map_body(call.rule_id, _body(call.request))  # v2's rerun takes none of them: warned of (no-cache)
     return call.reply(200, translate.retry(client, call.rule_id, call.slug, call.params["build_num"], ssh=ssh))
 
 
@@ -231,8 +232,7 @@ def _retry_ssh(call: V1Call) -> Response:
 def _recent_builds(call: V1Call) -> Response:
     client = call.client()
     query = call.query()
-    return call.reply(200, translate.recent_builds(client, limit=int(query.get("limit", 30)),
-                                                   offset=int(query.get("offset", 0))))
+    return call.reply(200, translate.recent_builds(client, **translate.emulated_query(call.rule_id, query)))
 
 
 class CircleCIAdapter(HTTPAdapter):

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from circleci_v2.rules.field_outcomes import MANUAL, decide
+from circleci_v2.rules.field_outcomes import EMULATED, MANUAL, Decision, decide
 
 from .adapters import app_url, build_summary
 from .client import CircleCIClient
@@ -47,15 +47,10 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
     for the same field.
     """
     path = path or {}
-    decision = decide(rule(rule_id), body, path=[name for name, value in path.items() if value])
-    manual = [f for f in decision.fields if f.outcome == MANUAL]
-    if strict and manual:
-        raise TranslationError("; ".join(f"{rule_id}: {f.done}" for f in manual))
+    decision = carry_out(rule_id, decide(rule(rule_id), body, path=[name for name, value in path.items() if value]),
+                         strict=strict)
     out: Dict[str, Any] = {}
     for field in decision.fields:
-        if field.warns:
-            for note in (field.done,) + field.renamed:
-                warn_user(f"{rule_id}: {note}")
         to = field.to or field.name
         if not field.sent or to in out:  # the first one given is sent: the URL's
             continue
@@ -69,6 +64,26 @@ def map_body(rule_id: str, body: Mapping[str, Any], *, path: Optional[Mapping[st
         for name in call.shim_leaves_out:
             out.pop(name, None)
     return out
+
+
+def carry_out(rule_id: str, decision: Decision, *, strict: bool = False) -> Decision:
+    """Warn of each field the decision says the shim warns of (its `done`, the text `fix` writes), or raise
+    TranslationError when strict and a person must decide about one; the decision, for the caller to send."""
+    manual = [f for f in decision.fields if f.outcome == MANUAL]
+    if strict and manual:
+        raise TranslationError("; ".join(f"{rule_id}: {f.done}" for f in manual))
+    for field in decision.fields:
+        if field.warns:
+            for note in (field.done,) + field.renamed:
+                warn_user(f"{rule_id}: {note}")
+    return decision
+
+
+def emulated_query(rule_id: str, query: Mapping[str, Any], *, strict: bool = False) -> Dict[str, int]:
+    """The query fields of a v1.1 listing the shim carries out on the client (recent-builds' limit and
+    offset), as the rule decides them; the others are warned of (shallow: dropped) or refused when strict."""
+    decision = carry_out(rule_id, decide(rule(rule_id), {}, query=query), strict=strict)
+    return {f.name: int(query[f.name]) for f in decision.fields if f.outcome == EMULATED}
 
 
 def _poll(fetch: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:

@@ -32,7 +32,7 @@ import yaml
 pytest.importorskip("openapi_core", reason="the emulator needs the emulator extra")
 
 from circleci_v2.rules import load_catalogue  # noqa: E402
-from circleci_v2.rules.field_outcomes import DROPPED, KEPT, MANUAL, MOVED, UNSAFE, decide  # noqa: E402
+from circleci_v2.rules.field_outcomes import DROPPED, EMULATED, KEPT, MANUAL, MOVED, UNSAFE, decide  # noqa: E402
 from circleci_v2.rules.job_parameter import job_parameter  # noqa: E402
 from circleci_v2.shim import requests as shim_requests  # noqa: E402
 from circleci_v2.shim.circleci import Api, StrictModeError  # noqa: E402
@@ -336,3 +336,64 @@ def test_circle_job_gets_one_v2_name_and_one_note_from_both_fixers_and_the_shim(
     sent = {"branch": "main", "parameters": {"run-job": "deploy"}}
     assert triggers(emu) == [sent, sent, sent]  # the Python fix, the shell fix, the shim: one v2 request
     assert shim_warnings(caught)[-1] == f"CCI102: {JOB.done}"
+
+
+# ---- query fields and the fields of calls that are never rewritten: recent-builds, retry --------------------
+
+RECENT = load_catalogue()["CCI107"]
+
+
+def test_recent_builds_query_fields_are_decided_like_body_fields():
+    decision = decide(RECENT, {}, query={"limit": "2", "offset": "1", "shallow": "true", "circle-token": "t"})
+    # the token is not a field of the call; limit/offset v2 lacks, but the shim does them on the client
+    assert [(f.name, f.outcome, f.source, f.warns) for f in decision.fields] == [
+        ("limit", EMULATED, "query", False), ("offset", EMULATED, "query", False),
+        ("shallow", DROPPED, "query", True)]
+    assert decision.fix == "manual" and decision.reasons[0].startswith("`limit`: no page size in v2")
+
+
+def recent(emu, **params) -> List[int]:
+    r = shim_requests.get(f"{emu.url}/api/v1.1/recent-builds", headers={"Circle-Token": emu.token}, params=params)
+    assert r.status_code == 200, r.text
+    return [b["build_num"] for b in r.json()]
+
+
+def test_the_shim_does_with_recent_builds_fields_what_explain_says(emu):
+    for _ in range(3):
+        shim_requests.post(f"{emu.url}/api/v1.1/project/github/acme/app/tree/main", headers={"Circle-Token": emu.token})
+    explained = run_cli("explain", "CCI107").stdout
+    # limit and offset: carried out on the client, without a word; shallow: not sent, with a warning
+    assert "`limit` (from the query): no page size in v2; page with page-token and cut on the client. fix: the " \
+           "call is not rewritten; shim: carried out on the client, as v1.1 did." in explained
+    assert "`shallow` (from the query): no equivalent. fix: the call is not rewritten; shim: not sent, with a " \
+           "warning." in explained
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        every = recent(emu, limit=100)
+        page = recent(emu, limit=2, offset=1)
+    assert len(every) >= 3 and page == every[1:3]
+    assert [t for t in shim_warnings(caught) if t.startswith("CCI107:")] == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert recent(emu, limit=1, shallow="true") == every[:1]
+    assert [t for t in shim_warnings(caught) if t.startswith("CCI107:")] == ["CCI107: shallow dropped (unsafe: no equivalent)"]
+    # the legacy clients' get_recent_builds (CCI113): the same decision, strict or not (emulated is not refused)
+    api = Api(emu.token, emu.url + "/api/v1.1", strict=True, wait=False, org="gh/acme")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [b["build_num"] for b in api.get_recent_builds(limit=2, offset=1)] == every[1:3]
+    assert [t for t in shim_warnings(caught) if t.startswith("CCI113:")] == []
+
+
+def test_a_retry_without_the_cache_is_warned_of_as_explain_says(emu):
+    first = shim_requests.post(f"{emu.url}/api/v1.1/project/github/acme/app/tree/main", auth=(emu.token, "")).json()
+    note = "rerunWorkflow has no no-cache option; change the cache key in the config instead"
+    assert f"`no-cache`: {note}. fix: the call is not rewritten; shim: not sent, with a warning" in \
+        run_cli("explain", "CCI104").stdout
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = shim_requests.post(f"{emu.url}/api/v1.1/project/github/acme/app/{first['build_num']}/retry",
+                               auth=(emu.token, ""), json={"no-cache": True})
+    assert r.status_code == 200, r.text
+    assert [c.json["jobs"] for c in emu.calls if c.operation_id == "rerunWorkflow"] == [[first["workflows"]["job_id"]]]
+    assert [t for t in shim_warnings(caught) if t.startswith("CCI104:")] == [f"CCI104: no-cache not sent (manual: {note})"]
