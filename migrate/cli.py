@@ -396,11 +396,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except Exception as exc:  # a bug: say so in one line, never a traceback
         if os.environ.get("CIRCLECI_V2_DEBUG"):
             raise
-        click.echo(
-            f"circleci-v2: internal error: {type(exc).__name__}: {exc}\n"
-            "hint: this is a bug in circleci-v2; run again with CIRCLECI_V2_DEBUG=1 for the traceback and report it",
-            err=True,
-        )
+        loader = sys.modules.get("circleci_v2.rules.loader")  # loaded whenever it raised; not imported for this
+        if loader is not None and isinstance(exc, loader.RuleError):  # the installed catalogue is damaged
+            click.echo(f"circleci-v2: error: the rule catalogue cannot be read: {exc}\n"
+                       "hint: reinstall circleci-v2, or undo the edit to that rule file", err=True)
+        else:
+            click.echo(
+                f"circleci-v2: internal error: {type(exc).__name__}: {exc}\n"
+                "hint: this is a bug in circleci-v2; run again with CIRCLECI_V2_DEBUG=1 for the traceback and report it",
+                err=True,
+            )
         code = EXIT_ERROR
     if argv is None:  # the console script or `python -m`: the process ends here
         _before_exit()

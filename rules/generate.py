@@ -31,7 +31,7 @@ from typing import Iterable, List, Sequence
 
 from .docs import DOCS_PATH, render_rules_markdown
 from .endpoints import LEGACY_VERSIONS
-from .loader import CATALOGUE_DIR, RULES_DIR, catalogue_digest, load_rules
+from .loader import CATALOGUE_DIR, RULES_DIR, RuleError, catalogue_digest, load_rules
 from .model import Catalogue
 
 MARKERS_PATH = RULES_DIR / "markers.py"
@@ -139,8 +139,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m circleci_v2.rules.generate")
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     args = parser.parse_args(argv)
+    try:
+        generated = outputs()
+    except RuleError as exc:  # a rule file the schema refuses: its name, the field and why, nothing written
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stale = []
-    for path, content in outputs().items():
+    for path, content in generated.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != content:
             stale.append(path)

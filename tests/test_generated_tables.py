@@ -99,3 +99,25 @@ def test_a_new_client_and_its_drop_in_reach_the_prefilter_after_generate(tmp_pat
     # both calls are reported as the rule's calls through the other clients and drop-ins are
     assert after.returncode == 1, after.stdout + after.stderr
     assert "legacy.py:3:1: CCI112 " in after.stdout and "migrated.py:3:1: CCI112 " in after.stdout, after.stdout
+
+
+def test_a_damaged_rule_file_is_one_error_naming_it_for_generate_and_the_command(tmp_path, project_copy):
+    """A bundled rule file the schema refuses (an edit gone wrong, a damaged install): `generate` and
+    `circleci-v2 explain` / `check` say which file and field, exit 2, write nothing, show no traceback."""
+    package, run = project_copy
+    rule = package / "rules" / "catalogue" / "CCI112-client-clear-cache.yaml"
+    rule.write_text(rule.read_text().replace("severity: error", "severity: loud", 1))
+    markers = (package / "rules" / "markers.py").read_bytes()
+
+    generated = run("-m", "circleci_v2.rules.generate")
+    assert generated.returncode == 2, generated.stderr
+    assert generated.stderr.startswith(f"error: {rule}: severity: "), generated.stderr
+    assert "Traceback" not in generated.stderr and (package / "rules" / "markers.py").read_bytes() == markers
+
+    write(tmp_path, "work/clear.py", "from circleci.api import Api\n\nApi(token).clear_cache('acme', 'app')\n")
+    for command in (["explain", "CCI112"], ["check", "clear.py"]):
+        result = run("-m", "circleci_v2.migrate", *command, cwd=tmp_path / "work")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr.startswith(
+            f"circleci-v2: error: the rule catalogue cannot be read: {rule}: severity: "), result.stderr
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
