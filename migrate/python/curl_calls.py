@@ -2,7 +2,10 @@
 
 Tokens are `Str` values, so a URL that an f-string builds keeps its unknown
 parts. A shell string is split with shlex; unknown parts travel through the
-split as private-use characters and come back as the original pieces. The
+split as private-use characters and come back as the original pieces. A shell
+variable written in the string (`"$CIRCLE_API/project/..."`, `${CIRCLE_URL}`)
+is a value the shell fills in: it comes back as an unknown piece labelled as
+the shell analyser labels it (`$CIRCLE_API`), so the URL's base is not known. The
 options are read by migrate/curl_command.py, the reader the text analyser uses
 for curl in shell too; a wget or httpie command line is read by the text
 analyser's reader of those tools (text/http_tools.py), its words made from the
@@ -13,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..curl_command import URL, CurlWords, curl_verb, read_curl
 from ..text.http_tools import PROGRAMS, parse_request
@@ -22,6 +25,8 @@ from .values import Piece, Str
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "\n"}
 _MARK_BASE = 0xF000
+# `$NAME`, `${NAME}`: what the shell fills in when it runs the string (never in an argv list, run without one)
+_SHELL_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 class CurlCommand:
@@ -44,7 +49,7 @@ def split_shell(s: Str, node: ast.AST) -> List[List[Str]]:
     """A shell command string -> its simple commands, each a list of tokens."""
     marks: Dict[str, Piece] = {}
     text_parts: List[str] = []
-    for p in s.pieces:
+    for p in _shell_variables(s.pieces, node):
         if p.text is None:
             ch = chr(_MARK_BASE + len(marks))
             marks[ch] = p
@@ -66,6 +71,32 @@ def split_shell(s: Str, node: ast.AST) -> List[List[Str]]:
             continue
         commands[-1].append(_unmark(tok, marks, node))
     return [c for c in commands if c]
+
+
+def _shell_variables(pieces: Tuple[Piece, ...], node: ast.AST) -> List[Piece]:
+    """The pieces with each shell variable of their literal text an unknown piece of its own."""
+    out: List[Piece] = []
+    for p in pieces:
+        if p.text is None or "$" not in p.text:
+            out.append(p)
+            continue
+        at = 0
+        for m in _SHELL_VARIABLE.finditer(p.text):
+            if m.start() > at:
+                out.append(Piece(p.text[at:m.start()], p.node))
+            out.append(Piece(None, p.node or node, "$" + (m.group(1) or m.group(2))))
+            at = m.end()
+        if at < len(p.text):
+            out.append(Piece(p.text[at:], p.node))
+    return out
+
+
+def shell_variable_base(url: Str) -> Optional[str]:
+    """The shell variable a URL starts with (`$CIRCLE_API`), or None."""
+    first = url.pieces[0] if url.pieces else None
+    if first is None or first.text is not None or not first.label.startswith("$"):
+        return None
+    return first.label
 
 
 def _unmark(token: str, marks: Dict[str, Piece], node: ast.AST) -> Str:

@@ -13,11 +13,12 @@ import ast
 import re
 from typing import Any, List, Optional, Tuple, Union
 
-from circleci_v2.rules.endpoints import API_VERSIONS
+from circleci_v2.rules.endpoints import API_VERSIONS, PLACEHOLDER
 
 from .command_runners import (ARGV_FUNCTIONS, CONTEXT_METHODS, RUNNER_FUNCTIONS, RUNNER_METHODS, RUNNER_NAMES, SH_MODULE,
                               CommandArguments, is_task_context, unknown_runner)
-from .curl_calls import CurlCommand, is_http_tool, parse_http_tool, split_shell
+from ..text.evidence import is_route_url
+from .curl_calls import CurlCommand, is_http_tool, parse_http_tool, shell_variable_base, split_shell
 from .evaluate import Evaluator, Frame, canonical, label_of
 from .headers import ABSENT, OPAQUE, PARTIAL, PRESENT, HeaderCheck, State, assigned_key, merge
 from .index import ModuleIndex
@@ -561,12 +562,24 @@ def _curl_requests(commands: List[Tuple[List[Str], Optional[List[int]]]], where:
     return out
 
 
-def _api_url(cmd: CurlCommand) -> Optional[int]:
+def _api_url(cmd: CurlCommand, run: bool = True) -> Optional[int]:
     """Which of a command's URLs is an API call (v2 too: a token in its query string is reported there as
-    well, CCI121), or one whose start is not known."""
+    well, CCI121), or one whose start is not known.
+
+    A base the shell fills in (`"$CIRCLE_API/project/..."`) is decided as the shell analyser decides the same
+    line in a script: a command a call runs is a request like one with any other unknown base (the rules'
+    routes decide); a command line no call is seen to run is evidence, and its variable must be named like
+    an API root for a route that says enough on its own (text/evidence.py `is_route_url`).
+    """
     for k, url in enumerate(cmd.urls):
         template = url.template()
-        if any(root in template for root in _API_ROOTS) or template.startswith("\x00"):
+        if any(root in template for root in _API_ROOTS):
+            return k
+        variable = shell_variable_base(url)
+        if variable is not None and not run:
+            if is_route_url(template, {PLACEHOLDER: variable}):
+                return k
+        elif template.startswith(PLACEHOLDER):
             return k
     return None
 
@@ -582,7 +595,7 @@ def command_line(s: Str, node: ast.AST) -> Optional[Tuple[CurlCommand, Str]]:
         if start is None or not is_http_tool(tokens[start]):
             continue
         cmd = parse_http_tool(tokens[start:])
-        k = _api_url(cmd) if cmd is not None else None
+        k = _api_url(cmd, run=False) if cmd is not None else None
         if cmd is not None and k is not None:
             return cmd, cmd.urls[k]
     return None
