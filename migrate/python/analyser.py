@@ -30,7 +30,7 @@ from .evaluate import Evaluator, Frame, label_of, resolve_url
 from .evidence import (RouteFinder, RouteSite, agreement, best_of, circle_evidence, keyword_values, most_specific,
                        route_words, sends_post, strong_route, weak_route_ok)
 from .headers import ABSENT, PARTIAL, PRESENT
-from .command_runners import TOOL_WORD, CommandArguments
+from .command_runners import CommandArguments, mentions_http_tool
 from .http_calls import COMMAND_LINE_NOT_REWRITTEN, CURL_LIBRARY, INTERESTING_ATTRS, Request, recognize
 from .index import CallSite, ModuleIndex, Scope, build_index
 from .positions import Positions
@@ -170,7 +170,7 @@ class _Analysis:
         self.rules: RuleSet = ruleset(catalogue)
         self.tree = tree
         self.ix: ModuleIndex = build_index(tree, self.rules.client_methods)
-        self.ix.mentions_http_tool = TOOL_WORD.search(source) is not None
+        self.ix.mentions_http_tool = mentions_http_tool(source)
         # calls handed what may be a curl command line, whatever the callee (command_runners.py)
         self.ix.commands = CommandArguments(self.ix.strings, tree) if self.ix.mentions_http_tool else None
         self.ix.drop_ins = {m: lib for m, lib in self.rules.drop_ins.items() if "." not in lib}  # library drop-ins
