@@ -180,8 +180,10 @@ class PathTemplate:
 
     def match(self, url: str) -> Optional[EndpointMatch]:
         split = split_api_url(url)
-        if split is None:
-            return None
+        return None if split is None else self.match_split(split)
+
+    def match_split(self, split: ApiUrl) -> Optional[EndpointMatch]:
+        """match() for a URL already split by split_api_url."""
         if split.version is not None and split.version != self.version:
             return None
         m = self._regex.fullmatch(split.path)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
-from .endpoints import V1_DEFAULT_VCS, VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate
+from .endpoints import V1_DEFAULT_VCS, VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate, split_api_url
 
 # A {field} of a v2 path template (replacement.path), as the v2 spec writes it.
 _V2_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
@@ -254,6 +254,10 @@ class Catalogue:
 
     def __init__(self, rules: List[Rule]) -> None:
         self._rules: Dict[str, Rule] = {r.id: r for r in sorted(rules, key=lambda r: r.id)}
+        # the endpoints match_request tries, in rule order (request rules apply to every URL under a root
+        # they name, not to one route)
+        self._routes: List[Tuple[Rule, Endpoint]] = [
+            (rule, endpoint) for rule in self._rules.values() if rule.kind != "request" for endpoint in rule.endpoints]
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules.values())
@@ -287,15 +291,16 @@ class Catalogue:
         endpoints.PLACEHOLDER where the analysis could not resolve a part.
         """
         found: List[RuleMatch] = []
-        for rule in self._rules.values():
-            if rule.kind == "request":  # these apply to every URL under a root they name, not to one route
+        split = split_api_url(url)  # once for every template (there are dozens)
+        if split is None:
+            return found
+        verb = method.upper() if method is not None else None
+        for rule, endpoint in self._routes:
+            if verb is not None and endpoint.method != "ANY" and endpoint.method != verb:
                 continue
-            for endpoint in rule.endpoints:
-                if method is not None and endpoint.method not in ("ANY", method.upper()):
-                    continue
-                m = endpoint.template.match(url)
-                if m is not None:
-                    found.append(RuleMatch(rule, endpoint, m))
+            m = endpoint.template.match_split(split)
+            if m is not None:
+                found.append(RuleMatch(rule, endpoint, m))
         found.sort(key=lambda rm: (-rm.match.specificity, rm.rule.id))
         return found
 

@@ -111,13 +111,15 @@ def param_said(label: str) -> Optional[str]:
 def _named(v: Any, name: str) -> Any:
     """An unknown value as the variable it was assigned to, when only the name says which path parameter
     it holds (`job_number = sys.argv[2].strip()` is a build number; the expression does not say so)."""
-    said = param_said(f"`{name}`")
-    if said is None:
-        return v
-    if isinstance(v, Unknown) and param_said(v.label) is None:
+    # the value's kind first: it is read for every binding, and most values are neither kind
+    if isinstance(v, Unknown):
+        if param_said(f"`{name}`") is None or param_said(v.label) is not None:
+            return v
         return Unknown(v.node, f"`{name}` ({v.label})" if v.label else f"`{name}`")
-    if isinstance(v, Str) and len(v.pieces) == 1 and v.pieces[0].text is None and param_said(v.pieces[0].label) is None:
+    if isinstance(v, Str) and len(v.pieces) == 1 and v.pieces[0].text is None:
         p = v.pieces[0]
+        if param_said(f"`{name}`") is None or param_said(p.label) is not None:
+            return v
         return Str((Piece(None, p.node, f"`{name}` ({p.label})" if p.label else f"`{name}`"),), v.via_names, v.notes)
     return v
 
