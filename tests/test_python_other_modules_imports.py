@@ -69,3 +69,80 @@ def test_fix_rewrites_no_caller(tmp_path):
     assert "Traceback" not in proc.stderr
     assert jobs.read_text() == text
     assert "jobs.py:9:" in proc.stdout and "CCI102 [manual]" in proc.stdout
+
+
+# a class of the calling module that subclasses the sender's class and calls what it inherits
+SUBCLASS = '''from tools.circle.client import Circle
+
+
+class Mine(Circle):
+    def release(self, branch):
+        self.me()
+        super().trigger("acme/app", branch)
+        return self.describe()
+
+    def again(self, branch):
+        return self.trigger("acme/app", branch)
+
+
+class Quiet(Circle):
+    def me(self):
+        return "nobody"
+
+    def who(self):
+        return self.me()
+
+
+class Other:
+    def me(self):
+        return self.trigger("x", "y")
+'''
+
+
+def test_a_subclass_calling_an_inherited_sender(tmp_path):
+    _project(tmp_path, SUBCLASS)
+    _proc, findings = _findings(tmp_path)
+    # me() and trigger() inherited (through self and super()); describe() sends nothing; Quiet's own me()
+    # overrides the sender; Other is no subclass
+    assert _at(findings, "jobs.py") == [(6, "CCI137", "low", "manual"), (7, "CCI102", "low", "manual"),
+                                        (11, "CCI102", "low", "manual")]
+    reason = next(f["reason"] for f in findings if f["path"].endswith("jobs.py") and f["line"] == 11)
+    assert "Circle.trigger() in tools/circle/client.py, line 14" in reason
+
+
+# a base class whose one sender takes its route from its callers, and subclasses that hand it one
+BASE_ACTION = '''import requests
+
+API_URL = "https://circleci.com/api/v1.1/"
+
+
+class CircleAction:
+    def _perform_request(self, path, method, data=None):
+        url = API_URL + path
+        if method == "GET":
+            return requests.get(url, headers={"Accept": "application/json"})
+        return requests.post(url, json=data, headers={"Accept": "application/json"})
+'''
+
+RETRY = '''from lib.action import CircleAction
+
+
+class RetryBuild(CircleAction):
+    def run(self, project, vcs_type, username, build_num):
+        path = 'project/%s/%s/%s/%s/retry' % (vcs_type, username, project, build_num)
+        return self._perform_request(path, method='POST')
+
+    def anything(self, path):
+        return self._perform_request(path, method='POST')
+'''
+
+
+def test_a_subclass_handing_a_route_it_writes_keeps_the_routes_finding_alone(tmp_path):
+    write(tmp_path, "lib/__init__.py", "")
+    write(tmp_path, "lib/action.py", BASE_ACTION)
+    write(tmp_path, "retry_build.py", RETRY)
+    _proc, findings = _findings(tmp_path)
+    # the route written in run() is reported there with its own rule; the call in anything() hands a route
+    # the file does not show: the sender's CCI144
+    assert [(f["line"], f["rule"]) for f in findings if f["path"].endswith("retry_build.py")] == [
+        (6, "CCI104"), (10, "CCI144")]

@@ -181,11 +181,20 @@ def caller_findings(tree: ast.Module, source_positions: Any, path: str, project:
     instances = _instances(tree, names, lookup)
     # a call the file's own analysis reported (a legacy client's method, say) keeps that finding alone
     already = {f.line for f in reported if _sender_kind(catalogue, f.rule_id)}
+    inherited = _inherited_calls(tree, names, lookup)
+    # the lines of the routes the file's own analysis reports: a sender whose route comes from its callers,
+    # called in a function that writes one (`path = 'project/...'; self._perform_request(path)`), keeps
+    # that finding alone (the route is reported where it is written, with its own rule)
+    written = [f.line for f in reported if _sender_kind(catalogue, f.rule_id) == CALL]
     found: Dict[Tuple[int, int, str], Finding] = {}
-    for call in ast.walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        for sender, how in _senders_called(call, names, instances, lookup):
+    for function, call in _calls(tree):
+        base = inherited.get(id(call))
+        calls = (_senders_called(call, names, instances, lookup) if base is None
+                 else _senders_called(call, names, {_RECEIVER: base}, lookup, _RECEIVER))
+        for sender, how in calls:
+            if sender.kind == UNRESOLVED and function is not None and any(
+                    function.lineno <= line <= (function.end_lineno or function.lineno) for line in written):
+                continue
             for finding in _finding(call, sender, how, path, source_positions, catalogue):
                 key = (finding.line, finding.column, finding.rule_id)
                 if finding.line not in already and key not in found:
@@ -269,6 +278,50 @@ def _instances(tree: ast.Module, names: Dict[str, _Target], lookup: Callable[[st
     return out
 
 
+def _calls(tree: ast.Module) -> Iterator[Tuple[Optional[ast.AST], ast.Call]]:
+    """Every call of the file, with the function (or method) it is in; None at module or class level."""
+    stack: List[Tuple[Optional[ast.AST], ast.AST]] = [(None, tree)]
+    while stack:
+        function, node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else function
+            if isinstance(child, ast.Call):
+                yield function, child
+            stack.append((inner, child))
+
+
+_RECEIVER = "\0receiver"  # the inherited receiver of a subclass's `self.m()` / `super().m()` (no source name)
+
+
+def _inherited_calls(tree: ast.Module, names: Dict[str, _Target],
+                     lookup: Callable[[str], List[Sender]]) -> Dict[int, _Target]:
+    """A class of this file that subclasses a project class holding senders (`class Mine(circleAPI)`): its
+    methods' calls `self.m(...)` and `super().m(...)` of a method it does not define itself, by call node,
+    with the base class that sends."""
+    out: Dict[int, _Target] = {}
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        bases = [t for t in (_class_of(b, names) for b in cls.bases)
+                 if t is not None and any(s.cls == t.attr for s in lookup(t.module))]
+        if not bases:
+            continue
+        own = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not method.args.args:
+                continue
+            me = method.args.args[0].arg  # self
+            for call in ast.walk(method):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                    continue
+                recv = call.func.value
+                is_super = (isinstance(recv, ast.Call) and isinstance(recv.func, ast.Name)
+                            and recv.func.id == "super")
+                if is_super or (isinstance(recv, ast.Name) and recv.id == me and call.func.attr not in own):
+                    out[id(call)] = bases[0]
+    return out
+
+
 def _unquoted(annotation: ast.AST) -> ast.AST:
     """`"C"` as an annotation (a forward reference) names C."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -280,9 +333,14 @@ def _unquoted(annotation: ast.AST) -> ast.AST:
 
 
 def _senders_called(call: ast.Call, names: Dict[str, _Target], instances: Dict[str, _Target],
-                    lookup: Callable[[str], List[Sender]]) -> Iterator[Tuple[Sender, str]]:
+                    lookup: Callable[[str], List[Sender]],
+                    receiver: Optional[str] = None) -> Iterator[Tuple[Sender, str]]:
+    """The senders a call reaches; `receiver`: the name `instances` gives the call's receiver under (a
+    subclass's inherited call), whatever the source writes."""
     func = call.func
     text = _dotted(func)
+    if receiver is not None and isinstance(func, ast.Attribute):
+        text = None
     if text is not None and text in names:  # f(...) or C(...) imported by name
         target = names[text]
         owner, name = (None, target.attr) if target.attr is not None else (None, None)
@@ -294,8 +352,8 @@ def _senders_called(call: ast.Call, names: Dict[str, _Target], instances: Dict[s
         return
     recv = func.value
     target: Optional[_Target] = None
-    recv_text = _dotted(recv)
-    if isinstance(recv, ast.Call):
+    recv_text = _dotted(recv) if receiver is None else receiver
+    if isinstance(recv, ast.Call) and receiver is None:
         target = _class_of(recv.func, names)  # C(...).method(...)
     elif recv_text is not None and recv_text in instances:
         target = instances[recv_text]
