@@ -1,6 +1,7 @@
 """Run the real `circleci-v2` command line in a subprocess, as a user would (shared by tests/test_cli_*.py)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +79,13 @@ def error_lines(stderr: str) -> dict:
 def run_python(code: str, *args: str, cwd: Union[str, Path, None] = None) -> subprocess.CompletedProcess:
     """`python -c CODE ARGS` in a fresh interpreter (what it imports, how it exits), text stdout/stderr."""
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def json_findings(root: Path, name: str, text: str) -> list:
+    """Write `text` to root/name, run `check --output-format json` on it there, and give its findings (the
+    run must end as a check does: 0 or 1, no traceback)."""
+    write(root, name, text)
+    proc = run_cli("check", "--output-format", "json", name, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)["findings"]

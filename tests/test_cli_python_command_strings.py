@@ -7,20 +7,15 @@ an exception's message), prose that mentions curl, a docstring or a comment is n
 """
 from __future__ import annotations
 
-import json
 
-from clirun import run_cli
+from clirun import json_findings, run_cli
 
 URL = "https://circleci.com/api/v1.1/project/github/acme/app/tree/main"
 CMD = f"curl -X POST {URL}"
 
 
 def _check(tmp_path, text: str, name: str = "runs.py") -> list:
-    (tmp_path / name).write_text(text)
-    proc = run_cli("check", "--output-format", "json", name, cwd=tmp_path)
-    assert proc.returncode in (0, 1), proc.stderr
-    assert "Traceback" not in proc.stderr
-    return json.loads(proc.stdout)["findings"]
+    return json_findings(tmp_path, name, text)
 
 
 def _triggers(findings: list) -> list:

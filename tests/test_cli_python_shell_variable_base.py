@@ -8,19 +8,14 @@ asks of a script and of a Python file alike.
 """
 from __future__ import annotations
 
-import json
 
-from clirun import run_cli
+from clirun import json_findings, run_cli
 
 ROUTE = "/project/github/acme/app/tree/main"
 
 
 def _check(tmp_path, name: str, text: str) -> list:
-    (tmp_path / name).write_text(text)
-    proc = run_cli("check", "--output-format", "json", name, cwd=tmp_path)
-    assert proc.returncode in (0, 1), proc.stderr
-    assert "Traceback" not in proc.stderr
-    return json.loads(proc.stdout)["findings"]
+    return json_findings(tmp_path, name, text)
 
 
 def _seen(findings: list) -> list:
