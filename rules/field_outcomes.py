@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .job_parameter import PARAMETERS_FIELD, job_parameter
-from .model import FieldMapping, Rule
+from .model import FieldMapping, Rule, strictest_fix
 
 KEPT, MOVED, UNSAFE, DROPPED, MANUAL, EMULATED = "kept", "moved", "unsafe", "dropped", "manual", "emulated"
 # the catalogue's action -> the outcome (schema.json `body`)
@@ -64,7 +64,6 @@ _SHIM_DOES = {KEPT: "sent as `{to}`", MOVED: "sent in the JSON body as `{to}`", 
               EMULATED: "carried out on the client, as v1.1 did"}
 # where a field that moves sits in the v1.1 call, as the report says it
 _PLACE = {"path": "the URL", "query": "the query string"}
-_FIX_ORDER = {"safe": 0, "unsafe": 1, "manual": 2}
 BRANCH_AND_TAG = "branch-and-tag"
 GIVEN_TWICE = "given-twice"
 
@@ -172,7 +171,7 @@ class Decision:
     def fix(self) -> str:
         """safe | unsafe | manual: the class of the rewrite the fields allow (the strictest one)."""
         classes = [f.fix for f in self.fields] + [c.fix for c in self.calls]
-        return max(classes, key=_FIX_ORDER.__getitem__, default="safe")
+        return strictest_fix(classes)
 
     @property
     def reasons(self) -> List[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from .endpoints import V1_DEFAULT_VCS, VCS_SLUGS, ApiUrl, EndpointMatch, PathTemplate, split_api_url
 
@@ -17,6 +17,15 @@ _V2_FIELD = re.compile(r"\{([a-z][a-z0-9-]*)\}")
 # What each v2 field is built from, in the v1.1 path parameters (project-slug: from vcs/user/project).
 _V2_FIELD_SOURCES = {"job-number": "build_num"}
 P = TypeVar("P")
+
+# A rule's `fix` class (the schema's enum), from the least to the most a person has to do: safe (rewritten by
+# default), unsafe (only with --unsafe-fixes), manual (never rewritten). Every front end orders them so.
+FIX_CLASSES: Tuple[str, ...] = ("safe", "unsafe", "manual")
+
+
+def strictest_fix(classes: Iterable[str], default: str = "safe") -> str:
+    """The class of a rewrite whose parts have these classes: the strictest of them."""
+    return max(classes, key=FIX_CLASSES.index, default=default)
 
 
 class V2PathError(ValueError):

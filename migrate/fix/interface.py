@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
-SAFE = "safe"
-UNSAFE = "unsafe"
-MANUAL = "manual"
+from circleci_v2.rules.model import FIX_CLASSES
+
+SAFE, UNSAFE, MANUAL = FIX_CLASSES  # a rule's fix classes, least to most left to a person
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 from circleci_v2.rules import Rule, placeholder
 from circleci_v2.rules.field_outcomes import decide
 from circleci_v2.rules.form_names import form_entry
-from circleci_v2.rules.model import V2PathError
+from circleci_v2.rules.model import FIX_CLASSES, V2PathError, strictest_fix
 from circleci_v2.rules.endpoints import API_ROOT, LEGACY_VERSIONS
 
 from ..findings import LOW
@@ -41,8 +41,7 @@ from .finding_site import TextSite
 
 Item = Tuple[str, object]
 _PH = re.compile("[\ue000-\uf3ff]")
-SAFE, UNSAFE, MANUAL = "safe", "unsafe", "manual"
-_ORDER = {SAFE: 0, UNSAFE: 1, MANUAL: 2}
+SAFE, UNSAFE, MANUAL = FIX_CLASSES
 
 
 def is_trigger(rule: Rule) -> bool:
@@ -67,8 +66,7 @@ class Plan:
         self.notes: List[str] = []  # what the rewrite does with the fields (moved, dropped), for the report
 
     def need(self, level: str, reason: str = "") -> None:
-        if _ORDER[level] > _ORDER[self.level]:
-            self.level = level
+        self.level = strictest_fix((self.level, level))
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
 
@@ -91,9 +89,7 @@ def plan_fix(rule: Rule, site: TextSite, confidence: str) -> Tuple[str, List[str
     if plan is None:
         return MANUAL, [f"`fix` rewrites the curl trigger calls of {site.kind} files, not this call: "
                         "see the rule's guidance"]
-    level = plan.level
-    if level == SAFE and _ORDER[rule.fix] > _ORDER[SAFE]:
-        level = rule.fix
+    level = rule.fix if plan.level == SAFE else plan.level
     return level, plan.reasons
 
 
