@@ -292,6 +292,11 @@ class Catalogue:
     def of_kind(self, kind: str) -> List[Rule]:
         return [r for r in self._rules.values() if r.kind == kind]
 
+    def token_query_names(self) -> Tuple[str, ...]:
+        """The query-string names the API token travels under (circle-token): the markers of the request
+        rules that check for a token in the query, which both fixers move into the Circle-Token header."""
+        return tuple(m for r in self.of_kind("request") if r.request_check == "query-token" for m in r.markers)
+
     def match_request(self, method: Optional[str], url: str) -> List[RuleMatch]:
         """Endpoint rules matching a request, most specific first.
 

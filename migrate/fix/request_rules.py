@@ -198,8 +198,7 @@ _TOKEN_MOVED = "token moved from the query string to the Circle-Token header"
 
 def token_markers(catalogue: Catalogue) -> Tuple[str, ...]:
     """The query-string names of the token (the markers of the rules checking for it)."""
-    rules = [r for r in catalogue.of_kind("request") if r.request_check == TOKEN_CHECK]
-    return tuple(m for r in rules for m in r.markers) or ("circle-token",)
+    return catalogue.token_query_names()
 
 
 # registered in this order: a call's fixes are planned so, and the headers they add are listed so

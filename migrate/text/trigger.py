@@ -44,6 +44,13 @@ _PH = re.compile("[\ue000-\uf3ff]")
 SAFE, UNSAFE, MANUAL = FIX_CLASSES
 
 
+def _token_query_names() -> Tuple[str, ...]:
+    """The query names the token travels under (circle-token), as the catalogue's token rule says."""
+    from circleci_v2.rules import load_catalogue  # cached: the catalogue the analysis already loaded
+
+    return load_catalogue().token_query_names()
+
+
 def is_trigger(rule: Rule) -> bool:
     return rule.triggers_pipeline
 
@@ -380,7 +387,7 @@ def _query_token(site: TextSite, query_start: int, plan: Plan) -> Optional[List[
         amp = end_all if amp == -1 else amp
         eq = text.find("=", pos, amp)
         key = text[pos:eq if eq != -1 else amp]
-        if key.lower() == "circle-token" and eq != -1:
+        if key.lower() in _token_query_names() and eq != -1:
             token = _items_for(site, eq + 1, amp, plan, "token")
             if token is None:
                 return None
@@ -655,7 +662,7 @@ def token_plan(site: TextSite) -> Plan:
         amp = end if amp == -1 else amp
         eq = url.text.find("=", pos, amp)
         key = url.text[pos:eq if eq != -1 else amp]
-        if key.lower() == "circle-token" and eq != -1:
+        if key.lower() in _token_query_names() and eq != -1:
             token = _items_for(site, eq + 1, amp, plan, "token")
             if token is None:
                 return plan
