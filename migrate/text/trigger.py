@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import unquote
 
 from circleci_v2.rules import Rule, placeholder
@@ -373,27 +373,38 @@ def _percent_decoded(items: List[Item]) -> List[Item]:
     return [(k, unquote(str(v))) if k == "lit" else (k, v) for k, v in items]
 
 
+def _query_pairs(text: str, start: int, end: int) -> Iterator[Tuple[str, int, int, int]]:
+    """The `key=value` pairs of a query string text[start:end] (after its `?`): (key, where the pair starts,
+    where its value starts or -1 for a key without `=`, where the pair ends)."""
+    pos = start
+    while pos < end:
+        amp = text.find("&", pos, end)
+        amp = end if amp == -1 else amp
+        eq = text.find("=", pos, amp)
+        yield text[pos:eq if eq != -1 else amp], pos, (eq + 1 if eq != -1 else -1), amp
+        pos = amp + 1
+
+
+def _query_end(text: str, start: int) -> int:
+    """Where the query string starting at `start` ends: at its fragment (#...), or at the end of the URL."""
+    hash_at = text.find("#", start)
+    return len(text) if hash_at == -1 else hash_at
+
+
 def _query_token(site: TextSite, query_start: int, plan: Plan) -> Optional[List[Item]]:
     """The token in ?circle-token=...; other query parameters make the rewrite manual."""
     text = site.url.text
     if query_start >= len(text) or text[query_start] != "?":
         return None
     token: Optional[List[Item]] = None
-    pos = query_start + 1
-    end_all = text.find("#", pos)
-    end_all = len(text) if end_all == -1 else end_all
-    while pos < end_all:
-        amp = text.find("&", pos, end_all)
-        amp = end_all if amp == -1 else amp
-        eq = text.find("=", pos, amp)
-        key = text[pos:eq if eq != -1 else amp]
-        if key.lower() in _token_query_names() and eq != -1:
-            token = _items_for(site, eq + 1, amp, plan, "token")
+    names = _token_query_names()
+    for key, _, value_at, end in _query_pairs(text, query_start + 1, _query_end(text, query_start + 1)):
+        if key.lower() in names and value_at != -1:
+            token = _items_for(site, value_at, end, plan, "token")
             if token is None:
                 return None
         elif key:
             plan.need(MANUAL, f"the query parameter `{key}` has no v2 equivalent on the trigger")
-        pos = amp + 1
     return token
 
 
@@ -652,23 +663,17 @@ def token_plan(site: TextSite) -> Plan:
         plan.need(MANUAL, "the token is sent by an option, not in the URL: move it to the Circle-Token header")
         return plan
     plan.url_style = _style_of(word)
-    end = url.text.find("#", q)
-    end = len(url.text) if end == -1 else end
+    end = _query_end(url.text, q)
     keep: List[Tuple[int, int]] = []
     token: Optional[List[Item]] = None
-    pos = q + 1
-    while pos < end:
-        amp = url.text.find("&", pos, end)
-        amp = end if amp == -1 else amp
-        eq = url.text.find("=", pos, amp)
-        key = url.text[pos:eq if eq != -1 else amp]
-        if key.lower() in _token_query_names() and eq != -1:
-            token = _items_for(site, eq + 1, amp, plan, "token")
+    names = _token_query_names()
+    for key, pair_at, value_at, pair_end in _query_pairs(url.text, q + 1, end):
+        if key.lower() in names and value_at != -1:
+            token = _items_for(site, value_at, pair_end, plan, "token")
             if token is None:
                 return plan
         else:
-            keep.append((pos, amp))
-        pos = amp + 1
+            keep.append((pair_at, pair_end))
     if token is None:
         plan.need(MANUAL, "the token is not in the URL itself: move it to the Circle-Token header by hand")
         return plan
