@@ -29,9 +29,11 @@ from __future__ import annotations
 import importlib
 from typing import Any, Dict, List, Tuple
 
+from .pipeline_parameters import RULE_ID as PARAMETERS_RULE_ID
+
 # rule id -> "module:Class" (imported on first use)
 RUN_CHECKS: Dict[str, str] = {
-    "CCI140": "circleci_v2.migrate.parameter_check:ParameterRunCheck",  # pipeline parameters vs the config
+    PARAMETERS_RULE_ID: "circleci_v2.migrate.parameter_check:ParameterRunCheck",  # pipeline parameters vs the config
 }
 
 
